@@ -1,0 +1,186 @@
+//! The one diagnostic model every stage produces and every emitter reads.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::SourceText;
+
+/// Severity of a finding. Ordered: `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "note" => Some(Level::Note),
+            "warning" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+
+    /// One step lower (used for findings in test code).
+    pub fn lowered(self) -> Level {
+        match self {
+            Level::Error => Level::Warning,
+            _ => Level::Note,
+        }
+    }
+}
+
+/// A place in a file: path relative to the project root (forward slashes) and a byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: String,
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// `JWT101`
+    pub code: String,
+    /// `unverified-decode`
+    pub name: String,
+    pub level: Level,
+    /// What is wrong and why it matters (lowercase, no trailing period).
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    /// What to write instead.
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+    /// Extra tags on top of the rule's own (`test-code`, ...).
+    pub tags: Vec<String>,
+    /// Stable identity across runs, filled in by [`Report::finish`].
+    pub fingerprint: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic for a catalogue rule, with the rule's default level and help.
+    pub fn new(code: &str, file: &str, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let rule = crate::catalog::catalog().get(code);
+        Diagnostic {
+            code: code.to_string(),
+            name: rule.map(|r| r.name.clone()).unwrap_or_default(),
+            level: rule.map(|r| r.level).unwrap_or(Level::Warning),
+            message: message.into(),
+            primary: Label { file: file.to_string(), span, message: String::new() },
+            secondary: Vec::new(),
+            help: rule.map(|r| r.help.clone()).filter(|h| !h.is_empty()),
+            notes: Vec::new(),
+            tags: Vec::new(),
+            fingerprint: String::new(),
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.primary.message = label.into();
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_secondary(mut self, file: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        self.secondary.push(Label { file: file.to_string(), span, message: message.into() });
+        self
+    }
+
+    pub fn with_level(mut self, level: Level) -> Self {
+        self.level = level;
+        self
+    }
+
+    pub fn with_tag(mut self, tag: &str) -> Self {
+        if !self.tags.iter().any(|t| t == tag) {
+            self.tags.push(tag.to_string());
+        }
+        self
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (&self.primary.file, self.primary.span.start, self.primary.span.end, &self.code, &self.message)
+    }
+}
+
+/// Everything the emitters need: the sorted diagnostics and the text of each file they name.
+#[derive(Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Relative path -> text, for every file a diagnostic points into.
+    pub sources: BTreeMap<String, Arc<SourceText>>,
+    /// Number of files looked at (sources and manifests).
+    pub files_scanned: usize,
+    /// Number of findings silenced by suppression comments or config.
+    pub suppressed: usize,
+}
+
+impl Report {
+    pub fn source(&self, file: &str) -> Option<&SourceText> {
+        self.sources.get(file).map(|s| s.as_ref())
+    }
+
+    /// Sorts, removes exact duplicates and computes fingerprints. Call once before emitting.
+    pub fn finish(&mut self) {
+        self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        let mut seen: BTreeMap<(String, String, u64), usize> = BTreeMap::new();
+        for d in &mut self.diagnostics {
+            let line_text = self
+                .sources
+                .get(&d.primary.file)
+                .map(|s| {
+                    let (line, _) = s.line_col(d.primary.span.start);
+                    s.line_text(line).split_whitespace().collect::<Vec<_>>().join(" ")
+                })
+                .unwrap_or_default();
+            let h = fnv1a(&[d.code.as_bytes(), d.primary.file.as_bytes(), line_text.as_bytes()]);
+            let n = seen.entry((d.code.clone(), d.primary.file.clone(), h)).or_insert(0);
+            *n += 1;
+            d.fingerprint = format!("{h:016x}:{n}");
+        }
+    }
+
+    pub fn count_at_or_above(&self, level: Level) -> usize {
+        self.diagnostics.iter().filter(|d| d.level >= level).count()
+    }
+
+    pub fn count(&self, level: Level) -> usize {
+        self.diagnostics.iter().filter(|d| d.level == level).count()
+    }
+}
+
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for p in parts {
+        for b in p.iter().chain(std::iter::once(&0u8)) {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    h
+}

@@ -1,0 +1,83 @@
+//! Source text with a line index. Lines are 1-based; columns are 1-based and counted in UTF-16
+//! code units (what SARIF, GitHub and editors expect). A leading UTF-8 BOM is not a column.
+
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceText {
+    pub fn new(text: String) -> SourceText {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        SourceText { text, line_starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// (line, column) of a byte offset; the column counts UTF-16 code units from the line start.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_of(offset);
+        let mut start = self.line_starts[line - 1];
+        if start == 0 && self.text.starts_with('\u{feff}') {
+            start = 3.min(offset);
+        }
+        let col = self.text[start..offset].chars().map(char::len_utf16).sum::<usize>() + 1;
+        (line, col)
+    }
+
+    /// Byte range of a 1-based line, without its line terminator.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        if line == 0 || line > self.line_starts.len() {
+            return self.text.len()..self.text.len();
+        }
+        let start = self.line_starts[line - 1];
+        let mut end = self.line_starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    pub fn line_text(&self, line: usize) -> &str {
+        &self.text[self.line_range(line)]
+    }
+
+    /// Byte offset of the start of a 1-based line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_utf16_units_and_skip_bom() {
+        let s = SourceText::new("\u{feff}ab\r\n日本😀x\n".to_string());
+        assert_eq!(s.line_col(3), (1, 1));
+        assert_eq!(s.line_col(4), (1, 2));
+        let x = s.text.find('x').unwrap();
+        // 日 and 本 are one unit each, the emoji is a surrogate pair: x is at column 5.
+        assert_eq!(s.line_col(x), (2, 5));
+        assert_eq!(s.line_text(1), "\u{feff}ab");
+        assert_eq!(s.line_text(2), "日本😀x");
+    }
+}
