@@ -1,5 +1,221 @@
-//! Command line: argument parsing, orchestration and exit codes.
+//! Command line: argument parsing, orchestration and exit codes
+//! (0 = nothing at or above `--fail-on`, 1 = findings, 2 = usage, config or internal error).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::catalog;
+use crate::diagnostic::Level;
+use crate::emit::{self, EmitOptions, Format};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-jwtlint",
+    bin_name = "cargo jwtlint",
+    version,
+    about = "Finds risky JWT usage in Rust code and Cargo manifests",
+    long_about = "Finds risky JWT usage in Rust code and Cargo manifests.\n\nWith no PATH, lints the Cargo workspace (or package) containing the current directory. With PATHs, lints those files and directories. It never builds, runs or downloads anything of the project it checks.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files or directories to lint (default: the current workspace)
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file (default: jwtlint.toml searched upward, or [workspace.metadata.jwtlint])
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only run these rules (codes, code prefixes such as JWT1, or names; comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Do not run these rules (codes, prefixes or names; comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Lowest level that makes the run fail (exit 1)
+    #[arg(long, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+    /// Colour the human output (default: auto, honouring CARGO_TERM_COLOR and NO_COLOR)
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+    /// Read extra advisories from a local RustSec advisory-db checkout
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
+    /// Always exit 0 when the run completes, even with findings
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the rule catalogue
+    Rules {
+        /// Output format (human or json)
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Print a rule's documentation
+    Explain {
+        /// Rule code or name, e.g. JWT101 or unverified-decode
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Arguments as given, without the `jwtlint` that cargo inserts for `cargo jwtlint`.
+pub fn args() -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if a.get(1).map(|s| s == "jwtlint").unwrap_or(false) {
+        a.remove(1);
+    }
+    a
+}
 
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse_from(args()) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            let _ = writeln!(std::io::stderr(), "{}", msg.trim_end());
+            2
+        }
+    }
+}
+
+fn use_color(choice: Option<ColorChoice>, to_terminal: bool) -> bool {
+    let choice = choice.unwrap_or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
+        Some("always") => ColorChoice::Always,
+        Some("never") => ColorChoice::Never,
+        _ => ColorChoice::Auto,
+    });
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn write_out(output: Option<&PathBuf>, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
+    let res = match output {
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(|e| format!("error: cannot write {}: {e}", p.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            f(&mut w).and_then(|_| w.flush())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            f(&mut w).and_then(|_| w.flush())
+        }
+    };
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("error: cannot write the report: {e}")),
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, String> {
+    match &cli.command {
+        Some(Command::Rules { format }) => {
+            write_out(None, |w| print_rules(w, *format))?;
+            return Ok(0);
+        }
+        Some(Command::Explain { rule }) => {
+            let Some(r) = catalog().get(rule) else {
+                return Err(format!("error: unknown rule `{rule}` (see `cargo jwtlint rules`)"));
+            };
+            write_out(None, |w| {
+                writeln!(w, "# {} {}\n\n{}\n\nDefault level: {}.\n", r.code, r.name, r.summary, r.level.as_str())?;
+                writeln!(w, "{}", r.docs)
+            })?;
+            return Ok(0);
+        }
+        None => {}
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+    let (root, paths) = if cli.paths.is_empty() {
+        let root = crate::discover::find_project_root(&cwd).ok_or_else(|| {
+            "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
+        })?;
+        (root.clone(), vec![root])
+    } else {
+        (cwd.clone(), cli.paths.iter().map(|p| cwd.join(p)).collect())
+    };
+    let mut config = crate::config::load(&root, cli.config.as_deref()).map_err(|e| e.render())?;
+    if !cli.select.is_empty() {
+        config.enabled = crate::config::resolve_selectors(&cli.select).map_err(|e| format!("error: --select: {e}"))?;
+    }
+    if !cli.ignore.is_empty() {
+        let ignore = crate::config::resolve_selectors(&cli.ignore).map_err(|e| format!("error: --ignore: {e}"))?;
+        config.enabled.retain(|c| !ignore.contains(c));
+    }
+    if let Some(db) = &cli.advisory_db
+        && !db.is_dir()
+    {
+        return Err(format!("error: --advisory-db {}: not a directory", db.display()));
+    }
+    let req = crate::lint::LintRequest { root: root.clone(), paths, config, advisory_db: cli.advisory_db.clone() };
+    let report = crate::lint::run(&req);
+    let fail_on = match cli.fail_on {
+        FailOn::Error => Level::Error,
+        FailOn::Warning => Level::Warning,
+        FailOn::Note => Level::Note,
+    };
+    let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
+    let opts = EmitOptions { color: use_color(cli.color, to_terminal), fail_on, root: Some(root) };
+    write_out(cli.output.as_ref(), |w| emit::emit(&report, cli.format, &opts, w))?;
+    if cli.exit_zero {
+        return Ok(0);
+    }
+    Ok(if report.count_at_or_above(fail_on) > 0 { 1 } else { 0 })
+}
+
+fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
+    if format == Format::Json {
+        let rules: Vec<serde_json::Value> = catalog()
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code, "name": r.name, "level": r.level.as_str(), "summary": r.summary,
+                    "tags": r.tags, "precision": r.precision, "security_severity": r.security_severity,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *w, &serde_json::json!({ "rules": rules }))?;
+        return writeln!(w);
+    }
+    let width = catalog().rules.iter().map(|r| r.name.len()).max().unwrap_or(10);
+    for r in &catalog().rules {
+        writeln!(w, "{}  {:width$}  {:7}  {}", r.code, r.name, r.level.as_str(), r.summary)?;
+    }
+    Ok(())
 }

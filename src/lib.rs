@@ -1,11 +1,20 @@
 //! cargo-jwtlint: a static-analysis linter for risky JWT usage in Rust code and manifests.
 //!
-//! The path of a finding: `cli` → `config` → `discover` → `prefilter` → `parse` → `index` →
-//! `detect` → `suppress` → `report` → `emit`. Each stage is a module with one job.
+//! The path of a finding: `cli` → `config` → `discover` → `parse` → `index` → `detect` →
+//! `suppress` → `report` (the [`diagnostic::Report`]) → `emit`. Each stage is a module with one
+//! job, and data flows one way.
 
 pub mod catalog;
 pub mod cli;
+pub mod config;
+pub mod deps;
+pub mod detect;
 pub mod diagnostic;
+pub mod discover;
 pub mod emit;
+pub mod index;
+pub mod lint;
 pub mod manifest;
+pub mod parse;
 pub mod source;
+pub mod suppress;

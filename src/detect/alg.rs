@@ -1,0 +1,216 @@
+//! JWT102 algorithm-from-token: the accepted algorithm comes from the token's own, unverified
+//! header (`Validation::new(decode_header(&t)?.alg)`), unless the function first compares that
+//! algorithm against something it trusts (an allowlist or a fixed value).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
+
+use super::{Binding, Walker};
+use crate::diagnostic::Diagnostic;
+use crate::index;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlgData {
+    /// Functions returning an unverified header.
+    header_sources: Vec<String>,
+    /// Fields / methods of a header that hold its algorithm.
+    alg_members: Vec<String>,
+    /// Functions whose argument at `arg` is the accepted algorithm.
+    sinks: Vec<Sink>,
+    /// Fields that hold the algorithm allowlist.
+    allowlist_fields: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sink {
+    call: String,
+    arg: usize,
+}
+
+fn data() -> &'static AlgData {
+    static D: OnceLock<AlgData> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT102").expect("JWT102 in catalogue");
+        AlgData {
+            header_sources: r.data("header_sources"),
+            alg_members: r.data("alg_members"),
+            sinks: r.data("sinks"),
+            allowlist_fields: r.data("allowlist_fields"),
+        }
+    })
+}
+
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Try(t) => strip(&t.expr),
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Reference(r) => strip(&r.expr),
+        Expr::Await(a) => strip(&a.base),
+        Expr::Group(g) => strip(&g.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "ok" | "map_err" | "clone" | "to_owned" | "unwrap_or_default" | "context"
+                    | "with_context" | "as_ref"
+            ) =>
+        {
+            strip(&m.receiver)
+        }
+        _ => e,
+    }
+}
+
+fn is_header_source(w: &Walker, e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else { return false };
+            let canon = w.ctx.resolve(&p.path);
+            data().header_sources.iter().any(|s| index::path_matches(&canon, s))
+        }
+        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).map(|b| b.header).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Root identifier of an expression like `header.alg` or `h`.
+fn root_ident(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Field(f) => root_ident(&f.base),
+        Expr::MethodCall(m) => root_ident(&m.receiver),
+        _ => None,
+    }
+}
+
+/// Is this expression an algorithm read from an unverified header?
+fn is_header_alg(w: &Walker, e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if data().alg_members.iter().any(|m| n == m))
+                && is_header_source(w, &f.base)
+        }
+        Expr::MethodCall(m) => {
+            data().alg_members.iter().any(|a| m.method == a) && is_header_source(w, &m.receiver)
+        }
+        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).map(|b| b.header_alg).unwrap_or(false),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            crate::parse::macro_exprs(&m.mac).map(|v| v.iter().any(|x| is_header_alg(w, x))).unwrap_or(false)
+        }
+        Expr::Array(a) => a.elems.iter().any(|x| is_header_alg(w, x)),
+        _ => false,
+    }
+}
+
+fn sanitized(w: &Walker, e: &Expr) -> bool {
+    let e = strip(e);
+    let text = w.ctx.snippet(&index::span_of(e)).replace(' ', "");
+    if w.compared.contains(&text) {
+        return true;
+    }
+    root_ident(e).map(|r| w.compared.contains(&r)).unwrap_or(false)
+}
+
+pub fn classify_binding(w: &Walker, init: &Expr, b: &mut Binding) {
+    if is_header_source(w, init) {
+        b.header = true;
+    }
+    if is_header_alg(w, init) && !sanitized(w, init) {
+        b.header_alg = true;
+    }
+}
+
+/// Records that an expression's value was compared with something (an allowlist check).
+pub fn note_comparison(w: &mut Walker, e: &Expr) {
+    let e = strip(e);
+    let text = w.ctx.snippet(&index::span_of(e)).replace(' ', "");
+    if !text.is_empty() {
+        w.compared.insert(text);
+    }
+    if let Some(r) = root_ident(e) {
+        // Comparing `header.alg` sanitises the header's algorithm; comparing the header's
+        // kid does not.
+        let is_alg = matches!(e, Expr::Field(f) if matches!(&f.member, syn::Member::Named(n) if data().alg_members.iter().any(|m| n == m)))
+            || matches!(e, Expr::MethodCall(m) if data().alg_members.iter().any(|a| m.method == a))
+            || matches!(e, Expr::Path(_));
+        if is_alg {
+            w.compared.insert(r);
+        }
+    }
+}
+
+fn report(w: &mut Walker, arg: &Expr, span: std::ops::Range<usize>) {
+    let d = Diagnostic::new(
+        "JWT102",
+        w.ctx.path,
+        span,
+        "the accepted algorithm is taken from the token's own unverified header, so the attacker chooses how the token is checked",
+    )
+    .with_label("algorithm from the token header")
+    .with_secondary(w.ctx.path, index::span_of(arg), "read from the unverified header here");
+    w.report(d);
+}
+
+pub fn check_call(w: &mut Walker, c: &ExprCall) {
+    if !w.ctx.enabled("JWT102") {
+        return;
+    }
+    let Expr::Path(p) = &*c.func else { return };
+    let canon = w.ctx.resolve(&p.path);
+    for s in &data().sinks {
+        if !index::path_matches(&canon, &s.call) {
+            continue;
+        }
+        if let Some(arg) = c.args.iter().nth(s.arg)
+            && is_header_alg(w, arg)
+            && !sanitized(w, arg)
+        {
+            report(w, arg, index::span_of(c));
+        }
+    }
+}
+
+pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    // `allowed.contains(&header.alg)` is an allowlist check.
+    if matches!(m.method.to_string().as_str(), "contains" | "contains_key" | "iter" | "any" | "position") {
+        for a in &m.args {
+            note_comparison(w, a);
+        }
+    }
+}
+
+pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
+    if !w.ctx.enabled("JWT102") {
+        return;
+    }
+    let Expr::Field(f) = &*a.left else { return };
+    let syn::Member::Named(n) = &f.member else { return };
+    if data().allowlist_fields.iter().any(|x| n == x) && is_header_alg(w, &a.right) && !sanitized_vec(w, &a.right) {
+        report(w, &a.right, index::span_of(a));
+    }
+}
+
+fn sanitized_vec(w: &Walker, e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Macro(m) => crate::parse::macro_exprs(&m.mac)
+            .map(|v| v.iter().filter(|x| is_header_alg(w, x)).all(|x| sanitized(w, x)))
+            .unwrap_or(false),
+        Expr::Array(a) => a.elems.iter().filter(|x| is_header_alg(w, x)).all(|x| sanitized(w, x)),
+        e => sanitized(w, e),
+    }
+}
+
+pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
+    if !w.ctx.enabled("JWT102") {
+        return;
+    }
+    for fv in &s.fields {
+        let syn::Member::Named(n) = &fv.member else { continue };
+        if data().allowlist_fields.iter().any(|x| n == x) && is_header_alg(w, &fv.expr) && !sanitized_vec(w, &fv.expr) {
+            report(w, &fv.expr, index::span_of(fv));
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The data-driven API detector: every rule page may list `[[data.match]]` entries (a function
+//! path, a method name or a field, with optional literal arguments) in its front matter. Adding
+//! a dangerous API of a new crate version is a data change.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
+
+use super::Walker;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::index::{self, Val};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    /// `crate::Type::function` or `crate::module::function`.
+    #[serde(default)]
+    pub call: Option<String>,
+    /// A method name (matched with `crates` as the gate).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A field set by assignment or in a struct literal.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// A path used as a value (`josekit::jwt::None`, `SignatureAlgorithm::None`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The package must depend on one of these crates.
+    #[serde(default)]
+    pub crates: Vec<String>,
+    /// Literal arguments by position (`[false]`); omitted means any.
+    #[serde(default)]
+    pub args: Vec<toml::Value>,
+    /// The value a field is set to (for `field`).
+    #[serde(default)]
+    pub value: Option<toml::Value>,
+    /// Numeric values strictly above this match (for `field`, or the first argument).
+    #[serde(default)]
+    pub above: Option<f64>,
+    /// Text the receiver expression must contain (for `method`).
+    #[serde(default)]
+    pub receiver: Option<String>,
+    /// Struct literal type name the field belongs to (for `field` in struct literals).
+    #[serde(default, rename = "struct")]
+    pub struct_name: Option<String>,
+    pub message: String,
+    #[serde(default)]
+    pub help: Option<String>,
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Crate versions the entry applies to (documentation).
+    #[serde(default)]
+    pub versions: Option<String>,
+    #[serde(skip)]
+    pub rule: String,
+}
+
+impl ApiEntry {
+    fn gate_crates(&self) -> Vec<String> {
+        if !self.crates.is_empty() {
+            return self.crates.clone();
+        }
+        self.call
+            .as_deref()
+            .or(self.path.as_deref())
+            .and_then(|c| c.split("::").next())
+            .map(|c| vec![c.replace('_', "-")])
+            .unwrap_or_default()
+    }
+}
+
+pub fn table() -> &'static [ApiEntry] {
+    static T: OnceLock<Vec<ApiEntry>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut out = Vec::new();
+        for r in &crate::catalog::catalog().rules {
+            let entries: Vec<ApiEntry> = r.data("match");
+            for mut e in entries {
+                e.rule = r.code.clone();
+                out.push(e);
+            }
+        }
+        out
+    })
+}
+
+fn val_eq(v: &Val, t: &toml::Value) -> bool {
+    match (v, t) {
+        (Val::Bool(a), toml::Value::Boolean(b)) => a == b,
+        (Val::Int(a), toml::Value::Integer(b)) => *a == *b as i128,
+        (Val::Str(a), toml::Value::String(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn args_match(w: &Walker, e: &ApiEntry, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+    for (i, want) in e.args.iter().enumerate() {
+        let Some(a) = args.iter().nth(i) else { return false };
+        match w.eval(a) {
+            Some(v) if val_eq(&v, want) => {}
+            _ => return false,
+        }
+    }
+    if let Some(above) = e.above {
+        let Some(v) = args.first().and_then(|a| w.eval(a)).and_then(|v| v.as_secs()) else { return false };
+        if v <= above {
+            return false;
+        }
+    }
+    true
+}
+
+fn diag(w: &Walker, e: &ApiEntry, span: std::ops::Range<usize>) -> Diagnostic {
+    let mut d = Diagnostic::new(&e.rule, w.ctx.path, span, e.message.clone());
+    if let Some(h) = &e.help {
+        d = d.with_help(h.clone());
+    }
+    if let Some(l) = e.level {
+        d = d.with_level(l);
+    }
+    d
+}
+
+pub fn check_call(w: &mut Walker, c: &ExprCall) {
+    let Expr::Path(fp) = &*c.func else { return };
+    let canon = w.ctx.resolve(&fp.path);
+    let hits: Vec<&ApiEntry> = table()
+        .iter()
+        .filter(|e| e.call.as_deref().map(|p| index::path_matches(&canon, p)).unwrap_or(false))
+        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| args_match(w, e, &c.args))
+        .collect();
+    for e in hits {
+        let d = diag(w, e, index::span_of(c)).with_label("called here");
+        w.report(d);
+    }
+}
+
+pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    let name = m.method.to_string();
+    let hits: Vec<&ApiEntry> = table()
+        .iter()
+        .filter(|e| e.method.as_deref() == Some(name.as_str()))
+        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| {
+            e.receiver
+                .as_deref()
+                .map(|r| w.ctx.snippet(&index::span_of(&*m.receiver)).contains(r))
+                .unwrap_or(true)
+        })
+        .filter(|e| args_match(w, e, &m.args))
+        .collect();
+    let span = m.method.span().byte_range().start..index::span_of(m).end;
+    for e in hits {
+        let d = diag(w, e, span.clone()).with_label("called here");
+        w.report(d);
+    }
+}
+
+fn field_hits<'t>(w: &Walker, field: &str, value: &Expr, struct_name: Option<&str>) -> Vec<&'t ApiEntry> {
+    let v = w.eval(value);
+    table()
+        .iter()
+        .filter(|e| e.field.as_deref() == Some(field))
+        .filter(|e| match (&e.struct_name, struct_name) {
+            (Some(want), Some(got)) => want == got,
+            (Some(_), None) => true,
+            (None, _) => true,
+        })
+        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| {
+            let eq = e.value.as_ref().map(|t| v.as_ref().map(|v| val_eq(v, t)).unwrap_or(false)).unwrap_or(true);
+            let above = e
+                .above
+                .map(|a| v.as_ref().and_then(Val::as_secs).map(|x| x > a).unwrap_or(false))
+                .unwrap_or(true);
+            eq && above
+        })
+        .collect()
+}
+
+pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
+    let Expr::Field(f) = &*a.left else { return };
+    let syn::Member::Named(name) = &f.member else { return };
+    let hits = field_hits(w, &name.to_string(), &a.right, None);
+    for e in hits {
+        let d = diag(w, e, index::span_of(a)).with_label("set here");
+        w.report(d);
+    }
+}
+
+pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
+    let sname = s.path.segments.last().map(|p| p.ident.to_string());
+    for fv in &s.fields {
+        let syn::Member::Named(name) = &fv.member else { continue };
+        let hits = field_hits(w, &name.to_string(), &fv.expr, sname.as_deref());
+        for e in hits {
+            let d = diag(w, e, index::span_of(fv)).with_label("set here");
+            w.report(d);
+        }
+    }
+}
+
+/// Paths used as values (`SignatureAlgorithm::None`).
+pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
+    let canon = w.ctx.resolve(&p.path);
+    let hits: Vec<&ApiEntry> = table()
+        .iter()
+        .filter(|e| e.path.as_deref().map(|x| index::path_matches(&canon, x)).unwrap_or(false))
+        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .collect();
+    for e in hits {
+        let d = diag(w, e, p.span().byte_range()).with_label("used here");
+        w.report(d);
+    }
+}

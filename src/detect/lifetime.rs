@@ -1,0 +1,229 @@
+//! JWT201 long-token-lifetime: `exp` set to now plus more than the configured limit (access
+//! tokens 1 hour, refresh tokens 30 days by default), through chrono, time, std or coarsetime
+//! durations, raw second arithmetic, struct literals, field assignments and the builder APIs of
+//! jwt-simple, jwtk, aliri, jwt-compact and josekit.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
+
+use super::Walker;
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, Val};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifetimeData {
+    /// Claim fields holding the expiry time.
+    exp_fields: Vec<String>,
+    /// Functions taking a validity duration: `{ call, arg }`.
+    duration_calls: Vec<Ctor>,
+    /// Methods taking a validity duration (or seconds): `{ method, arg, crates }`.
+    duration_methods: Vec<Ctor>,
+    /// Methods taking an absolute expiry time: `{ method, arg, crates }`.
+    time_methods: Vec<Ctor>,
+    /// Words that mark a refresh token.
+    refresh_words: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ctor {
+    #[serde(default)]
+    call: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    arg: usize,
+    #[serde(default)]
+    crates: Vec<String>,
+}
+
+fn data() -> &'static LifetimeData {
+    static D: OnceLock<LifetimeData> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT201").expect("JWT201 in catalogue");
+        LifetimeData {
+            exp_fields: r.data("exp_fields"),
+            duration_calls: r.data("duration_calls"),
+            duration_methods: r.data("duration_methods"),
+            time_methods: r.data("time_methods"),
+            refresh_words: r.data("refresh_words"),
+        }
+    })
+}
+
+pub fn human(secs: f64) -> String {
+    if secs.is_infinite() {
+        return "an unlimited time".into();
+    }
+    let units = [(86400.0 * 365.0, "year"), (86400.0, "day"), (3600.0, "hour"), (60.0, "minute"), (1.0, "second")];
+    for (u, name) in units {
+        if secs >= u {
+            let n = secs / u;
+            let n_s = if (n - n.round()).abs() < 0.05 { format!("{}", n.round() as i64) } else { format!("{n:.1}") };
+            let plural = if n_s == "1" { "" } else { "s" };
+            return format!("{n_s} {name}{plural}");
+        }
+    }
+    format!("{secs} seconds")
+}
+
+fn is_refresh(w: &Walker, extra: &str) -> bool {
+    let ctx = format!("{} {}", w.context_words(), extra.to_lowercase());
+    data().refresh_words.iter().any(|r| ctx.contains(r.as_str()))
+}
+
+fn lifetime_diag(path: &str, span: std::ops::Range<usize>, secs: f64, refresh: bool, limit: f64) -> Option<Diagnostic> {
+    if secs <= limit || secs.is_nan() {
+        return None;
+    }
+    let kind = if refresh { "refresh token" } else { "token" };
+    let msg = format!(
+        "{kind} lifetime of {} exceeds the {} limit; a stolen token stays usable for all that time",
+        human(secs),
+        human(limit)
+    );
+    let help = if refresh {
+        "keep refresh tokens to 7 days or less, rotate them on every use and store them server-side so they can be revoked"
+    } else {
+        "keep access tokens short-lived (15 minutes is a good default) and renew them with a refresh token"
+    };
+    Some(Diagnostic::new("JWT201", path, span, msg).with_label(format!("expires after {}", human(secs))).with_help(help))
+}
+
+/// Checks an expression that computes an expiry time (`now + X`).
+fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hint: &str) {
+    let refresh = is_refresh(w, hint);
+    let limit = if refresh { w.ctx.opts.refresh_max_secs } else { w.ctx.opts.access_max_secs };
+    match w.eval(value) {
+        Some(Val::Time(off)) => {
+            if let Some(d) = lifetime_diag(w.ctx.path, span, off, refresh, limit) {
+                w.report(d);
+            }
+        }
+        None => {
+            // `now + TTL` with TTL a constant defined in another file.
+            if let Some(name) = const_offset(w, value) {
+                let path = w.ctx.path.to_string();
+                w.report_with_const(name, move |v| lifetime_diag(&path, span, v.as_secs()?, refresh, limit));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn const_offset(w: &Walker, e: &Expr) -> Option<String> {
+    match e {
+        Expr::Paren(p) => const_offset(w, &p.expr),
+        Expr::Cast(c) => const_offset(w, &c.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => const_offset(w, &m.receiver),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+            let l = w.eval(&b.left);
+            let r = w.eval(&b.right);
+            match (l, r) {
+                (Some(Val::Time(_)), Some(Val::ConstRef(n))) | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(n),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
+    let refresh = is_refresh(w, "");
+    let limit = if refresh { w.ctx.opts.refresh_max_secs } else { w.ctx.opts.access_max_secs };
+    match w.eval(value) {
+        Some(Val::ConstRef(name)) => {
+            let path = w.ctx.path.to_string();
+            w.report_with_const(name, move |v| lifetime_diag(&path, span, v.as_secs()?, refresh, limit));
+        }
+        Some(v) => {
+            if let Some(secs) = v.as_secs()
+                && let Some(d) = lifetime_diag(w.ctx.path, span, secs, refresh, limit)
+            {
+                w.report(d);
+            }
+        }
+        None => {}
+    }
+}
+
+fn gate(w: &Walker, c: &Ctor) -> bool {
+    let crates = if c.crates.is_empty() {
+        c.call.as_deref().and_then(|c| c.split("::").next()).map(|c| vec![c.replace('_', "-")]).unwrap_or_default()
+    } else {
+        c.crates.clone()
+    };
+    w.ctx.crates.depends_on_any(&crates)
+}
+
+pub fn check_call(w: &mut Walker, c: &ExprCall) {
+    if !w.ctx.enabled("JWT201") {
+        return;
+    }
+    let Expr::Path(p) = &*c.func else { return };
+    let canon = w.ctx.resolve(&p.path);
+    for k in &data().duration_calls {
+        if k.call.as_deref().map(|pat| index::path_matches(&canon, pat)).unwrap_or(false)
+            && gate(w, k)
+            && let Some(arg) = c.args.iter().nth(k.arg)
+        {
+            check_duration(w, arg, index::span_of(c));
+        }
+    }
+}
+
+pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    if !w.ctx.enabled("JWT201") {
+        return;
+    }
+    let name = m.method.to_string();
+    let span = m.method.span().byte_range().start..index::span_of(m).end;
+    for k in &data().duration_methods {
+        if k.method.as_deref() == Some(name.as_str())
+            && gate(w, k)
+            && let Some(arg) = m.args.iter().nth(k.arg)
+        {
+            check_duration(w, arg, span.clone());
+        }
+    }
+    for k in &data().time_methods {
+        if k.method.as_deref() == Some(name.as_str())
+            && gate(w, k)
+            && let Some(arg) = m.args.iter().nth(k.arg)
+        {
+            check_exp_expr(w, arg, span.clone(), "");
+        }
+    }
+}
+
+fn exp_field(f: &str) -> bool {
+    data().exp_fields.iter().any(|x| x == f)
+}
+
+pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
+    if !w.ctx.enabled("JWT201") {
+        return;
+    }
+    let Expr::Field(f) = &*a.left else { return };
+    let syn::Member::Named(n) = &f.member else { return };
+    if exp_field(&n.to_string()) {
+        let hint = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
+        check_exp_expr(w, &a.right, index::span_of(a), &hint);
+    }
+}
+
+pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
+    if !w.ctx.enabled("JWT201") {
+        return;
+    }
+    let hint = s.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::");
+    for fv in &s.fields {
+        let syn::Member::Named(n) = &fv.member else { continue };
+        if exp_field(&n.to_string()) {
+            check_exp_expr(w, &fv.expr, index::span_of(fv), &hint);
+        }
+    }
+}

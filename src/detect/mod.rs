@@ -1,0 +1,489 @@
+//! One syn walk per file. The walker keeps the scope facts (let bindings, test code, enclosing
+//! function) and hands each node kind to the detectors that subscribe to it. Detectors never
+//! walk the tree themselves, never print and never read files.
+
+pub mod api;
+pub mod alg;
+pub mod lifetime;
+pub mod secrets;
+pub mod storage;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use syn::visit::{self, Visit};
+use syn::{Expr, Item};
+
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, CrateMap, Env, UseMap, Val};
+use crate::source::SourceText;
+
+/// Rule options the detectors read (from config, with defaults).
+#[derive(Clone, Debug)]
+pub struct RuleOptions {
+    /// Longest acceptable access-token lifetime, seconds.
+    pub access_max_secs: f64,
+    /// Longest acceptable refresh-token lifetime, seconds.
+    pub refresh_max_secs: f64,
+    /// Rules that are on.
+    pub enabled: HashSet<String>,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            access_max_secs: 3600.0,
+            refresh_max_secs: 30.0 * 86400.0,
+            enabled: crate::catalog::catalog().rules.iter().map(|r| r.code.clone()).collect(),
+        }
+    }
+}
+
+/// A check that needs the value of a constant defined in another file of the crate.
+pub struct Deferred {
+    pub const_name: String,
+    pub check: Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>,
+}
+
+/// What a file's walk produces.
+#[derive(Default)]
+pub struct FileFindings {
+    pub diagnostics: Vec<Diagnostic>,
+    pub deferred: Vec<Deferred>,
+    /// `const`/`static` values defined in this file (for other files' deferred checks).
+    pub consts: HashMap<String, Val>,
+}
+
+/// A `let` binding's facts.
+#[derive(Clone, Debug, Default)]
+pub struct Binding {
+    pub val: Option<Val>,
+    /// Bound from an unverified token header (`decode_header(..)`).
+    pub header: bool,
+    /// Holds an algorithm read from an unverified header.
+    pub header_alg: bool,
+    /// A browser storage handle (`local_storage()`, `session_storage()`).
+    pub storage: Option<&'static str>,
+    /// The source text of the initializer (for name heuristics).
+    pub init_text: String,
+}
+
+pub struct Ctx<'a> {
+    pub path: &'a str,
+    pub text: &'a SourceText,
+    pub uses: UseMap,
+    pub crates: &'a CrateMap,
+    pub opts: &'a RuleOptions,
+    pub is_test_file: bool,
+    /// File-level constants.
+    pub consts: HashMap<String, Val>,
+}
+
+impl Ctx<'_> {
+    pub fn enabled(&self, code: &str) -> bool {
+        self.opts.enabled.contains(code)
+    }
+
+    pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
+        self.uses.resolve(&index::path_segments(path), self.crates)
+    }
+
+    pub fn snippet(&self, span: &Range<usize>) -> &str {
+        self.text.text.get(span.clone()).unwrap_or("")
+    }
+}
+
+pub struct Walker<'a> {
+    pub ctx: Ctx<'a>,
+    pub out: FileFindings,
+    scopes: Vec<HashMap<String, Binding>>,
+    test_depth: usize,
+    /// Names of enclosing functions, impl types and structs (innermost last).
+    pub names: Vec<String>,
+    /// Identifiers compared against something in the current function (allowlist checks).
+    pub compared: HashSet<String>,
+}
+
+impl Env for Walker<'_> {
+    fn lookup(&self, name: &str) -> Option<Val> {
+        for s in self.scopes.iter().rev() {
+            if let Some(b) = s.get(name) {
+                return b.val.clone();
+            }
+        }
+        self.ctx.consts.get(name).cloned()
+    }
+
+    fn is_now(&self, name: &str) -> bool {
+        matches!(name, "now" | "iat" | "issued_at" | "current_time" | "timestamp" | "now_ts" | "ts")
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(ctx: Ctx<'a>) -> Self {
+        Walker {
+            ctx,
+            out: FileFindings::default(),
+            scopes: vec![HashMap::new()],
+            test_depth: 0,
+            names: Vec::new(),
+            compared: HashSet::new(),
+        }
+    }
+
+    pub fn in_test(&self) -> bool {
+        self.ctx.is_test_file || self.test_depth > 0
+    }
+
+    pub fn binding(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    pub fn eval(&self, e: &Expr) -> Option<Val> {
+        index::eval(e, self)
+    }
+
+    /// Reports a finding; test code gets the `test-code` tag and one level lower.
+    pub fn report(&mut self, d: Diagnostic) {
+        if !self.ctx.enabled(&d.code) {
+            return;
+        }
+        let d = if self.in_test() { d.with_level(d.level.lowered()).with_tag("test-code") } else { d };
+        self.out.diagnostics.push(d);
+    }
+
+    /// Reports now, or later when `val` is a constant from another file.
+    pub fn report_with_const(
+        &mut self,
+        name: String,
+        check: impl FnOnce(&Val) -> Option<Diagnostic> + Send + 'static,
+    ) {
+        let in_test = self.in_test();
+        let enabled = self.ctx.opts.enabled.clone();
+        self.out.deferred.push(Deferred {
+            const_name: name,
+            check: Box::new(move |v| {
+                let d = check(v)?;
+                if !enabled.contains(&d.code) {
+                    return None;
+                }
+                Some(if in_test { d.with_level(d.level.lowered()).with_tag("test-code") } else { d })
+            }),
+        });
+    }
+
+    /// Words of the enclosing function / type names and of an expression, lowercased.
+    pub fn context_words(&self) -> String {
+        self.names.join(" ").to_lowercase()
+    }
+
+    fn bind_pat(&mut self, pat: &syn::Pat, b: Binding) {
+        match pat {
+            syn::Pat::Ident(pi) => {
+                self.scopes.last_mut().expect("scope").insert(pi.ident.to_string(), b);
+            }
+            syn::Pat::Type(pt) => self.bind_pat(&pt.pat, b),
+            syn::Pat::Reference(r) => self.bind_pat(&r.pat, b),
+            syn::Pat::Paren(p) => self.bind_pat(&p.pat, b),
+            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => self.bind_pat(&ts.elems[0], b),
+            _ => {}
+        }
+    }
+
+    fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
+        self.scopes.push(HashMap::new());
+        let depth = self.scopes.len();
+        f(self);
+        assert_eq!(self.scopes.len(), depth, "scope stack out of balance");
+        self.scopes.pop();
+    }
+
+    fn with_test(&mut self, is_test: bool, f: impl FnOnce(&mut Self)) {
+        if is_test {
+            self.test_depth += 1;
+        }
+        f(self);
+        if is_test {
+            self.test_depth -= 1;
+        }
+    }
+
+    fn with_name(&mut self, name: String, f: impl FnOnce(&mut Self)) {
+        self.names.push(name);
+        let n = self.names.len();
+        f(self);
+        assert_eq!(self.names.len(), n, "name stack out of balance");
+        self.names.pop();
+    }
+
+    /// Visits expressions re-parsed from a macro body (they keep their real spans).
+    fn visit_macro_body(&mut self, mac: &syn::Macro) {
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        match name.as_str() {
+            "lazy_static" => {
+                if let Some(items) = parse_lazy_static(mac) {
+                    for (ident, e) in items {
+                        if let Some(v) = self.eval(&e) {
+                            self.ctx.consts.insert(ident.clone(), v.clone());
+                            self.out.consts.insert(ident, v);
+                        }
+                        self.visit_expr(&e);
+                    }
+                }
+            }
+            "thread_local" | "cfg_if" | "tokio_main" => {
+                if let Some(stmts) = crate::parse::macro_block(mac) {
+                    for s in &stmts {
+                        self.visit_stmt(s);
+                    }
+                }
+            }
+            "macro_rules" => {}
+            _ => {
+                if let Some(exprs) = crate::parse::macro_exprs(mac) {
+                    for e in &exprs {
+                        self.visit_expr(e);
+                    }
+                } else if let Some(stmts) = crate::parse::macro_block(mac) {
+                    self.with_scope(|w| {
+                        for s in &stmts {
+                            w.visit_stmt(s);
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn parse_lazy_static(mac: &syn::Macro) -> Option<Vec<(String, Expr)>> {
+    use syn::parse::{ParseStream, Parser};
+    let parser = |input: ParseStream| -> syn::Result<Vec<(String, Expr)>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            let _: syn::Visibility = input.parse()?;
+            let _: syn::Token![static] = input.parse()?;
+            let _: syn::Token![ref] = input.parse()?;
+            let ident: syn::Ident = input.parse()?;
+            let _: syn::Token![:] = input.parse()?;
+            let _: syn::Type = input.parse()?;
+            let _: syn::Token![=] = input.parse()?;
+            let e: Expr = input.parse()?;
+            let _: syn::Token![;] = input.parse()?;
+            out.push((ident.to_string(), e));
+        }
+        Ok(out)
+    };
+    parser.parse2(mac.tokens.clone()).ok()
+}
+
+pub fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let p = a.path();
+        if p.is_ident("cfg") {
+            let s = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+            return s.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "test")
+                && !s.contains("not");
+        }
+        p.segments.last().map(|s| s.ident == "test" || s.ident == "bench" || s.ident == "rstest").unwrap_or(false)
+    })
+}
+
+/// True for paths under `tests/`, `benches/` or `examples/`.
+pub fn is_test_path(path: &str) -> bool {
+    path.split('/').any(|c| matches!(c, "tests" | "benches" | "examples" | "test" | "fixtures" | "testdata"))
+}
+
+/// Collects `const` and `static` values defined at any level of a file.
+pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
+    struct C(HashMap<String, Val>, HashMap<String, Expr>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+            self.1.insert(i.ident.to_string(), (*i.expr).clone());
+        }
+        fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+            self.1.insert(i.ident.to_string(), (*i.expr).clone());
+        }
+        fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+            self.1.insert(i.ident.to_string(), i.expr.clone());
+        }
+    }
+    let mut c = C(HashMap::new(), HashMap::new());
+    c.visit_file(file);
+    // Evaluate in rounds so constants defined from other constants resolve.
+    struct E<'a>(&'a HashMap<String, Val>);
+    impl Env for E<'_> {
+        fn lookup(&self, n: &str) -> Option<Val> {
+            self.0.get(n).cloned()
+        }
+    }
+    for _ in 0..4 {
+        let mut changed = false;
+        for (k, e) in &c.1 {
+            if let Some(v) = index::eval(e, &E(&c.0))
+                && !matches!(v, Val::ConstRef(_))
+                && c.0.get(k) != Some(&v)
+            {
+                c.0.insert(k.clone(), v);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    c.0
+}
+
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_item(&mut self, i: &'ast Item) {
+        match i {
+            Item::Use(u) => {
+                self.ctx.uses.add_use(&u.tree, u.leading_colon.is_some());
+            }
+            Item::Mod(m) => {
+                let t = is_test_attr(&m.attrs);
+                self.with_test(t, |w| visit::visit_item_mod(w, m));
+            }
+            Item::Fn(f) => {
+                let t = is_test_attr(&f.attrs);
+                let name = f.sig.ident.to_string();
+                self.with_test(t, |w| {
+                    w.with_name(name, |w| {
+                        let saved = std::mem::take(&mut w.compared);
+                        w.with_scope(|w| visit::visit_item_fn(w, f));
+                        w.compared = saved;
+                    })
+                });
+            }
+            Item::Impl(im) => {
+                let name = match &*im.self_ty {
+                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let t = is_test_attr(&im.attrs);
+                self.with_test(t, |w| w.with_name(name, |w| visit::visit_item_impl(w, im)));
+            }
+            Item::Struct(s) => {
+                if self.ctx.enabled("JWT701") || self.ctx.enabled("JWT204") {
+                    // claims structs are looked at by detectors that need them
+                }
+                let name = s.ident.to_string();
+                self.with_name(name, |w| visit::visit_item_struct(w, s));
+            }
+            Item::Macro(m) => {
+                self.visit_macro_body(&m.mac);
+            }
+            _ => visit::visit_item(self, i),
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let t = is_test_attr(&f.attrs);
+        let name = f.sig.ident.to_string();
+        self.with_test(t, |w| {
+            w.with_name(name, |w| {
+                let saved = std::mem::take(&mut w.compared);
+                w.with_scope(|w| visit::visit_impl_item_fn(w, f));
+                w.compared = saved;
+            })
+        });
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.with_scope(|w| visit::visit_block(w, b));
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        // Visit the initializer first (it is evaluated before the binding exists).
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, e)) = &init.diverge {
+                self.visit_expr(e);
+            }
+        }
+        let mut b = Binding::default();
+        if let Some(init) = &l.init {
+            b.val = self.eval(&init.expr);
+            b.init_text = self.ctx.snippet(&index::span_of(&*init.expr)).to_string();
+            alg::classify_binding(self, &init.expr, &mut b);
+            storage::classify_binding(self, &init.expr, &mut b);
+        }
+        self.bind_pat(&l.pat, b);
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Call(c) => {
+                api::check_call(self, c);
+                alg::check_call(self, c);
+                secrets::check_call(self, c);
+                lifetime::check_call(self, c);
+                storage::check_call(self, c);
+            }
+            Expr::MethodCall(m) => {
+                api::check_method(self, m);
+                alg::check_method(self, m);
+                secrets::check_method(self, m);
+                lifetime::check_method(self, m);
+                storage::check_method(self, m);
+            }
+            Expr::Assign(a) => {
+                api::check_assign(self, a);
+                alg::check_assign(self, a);
+                lifetime::check_assign(self, a);
+                secrets::check_assign(self, a);
+            }
+            Expr::Struct(s) => {
+                api::check_struct(self, s);
+                alg::check_struct(self, s);
+                lifetime::check_struct(self, s);
+                secrets::check_struct(self, s);
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
+                alg::note_comparison(self, &b.left);
+                alg::note_comparison(self, &b.right);
+            }
+            Expr::Match(m) => alg::note_comparison(self, &m.expr),
+            Expr::Closure(c) => {
+                self.with_scope(|w| visit::visit_expr_closure(w, c));
+                return;
+            }
+            Expr::Macro(m) => {
+                if m.mac.path.is_ident("matches") || m.mac.path.is_ident("assert_eq") || m.mac.path.is_ident("assert_ne")
+                {
+                    if let Some(args) = crate::parse::macro_exprs(&m.mac) {
+                        for a in &args {
+                            alg::note_comparison(self, a);
+                        }
+                    }
+                }
+                self.visit_macro_body(&m.mac);
+                return;
+            }
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+
+    fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+        self.visit_macro_body(&m.mac);
+    }
+}
+
+/// Lints one parsed file.
+pub fn lint_file(ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
+    let consts = file_consts(file);
+    let mut w = Walker::new(Ctx { consts: consts.clone(), ..ctx });
+    // Imports anywhere in the file apply to the whole file (hoisted).
+    for item in &file.items {
+        if let Item::Use(u) = item {
+            w.ctx.uses.add_use(&u.tree, u.leading_colon.is_some());
+        }
+    }
+    w.visit_file(file);
+    let mut out = w.out;
+    out.consts.extend(consts);
+    out
+}

@@ -1,0 +1,231 @@
+//! JWT801 hardcoded-secret: literal, fallback or embedded key material handed to an HMAC key
+//! constructor, and private keys compiled into the binary.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
+
+use super::Walker;
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, Val};
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct KeyCtor {
+    #[serde(default)]
+    call: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    arg: usize,
+    /// Gate: the package depends on one of these crates.
+    #[serde(default)]
+    crates: Vec<String>,
+    /// The argument is base64 text (length counts decoded bytes).
+    #[serde(default)]
+    base64: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretData {
+    hmac: Vec<KeyCtor>,
+    private_key: Vec<KeyCtor>,
+    /// Field names that hold an HMAC secret in JWT configuration structs.
+    secret_fields: Vec<String>,
+    /// Minimum HMAC key length, bytes (RFC 7518 section 3.2: at least the hash size).
+    min_len: usize,
+}
+
+fn data() -> &'static SecretData {
+    static D: OnceLock<SecretData> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT801").expect("JWT801 in catalogue");
+        SecretData {
+            hmac: r.data("hmac"),
+            private_key: r.data("private_key"),
+            secret_fields: r.data("secret_fields"),
+            min_len: r.data::<Option<usize>>("min_len").unwrap_or(32),
+        }
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Hmac,
+    Private,
+}
+
+fn gate(w: &Walker, k: &KeyCtor) -> bool {
+    let crates = if k.crates.is_empty() {
+        k.call.as_deref().and_then(|c| c.split("::").next()).map(|c| vec![c.replace('_', "-")]).unwrap_or_default()
+    } else {
+        k.crates.clone()
+    };
+    w.ctx.crates.depends_on_any(&crates)
+}
+
+fn decoded_len(bytes: &[u8], base64: bool) -> usize {
+    if base64 {
+        let n = bytes.iter().filter(|b| !matches!(b, b'=' | b'\n' | b'\r' | b' ')).count();
+        n * 3 / 4
+    } else {
+        bytes.len()
+    }
+}
+
+/// The finding for a value handed to a key constructor, if the value is key material in source.
+fn judge(kind: Kind, v: &Val, base64: bool, path: &str, span: std::ops::Range<usize>, what: &str) -> Option<Diagnostic> {
+    let min = data().min_len;
+    let d = match (kind, v) {
+        (Kind::Hmac, Val::Fallback(inner)) => {
+            let b = inner.literal_bytes()?;
+            let msg = if b.is_empty() {
+                format!("{what} falls back to an empty secret when the configured one is missing, so anyone can forge tokens")
+            } else {
+                format!(
+                    "{what} falls back to a hard-coded secret ({} bytes) when the configured one is missing; anyone who reads the source can forge tokens",
+                    decoded_len(&b, base64)
+                )
+            };
+            Diagnostic::new("JWT801", path, span, msg)
+                .with_label("literal fallback secret")
+                .with_help("fail at startup when the secret is not configured instead of falling back to a literal (`std::env::var(\"JWT_SECRET\").expect(..)`)")
+        }
+        (Kind::Hmac, Val::Str(_) | Val::Bytes(_)) => {
+            let b = v.literal_bytes()?;
+            let n = decoded_len(&b, base64);
+            let msg = if b.is_empty() {
+                format!("{what} gets an empty HMAC key, so anyone can forge tokens")
+            } else if n < min {
+                format!(
+                    "{what} gets a hard-coded HMAC secret that is also too short ({n} bytes, at least {min} needed); anyone who reads the source or brute-forces it can forge tokens"
+                )
+            } else {
+                format!("{what} gets a hard-coded HMAC secret; anyone who reads the source or the binary can forge tokens")
+            };
+            Diagnostic::new("JWT801", path, span, msg).with_label("hard-coded secret")
+        }
+        (Kind::Hmac, Val::Embedded(mac, file)) => Diagnostic::new(
+            "JWT801",
+            path,
+            span,
+            format!("{what} gets an HMAC secret compiled into the binary with `{mac}!(\"{file}\")`; the secret ships with every build and lives in the repository"),
+        )
+        .with_label("secret compiled in"),
+        (Kind::Private, Val::Embedded(mac, file)) => Diagnostic::new(
+            "JWT801",
+            path,
+            span,
+            format!("{what} gets a private key compiled into the binary with `{mac}!(\"{file}\")`; anyone with the binary or the repository can sign tokens"),
+        )
+        .with_label("private key compiled in")
+        .with_help("load the private key at runtime from a secret store, a mounted file or an environment variable, never from the source tree"),
+        (Kind::Private, Val::Str(s)) if s.contains("PRIVATE KEY") => Diagnostic::new(
+            "JWT801",
+            path,
+            span,
+            format!("{what} gets a PEM private key written in the source; anyone with the source or the binary can sign tokens"),
+        )
+        .with_label("private key literal")
+        .with_help("load the private key at runtime from a secret store, a mounted file or an environment variable, never from the source tree"),
+        (Kind::Private, Val::Bytes(b)) if String::from_utf8_lossy(b).contains("PRIVATE KEY") => Diagnostic::new(
+            "JWT801",
+            path,
+            span,
+            format!("{what} gets a PEM private key written in the source; anyone with the source or the binary can sign tokens"),
+        )
+        .with_label("private key literal"),
+        _ => return None,
+    };
+    Some(d)
+}
+
+fn check_arg(w: &mut Walker, kind: Kind, k: &KeyCtor, arg: &Expr, span: std::ops::Range<usize>, what: String) {
+    let Some(v) = w.eval(arg) else { return };
+    let path = w.ctx.path.to_string();
+    match v {
+        Val::ConstRef(name) => {
+            let base64 = k.base64;
+            w.report_with_const(name, move |v| judge(kind, v, base64, &path, span, &what));
+        }
+        v => {
+            if let Some(d) = judge(kind, &v, k.base64, &path, span, &what) {
+                w.report(d);
+            }
+        }
+    }
+}
+
+pub fn check_call(w: &mut Walker, c: &ExprCall) {
+    if !w.ctx.enabled("JWT801") {
+        return;
+    }
+    let Expr::Path(p) = &*c.func else { return };
+    let canon = w.ctx.resolve(&p.path);
+    for (kind, list) in [(Kind::Hmac, &data().hmac), (Kind::Private, &data().private_key)] {
+        for k in list.iter() {
+            let Some(pat) = &k.call else { continue };
+            if !index::path_matches(&canon, pat) || !gate(w, k) {
+                continue;
+            }
+            if let Some(arg) = c.args.iter().nth(k.arg) {
+                let what = format!("`{}`", short(pat));
+                check_arg(w, kind, k, arg, index::span_of(c), what);
+            }
+        }
+    }
+}
+
+pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    if !w.ctx.enabled("JWT801") {
+        return;
+    }
+    let name = m.method.to_string();
+    for (kind, list) in [(Kind::Hmac, &data().hmac), (Kind::Private, &data().private_key)] {
+        for k in list.iter() {
+            if k.method.as_deref() != Some(name.as_str()) || !gate(w, k) {
+                continue;
+            }
+            if let Some(arg) = m.args.iter().nth(k.arg) {
+                let span = m.method.span().byte_range().start..index::span_of(m).end;
+                check_arg(w, kind, k, arg, span, format!("`.{name}(..)`"));
+            }
+        }
+    }
+}
+
+fn short(pat: &str) -> String {
+    let segs: Vec<&str> = pat.split("::").collect();
+    segs[segs.len().saturating_sub(2)..].join("::")
+}
+
+fn jwt_file(w: &Walker) -> bool {
+    let t = &w.ctx.text.text;
+    memchr::memmem::find(t.as_bytes(), b"jwt").is_some()
+        || memchr::memmem::find(t.as_bytes(), b"Jwt").is_some()
+        || memchr::memmem::find(t.as_bytes(), b"JWT").is_some()
+        || memchr::memmem::find(t.as_bytes(), b"jsonwebtoken").is_some()
+}
+
+fn check_field(w: &mut Walker, field: &str, value: &Expr, span: std::ops::Range<usize>) {
+    if !w.ctx.enabled("JWT801") || !data().secret_fields.iter().any(|f| f == field) || !jwt_file(w) {
+        return;
+    }
+    let k = KeyCtor::default();
+    check_arg(w, Kind::Hmac, &k, value, span, format!("the JWT secret field `{field}`"));
+}
+
+pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
+    let Expr::Field(f) = &*a.left else { return };
+    let syn::Member::Named(n) = &f.member else { return };
+    check_field(w, &n.to_string(), &a.right, index::span_of(a));
+}
+
+pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
+    for fv in &s.fields {
+        let syn::Member::Named(n) = &fv.member else { continue };
+        check_field(w, &n.to_string(), &fv.expr, index::span_of(fv));
+    }
+}

@@ -1,0 +1,207 @@
+//! JWT401 token-in-browser-storage: tokens written to `localStorage` / `sessionStorage` or to
+//! `document.cookie` from WASM (web-sys, gloo-storage, leptos-use, dioxus, yew-hooks), where any
+//! script injected into the page can read them.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::{Expr, ExprCall, ExprMethodCall};
+
+use super::{Binding, Walker};
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, Val};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageData {
+    /// Storage writes through a function: `{ call, key_arg, storage, crates }`.
+    calls: Vec<Sink>,
+    /// Methods that return a storage handle: `local_storage` → localStorage.
+    handles: Vec<Handle>,
+    /// Methods that write an item on a storage handle.
+    write_methods: Vec<String>,
+    /// Methods that write `document.cookie`.
+    cookie_methods: Vec<String>,
+    /// Words that mark a key or value as a token.
+    token_words: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sink {
+    call: String,
+    key_arg: usize,
+    storage: String,
+    #[serde(default)]
+    crates: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Handle {
+    method: String,
+    storage: String,
+}
+
+fn data() -> &'static StorageData {
+    static D: OnceLock<StorageData> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT401").expect("JWT401 in catalogue");
+        StorageData {
+            calls: r.data("calls"),
+            handles: r.data("handles"),
+            write_methods: r.data("write_methods"),
+            cookie_methods: r.data("cookie_methods"),
+            token_words: r.data("token_words"),
+        }
+    })
+}
+
+/// Splits `accessToken`, `ACCESS_TOKEN`, `id-token` into lowercase words.
+fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_numeric();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Does a key or value text look like it names a token?
+pub fn token_like(s: &str) -> bool {
+    let ws = words(s);
+    let tw = &data().token_words;
+    ws.iter().any(|w| tw.iter().any(|t| t == w)) || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
+}
+
+fn handle_of(w: &Walker, e: &Expr) -> Option<&'static str> {
+    match e {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if let Some(h) = data().handles.iter().find(|h| h.method == name) {
+                return Some(if h.storage == "localStorage" { "localStorage" } else { "sessionStorage" });
+            }
+            handle_of(w, &m.receiver)
+        }
+        Expr::Try(t) => handle_of(w, &t.expr),
+        Expr::Paren(p) => handle_of(w, &p.expr),
+        Expr::Reference(r) => handle_of(w, &r.expr),
+        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).and_then(|b| b.storage),
+        _ => None,
+    }
+}
+
+pub fn classify_binding(w: &Walker, init: &Expr, b: &mut Binding) {
+    b.storage = handle_of(w, init);
+}
+
+/// Text that names the key: its literal value when it evaluates, else its source text.
+fn key_text(w: &Walker, e: &Expr) -> String {
+    match w.eval(e) {
+        Some(Val::Str(s)) => s,
+        Some(Val::ConstRef(n)) => n,
+        _ => w.ctx.snippet(&index::span_of(e)).to_string(),
+    }
+}
+
+fn report(w: &mut Walker, storage: &str, span: std::ops::Range<usize>, key: &str) {
+    let (msg, help) = if storage == "document.cookie" {
+        (
+            format!("token `{key}` is written to `document.cookie` from script, so the cookie can never be HttpOnly and any injected script can read it"),
+            "set the token cookie from the server with `HttpOnly; Secure; SameSite=Strict` (or Lax), and let the browser send it".to_string(),
+        )
+    } else {
+        (
+            format!("token `{key}` is stored in {storage}, where any script running on the page (one XSS is enough) can read and exfiltrate it"),
+            "keep tokens in memory, or let the server set them as `HttpOnly; Secure; SameSite` cookies".to_string(),
+        )
+    };
+    let d = Diagnostic::new("JWT401", w.ctx.path, span, msg).with_label(format!("written to {storage}")).with_help(help);
+    w.report(d);
+}
+
+pub fn check_call(w: &mut Walker, c: &ExprCall) {
+    if !w.ctx.enabled("JWT401") {
+        return;
+    }
+    let Expr::Path(p) = &*c.func else { return };
+    let canon = w.ctx.resolve(&p.path);
+    for s in &data().calls {
+        if !index::path_matches(&canon, &s.call) {
+            continue;
+        }
+        let crates = if s.crates.is_empty() {
+            vec![s.call.split("::").next().unwrap_or("").replace('_', "-")]
+        } else {
+            s.crates.clone()
+        };
+        if !w.ctx.crates.depends_on_any(&crates) {
+            continue;
+        }
+        let Some(key) = c.args.iter().nth(s.key_arg) else { continue };
+        let kt = key_text(w, key);
+        let value_text = c.args.iter().nth(s.key_arg + 1).map(|v| w.ctx.snippet(&index::span_of(v)).to_string());
+        if token_like(&kt) || value_text.as_deref().map(token_like).unwrap_or(false) {
+            report(w, &s.storage, index::span_of(c), &kt);
+            return;
+        }
+    }
+}
+
+pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    if !w.ctx.enabled("JWT401") {
+        return;
+    }
+    let name = m.method.to_string();
+    let span = m.method.span().byte_range().start..index::span_of(m).end;
+    if data().write_methods.contains(&name) && m.args.len() == 2 {
+        if let Some(storage) = handle_of(w, &m.receiver) {
+            let kt = key_text(w, &m.args[0]);
+            let vt = w.ctx.snippet(&index::span_of(&m.args[1])).to_string();
+            if token_like(&kt) || token_like(&vt) {
+                report(w, storage, span, &kt);
+            }
+        }
+        return;
+    }
+    if data().cookie_methods.contains(&name) && m.args.len() == 1 && w.ctx.crates.depends_on("web-sys") {
+        let v = &m.args[0];
+        let text = match w.eval(v) {
+            Some(Val::Str(s)) => s,
+            _ => w.ctx.snippet(&index::span_of(v)).to_string(),
+        };
+        let cookie_name = text.split('=').next().unwrap_or("").trim_start_matches(['&', '"', ' ']);
+        if token_like(cookie_name) || token_like(&text) {
+            let key = cookie_name.split(['(', '!', ' ']).next_back().unwrap_or(cookie_name).trim_matches('"').to_string();
+            report(w, "document.cookie", span, &key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn splits_identifier_words() {
+        assert_eq!(words("accessToken"), ["access", "token"]);
+        assert_eq!(words("ACCESS_TOKEN"), ["access", "token"]);
+        assert_eq!(words("id-token"), ["id", "token"]);
+        assert_eq!(words("pkce_verifier"), ["pkce", "verifier"]);
+    }
+}

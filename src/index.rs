@@ -1,0 +1,500 @@
+//! Resolution before matching: a per-file `use` map, the package's dependency renames, and a
+//! small constant evaluator (literals, `const`/`static` values, `let` bindings, arithmetic,
+//! durations of std/chrono/time/coarsetime, and literal fallbacks of environment lookups).
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, UseTree};
+
+/// Maps the names code uses for crates (`jwt`) to real crate names (`jsonwebtoken`).
+#[derive(Clone, Debug, Default)]
+pub struct CrateMap {
+    /// extern name (with `_`) -> package name (with `-`).
+    pub externs: HashMap<String, String>,
+    /// Real crate names this package depends on.
+    pub packages: HashSet<String>,
+    /// True when no manifest was found: every known crate is assumed under its own name.
+    pub assumed: bool,
+}
+
+impl CrateMap {
+    pub fn assume_all(known: &[String]) -> CrateMap {
+        let mut m = CrateMap { assumed: true, ..Default::default() };
+        for k in known {
+            m.add(&k.replace('-', "_"), k);
+        }
+        m
+    }
+
+    pub fn add(&mut self, extern_name: &str, package: &str) {
+        self.externs.insert(extern_name.to_string(), package.to_string());
+        self.packages.insert(package.to_string());
+    }
+
+    pub fn depends_on(&self, package: &str) -> bool {
+        self.packages.contains(package)
+    }
+
+    pub fn depends_on_any(&self, packages: &[String]) -> bool {
+        packages.is_empty() || packages.iter().any(|p| self.depends_on(p))
+    }
+}
+
+/// The `use` declarations of one file (all scopes flattened: precise enough for imports).
+#[derive(Clone, Debug, Default)]
+pub struct UseMap {
+    pub names: HashMap<String, Vec<String>>,
+    pub globs: Vec<Vec<String>>,
+}
+
+impl UseMap {
+    pub fn add_use(&mut self, tree: &UseTree, leading_colon: bool) {
+        let _ = leading_colon;
+        self.walk(tree, Vec::new());
+    }
+
+    fn walk(&mut self, tree: &UseTree, prefix: Vec<String>) {
+        match tree {
+            UseTree::Path(p) => {
+                let mut pre = prefix;
+                pre.push(p.ident.to_string());
+                self.walk(&p.tree, pre);
+            }
+            UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(last) = prefix.last() {
+                        self.names.insert(last.clone(), prefix.clone());
+                    }
+                } else {
+                    let mut full = prefix;
+                    full.push(name.clone());
+                    self.names.insert(name, full);
+                }
+            }
+            UseTree::Rename(r) => {
+                let name = r.ident.to_string();
+                let mut full = prefix.clone();
+                if name != "self" {
+                    full.push(name);
+                }
+                let alias = r.rename.to_string();
+                if alias != "_" {
+                    self.names.insert(alias, full);
+                }
+            }
+            UseTree::Glob(_) => self.globs.push(prefix),
+            UseTree::Group(g) => {
+                for t in &g.items {
+                    self.walk(t, prefix.clone());
+                }
+            }
+        }
+    }
+
+    /// Canonical path of a path expression: the crate's real name first when known.
+    pub fn resolve(&self, segs: &[String], crates: &CrateMap) -> Vec<String> {
+        let Some(head) = segs.first() else { return Vec::new() };
+        let mut out: Vec<String> = match head.as_str() {
+            "crate" | "self" | "super" | "Self" => segs.to_vec(),
+            _ => {
+                if let Some(full) = self.names.get(head) {
+                    let mut v = full.clone();
+                    v.extend(segs[1..].iter().cloned());
+                    v
+                } else if !crates.externs.contains_key(head) {
+                    // Try glob imports of known crates (`use jsonwebtoken::*;`).
+                    let from_glob = self.globs.iter().find(|g| {
+                        g.first().map(|h| crates.externs.contains_key(h) || h == "crate").unwrap_or(false)
+                            && g.first().map(|h| h != "crate").unwrap_or(false)
+                    });
+                    match from_glob {
+                        Some(g) => {
+                            let mut v = g.clone();
+                            v.extend(segs.iter().cloned());
+                            v
+                        }
+                        None => segs.to_vec(),
+                    }
+                } else {
+                    segs.to_vec()
+                }
+            }
+        };
+        // `::jsonwebtoken` or an alias chain: map the head to the real crate name.
+        if let Some(h) = out.first_mut()
+            && let Some(pkg) = crates.externs.get(h.as_str())
+        {
+            *h = pkg.clone();
+        }
+        out
+    }
+}
+
+/// Segments of a syn path as strings.
+pub fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// Matches a canonical path against a pattern like `jsonwebtoken::Validation::new`: same crate,
+/// same last segment, and the same type segment when the pattern names one.
+pub fn path_matches(canon: &[String], pattern: &str) -> bool {
+    let pat: Vec<&str> = pattern.split("::").collect();
+    if canon.is_empty() || pat.is_empty() {
+        return false;
+    }
+    if pat.len() == 1 {
+        return canon.last().map(|s| s == pat[0]).unwrap_or(false);
+    }
+    if canon[0].replace('_', "-") != pat[0].replace('_', "-") {
+        return false;
+    }
+    if canon.last().map(String::as_str) != pat.last().copied() {
+        return false;
+    }
+    if pat.len() >= 3 {
+        let ty = pat[pat.len() - 2];
+        if ty.chars().next().map(char::is_uppercase).unwrap_or(false) || canon.len() >= pat.len() {
+            return canon.len() >= 2 && canon[canon.len() - 2] == ty;
+        }
+    }
+    true
+}
+
+/// A value the evaluator could work out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Str(String),
+    Bytes(Vec<u8>),
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    /// A duration, in seconds.
+    Dur(f64),
+    /// "now" plus an offset in seconds.
+    Time(f64),
+    /// Contents compiled in from a file: (macro, path).
+    Embedded(String, String),
+    /// A literal used when an environment variable or config value is missing.
+    Fallback(Box<Val>),
+    /// A reference to a constant defined elsewhere in the crate (resolved later).
+    ConstRef(String),
+}
+
+impl Val {
+    pub fn as_secs(&self) -> Option<f64> {
+        match self {
+            Val::Int(i) => Some(*i as f64),
+            Val::Float(f) => Some(*f),
+            Val::Dur(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Literal key material (string or bytes), looking through fallbacks.
+    pub fn literal_bytes(&self) -> Option<Vec<u8>> {
+        match self {
+            Val::Str(s) => Some(s.as_bytes().to_vec()),
+            Val::Bytes(b) => Some(b.clone()),
+            Val::Fallback(v) => v.literal_bytes(),
+            _ => None,
+        }
+    }
+}
+
+/// Where names are looked up while evaluating.
+pub trait Env {
+    fn lookup(&self, name: &str) -> Option<Val>;
+    /// True when `name` is a binding whose value is "now"-like (a timestamp of the current time).
+    fn is_now(&self, _name: &str) -> bool {
+        false
+    }
+}
+
+pub struct NoEnv;
+impl Env for NoEnv {
+    fn lookup(&self, _: &str) -> Option<Val> {
+        None
+    }
+}
+
+const NOW_WORDS: &[&str] = &[
+    "now",
+    "now_utc",
+    "get_current_timestamp",
+    "current_timestamp",
+    "timestamp_now",
+    "unix_now",
+    "now_secs",
+    "current_time",
+    "epoch",
+];
+
+fn unit_secs(name: &str) -> Option<f64> {
+    let n = name.trim_start_matches("from_").trim_start_matches("new_").trim_start_matches("try_");
+    Some(match n {
+        "secs" | "seconds" | "second" | "sec" => 1.0,
+        "millis" | "milliseconds" => 0.001,
+        "micros" | "microseconds" => 1e-6,
+        "nanos" | "nanoseconds" => 1e-9,
+        "mins" | "minutes" | "minute" => 60.0,
+        "hours" | "hour" => 3600.0,
+        "days" | "day" => 86400.0,
+        "weeks" | "week" => 604800.0,
+        _ => return None,
+    })
+}
+
+/// Evaluates an expression to a constant-like value, or None.
+pub fn eval(expr: &Expr, env: &dyn Env) -> Option<Val> {
+    eval_depth(expr, env, 0)
+}
+
+fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
+    if depth > 48 {
+        return None;
+    }
+    let ev = |e: &Expr| eval_depth(e, env, depth + 1);
+    match expr {
+        Expr::Lit(l) => lit_val(&l.lit),
+        Expr::Paren(p) => ev(&p.expr),
+        Expr::Group(g) => ev(&g.expr),
+        Expr::Reference(r) => ev(&r.expr),
+        Expr::Cast(c) => ev(&c.expr),
+        Expr::Try(t) => ev(&t.expr),
+        Expr::Unary(u) => match (&u.op, ev(&u.expr)?) {
+            (syn::UnOp::Neg(_), Val::Int(i)) => Some(Val::Int(-i)),
+            (syn::UnOp::Neg(_), Val::Float(f)) => Some(Val::Float(-f)),
+            (syn::UnOp::Deref(_), v) => Some(v),
+            _ => None,
+        },
+        Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
+            syn::Stmt::Expr(e, None) => ev(e),
+            _ => None,
+        },
+        Expr::Path(p) => {
+            let segs = path_segments(&p.path);
+            let last = segs.last()?;
+            if segs.len() == 1 {
+                if let Some(v) = env.lookup(last) {
+                    return Some(v);
+                }
+                if env.is_now(last) {
+                    return Some(Val::Time(0.0));
+                }
+                if last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    && last.chars().any(|c| c.is_ascii_uppercase())
+                {
+                    return Some(Val::ConstRef(last.clone()));
+                }
+                return None;
+            }
+            // `Self::CONST`, `config::TTL`, `i64::MAX` ...
+            if let Some(v) = env.lookup(last) {
+                return Some(v);
+            }
+            match (segs[segs.len() - 2].as_str(), last.as_str()) {
+                ("Duration" | "TimeDelta", "MAX") | ("i64" | "u64" | "i32" | "u32", "MAX") => {
+                    Some(Val::Dur(f64::INFINITY))
+                }
+                ("Duration", "ZERO") => Some(Val::Dur(0.0)),
+                ("Duration", "SECOND") => Some(Val::Dur(1.0)),
+                ("Duration", "MINUTE") => Some(Val::Dur(60.0)),
+                ("Duration", "HOUR") => Some(Val::Dur(3600.0)),
+                ("Duration", "DAY") => Some(Val::Dur(86400.0)),
+                ("Duration", "WEEK") => Some(Val::Dur(604800.0)),
+                _ if last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') => {
+                    Some(Val::ConstRef(last.clone()))
+                }
+                _ => None,
+            }
+        }
+        Expr::Binary(b) => {
+            let l = ev(&b.left);
+            let r = ev(&b.right);
+            binop(&b.op, l, r)
+        }
+        Expr::Call(c) => {
+            let Expr::Path(fp) = &*c.func else { return None };
+            let segs = path_segments(&fp.path);
+            let last = segs.last()?.as_str();
+            let ty = if segs.len() >= 2 { segs[segs.len() - 2].as_str() } else { "" };
+            let arg0 = c.args.first();
+            // Durations: std/coarsetime `Duration::from_secs`, chrono `Duration::days`,
+            // `TimeDelta::hours`, time `Duration::minutes`, `Duration::new(secs, nanos)`.
+            if matches!(ty, "Duration" | "TimeDelta" | "StdDuration" | "ChronoDuration" | "TimeDuration")
+                || ty.ends_with("Duration")
+            {
+                if last == "new" {
+                    return Some(Val::Dur(ev(arg0?)?.as_secs()?));
+                }
+                if let Some(u) = unit_secs(last) {
+                    return Some(Val::Dur(ev(arg0?)?.as_secs()? * u));
+                }
+                return None;
+            }
+            if matches!(last, "from" | "new") && matches!(ty, "String" | "Vec" | "Box" | "Cow" | "Arc" | "Rc") {
+                return ev(arg0?);
+            }
+            if matches!(last, "Some" | "Ok") && c.args.len() == 1 {
+                return ev(arg0?);
+            }
+            if NOW_WORDS.contains(&last) || (last == "timestamp" && segs.len() == 1) {
+                return Some(Val::Time(0.0));
+            }
+            None
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let recv = || ev(&m.receiver);
+            match name.as_str() {
+                "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str" | "into_bytes"
+                | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect" | "timestamp" | "unix_timestamp"
+                | "as_secs" | "num_seconds" | "whole_seconds" | "as_secs_f64" | "timestamp_millis"
+                | "as_u64" | "to_std" | "into_std" | "get" | "trim" => recv(),
+                "timestamp_nanos" => None,
+                "pow" => {
+                    let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else { return None };
+                    Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
+                }
+                "checked_add" | "saturating_add" | "wrapping_add" | "add" => {
+                    binop(&syn::BinOp::Add(Default::default()), recv(), ev(m.args.first()?))
+                }
+                "checked_mul" | "saturating_mul" | "wrapping_mul" | "mul" => {
+                    binop(&syn::BinOp::Mul(Default::default()), recv(), ev(m.args.first()?))
+                }
+                "checked_sub" | "saturating_sub" | "sub" => {
+                    binop(&syn::BinOp::Sub(Default::default()), recv(), ev(m.args.first()?))
+                }
+                "unwrap_or" | "unwrap_or_else" | "or" => {
+                    let fb = m.args.first()?;
+                    let fb = match fb {
+                        Expr::Closure(cl) => ev(&cl.body),
+                        e => ev(e),
+                    };
+                    match (recv(), fb) {
+                        (Some(v), _) if !is_env_lookup(&m.receiver) => Some(v),
+                        (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => Some(Val::Fallback(Box::new(v))),
+                        (_, Some(v)) => Some(v),
+                        _ => None,
+                    }
+                }
+                "unwrap_or_default" if is_env_lookup(&m.receiver) => {
+                    Some(Val::Fallback(Box::new(Val::Str(String::new()))))
+                }
+                // `5.minutes()` (time's NumericalDuration, chrono-humanize style helpers)
+                n => {
+                    let u = unit_secs(n)?;
+                    if m.args.is_empty() {
+                        Some(Val::Dur(recv()?.as_secs()? * u))
+                    } else {
+                        None
+                    }
+                }
+            }
+        }
+        Expr::Macro(m) => {
+            let name = m.mac.path.segments.last()?.ident.to_string();
+            match name.as_str() {
+                "include_bytes" | "include_str" => {
+                    let lit: syn::LitStr = m.mac.parse_body().ok()?;
+                    Some(Val::Embedded(name, lit.value()))
+                }
+                "concat" => {
+                    let args = m
+                        .mac
+                        .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+                        .ok()?;
+                    let mut s = String::new();
+                    for a in &args {
+                        match ev(a)? {
+                            Val::Str(x) => s.push_str(&x),
+                            Val::Int(i) => s.push_str(&i.to_string()),
+                            _ => return None,
+                        }
+                    }
+                    Some(Val::Str(s))
+                }
+                "vec" => None,
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `std::env::var(..)`, `env::var_os`, `dotenv::var`, `option_env!`, `.get("...")` on config.
+pub fn is_env_lookup(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            if let Expr::Path(p) = &*c.func {
+                let segs = path_segments(&p.path);
+                let last = segs.last().map(String::as_str).unwrap_or("");
+                return matches!(last, "var" | "var_os" | "env_var" | "get_env" | "getenv")
+                    || segs.iter().any(|s| s == "env" || s == "dotenv" || s == "dotenvy");
+            }
+            false
+        }
+        Expr::Macro(m) => m.mac.path.is_ident("option_env"),
+        Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "ok" | "map" | "map_err" | "and_then" | "filter")
+                && is_env_lookup(&m.receiver)
+        }
+        Expr::Try(t) => is_env_lookup(&t.expr),
+        Expr::Paren(p) => is_env_lookup(&p.expr),
+        _ => false,
+    }
+}
+
+fn binop(op: &syn::BinOp, l: Option<Val>, r: Option<Val>) -> Option<Val> {
+    use syn::BinOp::*;
+    let (l, r) = (l?, r?);
+    match op {
+        Add(_) | AddAssign(_) => match (l, r) {
+            (Val::Time(t), v) | (v, Val::Time(t)) => Some(Val::Time(t + v.as_secs()?)),
+            (Val::Int(a), Val::Int(b)) => Some(Val::Int(a.checked_add(b)?)),
+            (Val::Str(a), Val::Str(b)) => Some(Val::Str(a + &b)),
+            (a, b) => {
+                let dur = matches!(a, Val::Dur(_)) || matches!(b, Val::Dur(_));
+                let s = a.as_secs()? + b.as_secs()?;
+                Some(if dur { Val::Dur(s) } else { Val::Float(s) })
+            }
+        },
+        Sub(_) | SubAssign(_) => match (l, r) {
+            (Val::Time(a), Val::Time(b)) => Some(Val::Dur(a - b)),
+            (Val::Time(t), v) => Some(Val::Time(t - v.as_secs()?)),
+            (Val::Int(a), Val::Int(b)) => Some(Val::Int(a.checked_sub(b)?)),
+            (a, b) => Some(Val::Float(a.as_secs()? - b.as_secs()?)),
+        },
+        Mul(_) | MulAssign(_) => match (l, r) {
+            (Val::Int(a), Val::Int(b)) => Some(Val::Int(a.checked_mul(b)?)),
+            (Val::Dur(d), v) | (v, Val::Dur(d)) => Some(Val::Dur(d * v.as_secs()?)),
+            (a, b) => Some(Val::Float(a.as_secs()? * b.as_secs()?)),
+        },
+        Div(_) | DivAssign(_) => match (l, r) {
+            (Val::Int(a), Val::Int(b)) if b != 0 => Some(Val::Int(a / b)),
+            (Val::Dur(d), v) => Some(Val::Dur(d / v.as_secs()?)),
+            (a, b) if b.as_secs()? != 0.0 => Some(Val::Float(a.as_secs()? / b.as_secs()?)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn lit_val(lit: &Lit) -> Option<Val> {
+    match lit {
+        Lit::Str(s) => Some(Val::Str(s.value())),
+        Lit::ByteStr(b) => Some(Val::Bytes(b.value())),
+        Lit::Int(i) => i.base10_parse::<i128>().ok().map(Val::Int),
+        Lit::Float(f) => f.base10_parse::<f64>().ok().map(Val::Float),
+        Lit::Bool(b) => Some(Val::Bool(b.value)),
+        _ => None,
+    }
+}
+
+/// Byte range of any syntax node (file-relative with proc-macro2 `span-locations`).
+pub fn span_of<T: Spanned>(node: &T) -> Range<usize> {
+    node.span().byte_range()
+}

@@ -1,0 +1,311 @@
+//! The pipeline: discover → read → parse → detect (in parallel) → deferred constant checks →
+//! dependency rules → suppressions → one sorted report.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::detect::{self, Ctx, Deferred, RuleOptions};
+use crate::diagnostic::{Diagnostic, Report};
+use crate::discover::{self, FileKind, Found};
+use crate::index::{CrateMap, UseMap, Val};
+use crate::manifest::{Lockfile, Manifest};
+use crate::source::SourceText;
+use crate::suppress::{self, Directive};
+
+/// Stack size of the threads that parse and walk files (deep but legal code needs room).
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+pub struct LintRequest {
+    /// Absolute project root (paths in the report are relative to it).
+    pub root: PathBuf,
+    /// Absolute paths to check (the root itself in workspace mode).
+    pub paths: Vec<PathBuf>,
+    pub config: Config,
+    pub advisory_db: Option<PathBuf>,
+}
+
+/// Every crate name any rule knows about (from the catalogue's tables), used when a file
+/// belongs to no package.
+pub fn known_crates() -> Vec<String> {
+    fn walk(v: &toml::Value, out: &mut Vec<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, x) in t {
+                    match (k.as_str(), x) {
+                        ("call" | "path", toml::Value::String(s)) => {
+                            if let Some(c) = s.split("::").next().filter(|_| s.contains("::")) {
+                                out.push(c.replace('_', "-"));
+                            }
+                        }
+                        ("crates", toml::Value::Array(a)) => {
+                            out.extend(a.iter().filter_map(|s| s.as_str().map(str::to_string)))
+                        }
+                        _ => walk(x, out),
+                    }
+                }
+            }
+            toml::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for r in &crate::catalog::catalog().rules {
+        walk(&toml::Value::Table(r.data.clone()), &mut out);
+    }
+    out.extend(["web-sys".to_string(), "frank_jwt".to_string()]);
+    out.sort();
+    out.dedup();
+    out
+}
+
+struct FileResult {
+    rel: String,
+    source: Option<Arc<SourceText>>,
+    diagnostics: Vec<Diagnostic>,
+    deferred: Vec<Deferred>,
+    consts: HashMap<String, Val>,
+    directives: Vec<Directive>,
+    package: Option<usize>,
+}
+
+fn read_text(f: &Found) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(&f.abs).map_err(|e| {
+        Diagnostic::new("JWT000", &f.rel, 0..0, format!("cannot read this file, so it was not checked: {e}"))
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::new(
+            "JWT000",
+            &f.rel,
+            0..0,
+            format!(
+                "this file is not valid UTF-8 (invalid byte at offset {}), so it was not checked",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn lint_rust(f: &Found, crates: &CrateMap, opts: &RuleOptions, package: Option<usize>) -> FileResult {
+    let mut r = FileResult {
+        rel: f.rel.clone(),
+        source: None,
+        diagnostics: Vec::new(),
+        deferred: Vec::new(),
+        consts: HashMap::new(),
+        directives: Vec::new(),
+        package,
+    };
+    let text = match read_text(f) {
+        Ok(t) => t,
+        Err(d) => {
+            r.diagnostics.push(d);
+            return r;
+        }
+    };
+    let src = Arc::new(SourceText::new(text));
+    r.directives = suppress::scan(&f.rel, &src, false);
+    r.source = Some(src.clone());
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let parsed = crate::parse::parse_file(&src.text);
+        let res = match parsed {
+            Ok(file) => {
+                let ctx = Ctx {
+                    path: &f.rel,
+                    text: &src,
+                    uses: UseMap::default(),
+                    crates,
+                    opts,
+                    is_test_file: detect::is_test_path(&f.rel),
+                    consts: HashMap::new(),
+                };
+                Ok(detect::lint_file(ctx, &file))
+            }
+            Err(e) => Err(e),
+        };
+        proc_macro2::extra::invalidate_current_thread_spans();
+        res
+    }));
+    match outcome {
+        Ok(Ok(found)) => {
+            r.diagnostics = found.diagnostics;
+            r.deferred = found.deferred;
+            r.consts = found.consts;
+        }
+        Ok(Err(e)) => r.diagnostics.push(
+            Diagnostic::new("JWT000", &f.rel, e.span, format!("this file could not be parsed, so it was not checked: {}", e.message))
+                .with_label("syn stopped here"),
+        ),
+        Err(panic) => {
+            proc_macro2::extra::invalidate_current_thread_spans();
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            r.diagnostics.push(Diagnostic::new(
+                "JWT001",
+                &f.rel,
+                0..0,
+                format!("internal error while checking this file, so it was not fully checked: {what}"),
+            ));
+        }
+    }
+    r
+}
+
+/// Runs the whole pipeline.
+pub fn run(req: &LintRequest) -> Report {
+    let cfg = &req.config;
+    let exclude = |rel: &str| cfg.is_excluded(rel);
+    let found = discover::discover(&req.root, &req.paths, &exclude);
+    let mut files_scanned = found.files.len() + found.problems.len();
+    let mut diagnostics: Vec<Diagnostic> = found.problems;
+    let mut sources: BTreeMap<String, Arc<SourceText>> = BTreeMap::new();
+    let mut directives: Vec<Directive> = Vec::new();
+
+    // Manifests and lockfiles.
+    let mut manifests: Vec<Manifest> = Vec::new();
+    let mut locks: Vec<Lockfile> = Vec::new();
+    for f in found.files.iter().filter(|f| f.kind != FileKind::Rust) {
+        let text = match read_text(f) {
+            Ok(t) => t,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let src = Arc::new(SourceText::new(text));
+        let dir = f.abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        directives.extend(suppress::scan(&f.rel, &src, true));
+        sources.insert(f.rel.clone(), src.clone());
+        let parsed = if f.kind == FileKind::Manifest {
+            Manifest::parse(&f.rel, dir, src).map(|m| manifests.push(m))
+        } else {
+            Lockfile::parse(&f.rel, dir, src).map(|l| locks.push(l))
+        };
+        if let Err(e) = parsed {
+            diagnostics.push(
+                Diagnostic::new("JWT000", &f.rel, e.span, format!("this file could not be parsed, so it was not checked: {}", e.message))
+                    .with_label("TOML error here"),
+            );
+        }
+    }
+    // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
+    let workspaces: Vec<Manifest> = manifests.iter().filter(|m| m.workspace.is_some()).cloned().collect();
+    for m in manifests.iter_mut() {
+        if let Some(ws) = workspaces
+            .iter()
+            .filter(|w| m.dir.starts_with(&w.dir))
+            .max_by_key(|w| w.dir.components().count())
+        {
+            m.inherit_from(ws);
+        }
+    }
+    // One crate map per package (deepest manifest directory containing the file).
+    let known = known_crates();
+    let packages: Vec<(PathBuf, CrateMap)> = manifests
+        .iter()
+        .filter(|m| m.package.is_some())
+        .map(|m| {
+            let mut cm = CrateMap::default();
+            for d in &m.dependencies {
+                cm.add(&d.extern_name(), &d.package);
+            }
+            (m.dir.clone(), cm)
+        })
+        .collect();
+    let fallback = CrateMap::assume_all(&known);
+    let package_of = |abs: &Path| -> Option<usize> {
+        packages
+            .iter()
+            .enumerate()
+            .filter(|(_, (dir, _))| abs.starts_with(dir))
+            .max_by_key(|(_, (dir, _))| dir.components().count())
+            .map(|(i, _)| i)
+    };
+    let opts = RuleOptions {
+        access_max_secs: cfg.access_max_secs,
+        refresh_max_secs: cfg.refresh_max_secs,
+        enabled: cfg.enabled.iter().cloned().collect(),
+    };
+
+    // Source files, in parallel, on threads with a large stack.
+    let rust: Vec<&Found> = found.files.iter().filter(|f| f.kind == FileKind::Rust).collect();
+    let work = || -> Vec<FileResult> {
+        rust.par_iter()
+            .map(|f| {
+                let pkg = package_of(&f.abs);
+                let crates = pkg.map(|i| &packages[i].1).unwrap_or(&fallback);
+                lint_rust(f, crates, &opts, pkg)
+            })
+            .collect()
+    };
+    let results = match rayon::ThreadPoolBuilder::new().stack_size(STACK_SIZE).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+
+    // Deferred checks: constants resolved per package.
+    let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
+    for r in &results {
+        let c = consts.entry(r.package).or_default();
+        for (k, v) in &r.consts {
+            c.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    for r in results {
+        let keep_source = !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
+        diagnostics.extend(r.diagnostics);
+        let table = consts.get(&r.package);
+        for d in r.deferred {
+            if let Some(v) = table.and_then(|t| t.get(&d.const_name))
+                && let Some(diag) = (d.check)(v)
+            {
+                diagnostics.push(diag);
+            }
+        }
+        directives.extend(r.directives);
+        if keep_source && let Some(s) = r.source {
+            sources.insert(r.rel, s);
+        }
+    }
+
+    // Dependency rules.
+    diagnostics.extend(crate::deps::check(
+        &manifests,
+        &locks,
+        &crate::deps::DepsOptions { strict_exact: cfg.strict_exact, advisory_db: req.advisory_db.clone() },
+    ));
+
+    // Levels and test code.
+    for d in diagnostics.iter_mut() {
+        if let Some(l) = cfg.levels.get(&d.code) {
+            d.level = *l;
+            if d.tags.iter().any(|t| t == "test-code") && cfg.lower_test_code {
+                d.level = d.level.lowered();
+            }
+        }
+        if !cfg.lower_test_code && d.tags.iter().any(|t| t == "test-code")
+            && let Some(r) = crate::catalog::catalog().get(&d.code)
+        {
+            d.level = cfg.levels.get(&d.code).copied().unwrap_or(r.level);
+        }
+    }
+    diagnostics.retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
+
+    let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
+    // Only keep texts the report points into.
+    let wanted: std::collections::HashSet<&str> =
+        kept.iter().flat_map(|d| std::iter::once(d.primary.file.as_str()).chain(d.secondary.iter().map(|l| l.file.as_str()))).collect();
+    let sources: BTreeMap<String, Arc<SourceText>> =
+        sources.into_iter().filter(|(k, _)| wanted.contains(k.as_str())).collect();
+    files_scanned = files_scanned.max(1);
+    let mut report = Report { diagnostics: kept, sources, files_scanned, suppressed };
+    report.finish();
+    report
+}

@@ -1,0 +1,159 @@
+//! Suppressions, applied once, centrally, after every rule has run:
+//! `// jwtlint: allow(JWT101, unverified-decode) reason` in Rust and `# jwtlint: allow(..) reason`
+//! in TOML. A directive covers its own line; a directive alone on its line also covers the
+//! statement that starts on the next code line. Config `per-path-ignores` are applied here too.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::catalog::catalog;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceText;
+
+#[derive(Debug, Clone)]
+pub struct Directive {
+    pub file: String,
+    /// Byte range of the comment.
+    pub span: Range<usize>,
+    /// Lines covered (1-based, inclusive).
+    pub lines: Range<usize>,
+    /// Codes as written.
+    pub names: Vec<String>,
+    pub reason: String,
+}
+
+/// Finds the directives in one file's text.
+pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
+    let marker: &[u8] = b"jwtlint:";
+    let mut out = Vec::new();
+    for pos in memchr::memmem::find_iter(src.text.as_bytes(), marker) {
+        let line = src.line_of(pos);
+        let lr = src.line_range(line);
+        let line_text = &src.text[lr.clone()];
+        let rel = pos - lr.start;
+        let before = &line_text[..rel];
+        let comment_start = if toml { before.rfind('#') } else { before.rfind("//") };
+        let Some(cs) = comment_start else { continue };
+        if !before[cs..].trim_start_matches(['/', '#', '!']).trim().is_empty() {
+            continue;
+        }
+        let rest = line_text[rel + marker.len()..].trim_start();
+        let Some(args) = rest.strip_prefix("allow(") else { continue };
+        let Some(close) = args.find(')') else { continue };
+        let names: Vec<String> =
+            args[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let reason = args[close + 1..].trim().trim_start_matches([':', '-', '—']).trim().to_string();
+        let own_line = line_text[..cs].trim().is_empty();
+        let mut end = line;
+        if own_line {
+            // Cover the statement that starts on the next code line.
+            let mut l = line + 1;
+            let mut started = false;
+            while l <= src.line_count() {
+                let t = src.line_text(l).trim();
+                let is_comment = t.starts_with("//") || t.starts_with('#') && toml || t.starts_with("#[");
+                if t.is_empty() || (is_comment && !started) {
+                    if started && t.is_empty() {
+                        break;
+                    }
+                    l += 1;
+                    continue;
+                }
+                started = true;
+                end = l;
+                if t.ends_with(';') || t.ends_with('{') || t.ends_with('}') || t.ends_with(',') || toml || l - line > 40 {
+                    break;
+                }
+                l += 1;
+            }
+        }
+        out.push(Directive {
+            file: file.to_string(),
+            span: lr.start + cs..lr.end,
+            lines: line..end + 1,
+            names,
+            reason,
+        });
+    }
+    out
+}
+
+/// Applies directives and config ignores; returns the kept diagnostics (plus JWT002/JWT003
+/// findings for stale or malformed directives) and the number suppressed.
+pub fn apply(
+    diags: Vec<Diagnostic>,
+    directives: &[Directive],
+    sources: &BTreeMap<String, std::sync::Arc<SourceText>>,
+    cfg: &Config,
+) -> (Vec<Diagnostic>, usize) {
+    let mut used = vec![false; directives.len()];
+    let mut kept = Vec::new();
+    let mut suppressed = 0;
+    let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in directives.iter().enumerate() {
+        by_file.entry(d.file.as_str()).or_default().push(i);
+    }
+    for d in diags {
+        if cfg.ignored_for(&d.primary.file, &d.code) {
+            suppressed += 1;
+            continue;
+        }
+        let line = sources.get(&d.primary.file).map(|s| s.line_of(d.primary.span.start)).unwrap_or(1);
+        let mut hit = false;
+        if d.code != "JWT000" {
+            for &i in by_file.get(d.primary.file.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
+                let dir = &directives[i];
+                if dir.lines.contains(&line) && dir.names.iter().any(|n| names_rule(n, &d.code)) {
+                    used[i] = true;
+                    hit = true;
+                }
+            }
+        }
+        if hit {
+            suppressed += 1;
+        } else {
+            kept.push(d);
+        }
+    }
+    for (i, dir) in directives.iter().enumerate() {
+        let unknown: Vec<&String> = dir.names.iter().filter(|n| catalog().get(n).is_none()).collect();
+        if !unknown.is_empty() || dir.names.is_empty() {
+            let what = if dir.names.is_empty() {
+                "names no rule".to_string()
+            } else {
+                format!("names unknown rule{} {}", if unknown.len() > 1 { "s" } else { "" }, unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "))
+            };
+            kept.push(
+                Diagnostic::new("JWT003", &dir.file, dir.span.clone(), format!("this suppression {what}, so it suppresses nothing"))
+                    .with_label("unknown rule"),
+            );
+            continue;
+        }
+        if !used[i] {
+            let enabled = dir.names.iter().any(|n| catalog().get(n).map(|r| cfg.enabled.contains(&r.code)).unwrap_or(false));
+            if enabled {
+                kept.push(
+                    Diagnostic::new(
+                        "JWT002",
+                        &dir.file,
+                        dir.span.clone(),
+                        format!("this suppression of {} matches no finding", dir.names.join(", ")),
+                    )
+                    .with_label("unused suppression"),
+                );
+            }
+        }
+        if dir.reason.is_empty() && cfg.require_reason {
+            kept.push(
+                Diagnostic::new("JWT003", &dir.file, dir.span.clone(), "this suppression gives no reason; say why the finding is safe here")
+                    .with_label("reason missing"),
+            );
+        }
+    }
+    (kept, suppressed)
+}
+
+fn names_rule(name: &str, code: &str) -> bool {
+    catalog().get(name).map(|r| r.code == code).unwrap_or(false)
+}
