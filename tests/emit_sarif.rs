@@ -289,3 +289,37 @@ fn validate_sarif_when_asked() {
         );
     }
 }
+
+#[test]
+fn empty_span_widens_to_the_character_under_it() {
+    let mut report = Report::default();
+    report
+        .sources
+        .insert(CRLF_PATH.into(), Arc::new(SourceText::new(CRLF.into())));
+    // Offset 0 is the BOM: the region covers the first real character, `/`.
+    report
+        .diagnostics
+        .push(Diagnostic::new("JWT000", CRLF_PATH, 0..0, "at the start"));
+    // An empty span on the emoji covers its two UTF-16 units (columns 5 and 6).
+    let emoji = CRLF.find('🔑').unwrap();
+    report.diagnostics.push(Diagnostic::new(
+        "JWT000",
+        CRLF_PATH,
+        emoji..emoji,
+        "on the emoji",
+    ));
+    report.finish();
+    let log: Value = serde_json::from_str(&sarif(&report, None)).unwrap();
+    let regions: Vec<&Value> = results(&log)
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["region"])
+        .collect();
+    assert_eq!(
+        regions[0],
+        &serde_json::json!({"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2})
+    );
+    assert_eq!(
+        regions[1],
+        &serde_json::json!({"startLine": 1, "startColumn": 5, "endLine": 1, "endColumn": 7})
+    );
+}

@@ -220,6 +220,9 @@ fn sarif_region(report: &Report, label: &Label) -> SarifRegion {
         // Empty span: widen to the character under it, if it is on this line.
         let line_end = src.line_range(r.start_line).end;
         let mut at = label.span.start.min(src.text.len());
+        if at < 3 && src.text.starts_with('\u{feff}') {
+            at = 3; // the BOM is not a character of line 1
+        }
         while !src.text.is_char_boundary(at) {
             at -= 1;
         }
