@@ -288,3 +288,42 @@ fn github_commands_escape_properties_and_message() {
         "::warning file=src/a%2Cb%3Ac%25.rs,line=1,col=1,endLine=1,endColumn=1,title=JWT999 odd%2Cname%3Ahere::two%0D%0Alines%0Ahelp: x\n"
     );
 }
+
+/// Every field of the JSON output is documented in src/emit/json_schema.md, and nothing else is.
+#[test]
+fn json_schema_doc_lists_every_field() {
+    fn walk(v: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    out.insert(p.clone());
+                    walk(v, &p, out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, &format!("{prefix}[]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(&sample_report(), Format::Json, &opts())).unwrap();
+    let mut fields = std::collections::BTreeSet::new();
+    walk(&doc, "", &mut fields);
+    fields.remove("tool"); // objects whose members are rows of their own
+    fields.remove("summary");
+    let schema = include_str!("../src/emit/json_schema.md");
+    let documented: std::collections::BTreeSet<String> = schema
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(f, _)| f.to_string()))
+        .collect();
+    assert_eq!(fields, documented);
+}
