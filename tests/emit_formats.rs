@@ -327,3 +327,30 @@ fn json_schema_doc_lists_every_field() {
         .collect();
     assert_eq!(fields, documented);
 }
+
+#[test]
+fn human_secondary_label_in_unreadable_file_becomes_a_note() {
+    let mut report = Report::default();
+    report.sources.insert(
+        "src/my keys.rs".into(),
+        Arc::new(SourceText::new(KEYS.into())),
+    );
+    let secret = at(KEYS, "b\"secret\"");
+    report.diagnostics.push(
+        Diagnostic::new("JWT000", "src/my keys.rs", secret, "hard-coded key")
+            .with_secondary("src/gone.rs", 5..9, "used here")
+            .with_secondary("src/gone.rs", 0..0, ""),
+    );
+    report.files_scanned = 2;
+    report.finish();
+    let out = render(&report, Format::Human, &opts());
+    assert!(out.contains("  --> src/my keys.rs:1:24\n"), "{out}");
+    assert!(
+        out.contains("  = note: src/gone.rs: used here\n  = note: see src/gone.rs\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("--> src/gone.rs"),
+        "no snippet or position for a file without text: {out}"
+    );
+}
