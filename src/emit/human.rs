@@ -1,0 +1,226 @@
+//! `--format human`: rustc-like diagnostics rendered by codespan-reporting, then a summary line.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::termcolor::{self, WriteColor};
+use codespan_reporting::term::{self, Chars, Config};
+
+use super::{EmitOptions, plural};
+use crate::diagnostic::{Diagnostic, Label, Level, Report};
+
+/// The files codespan reads: every source of the report, plus an empty text for each file a
+/// label names that has no source (so the header and `-->` line still render).
+struct HumanFiles<'r> {
+    files: Vec<HumanFile<'r>>,
+    ids: BTreeMap<&'r str, usize>,
+}
+
+struct HumanFile<'r> {
+    name: &'r str,
+    /// The text without a leading BOM (codespan would count it as a column).
+    text: &'r str,
+    /// Bytes cut from the front of the original text (3 for a BOM).
+    shift: usize,
+    line_starts: Vec<usize>,
+}
+
+impl<'r> HumanFiles<'r> {
+    fn new(report: &'r Report) -> HumanFiles<'r> {
+        let mut files = HumanFiles {
+            files: Vec::new(),
+            ids: BTreeMap::new(),
+        };
+        for (name, src) in &report.sources {
+            files.add(name, &src.text);
+        }
+        for d in &report.diagnostics {
+            for l in std::iter::once(&d.primary).chain(&d.secondary) {
+                if !files.ids.contains_key(l.file.as_str()) {
+                    files.add(&l.file, "");
+                }
+            }
+        }
+        files
+    }
+
+    fn add(&mut self, name: &'r str, text: &'r str) {
+        let (text, shift) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, 3),
+            None => (text, 0),
+        };
+        let line_starts = codespan_reporting::files::line_starts(text).collect();
+        self.ids.insert(name, self.files.len());
+        self.files.push(HumanFile {
+            name,
+            text,
+            shift,
+            line_starts,
+        });
+    }
+
+    fn get(&self, id: usize) -> Result<&HumanFile<'r>, FilesError> {
+        self.files.get(id).ok_or(FilesError::FileMissing)
+    }
+
+    /// The file id and a byte range of the label that is valid in the registered text.
+    fn locate(&self, label: &Label) -> (usize, Range<usize>) {
+        let id = self.ids[label.file.as_str()];
+        let f = &self.files[id];
+        let fix = |b: usize| {
+            let mut b = b.saturating_sub(f.shift).min(f.text.len());
+            while !f.text.is_char_boundary(b) {
+                b -= 1;
+            }
+            b
+        };
+        let start = fix(label.span.start);
+        let end = fix(label.span.end).max(start);
+        (id, start..end)
+    }
+}
+
+impl<'a> Files<'a> for HumanFiles<'_> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(self.get(id)?.name)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(self.get(id)?.text)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        let f = self.get(id)?;
+        Ok(f.line_starts
+            .binary_search(&byte_index)
+            .unwrap_or_else(|next| next - 1))
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self.get(id)?;
+        let start_of = |i: usize| match i.cmp(&f.line_starts.len()) {
+            std::cmp::Ordering::Less => Ok(f.line_starts[i]),
+            std::cmp::Ordering::Equal => Ok(f.text.len()),
+            std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
+                given: i,
+                max: f.line_starts.len() - 1,
+            }),
+        };
+        Ok(start_of(line_index)?..start_of(line_index + 1)?)
+    }
+}
+
+fn severity(level: Level) -> Severity {
+    match level {
+        Level::Error => Severity::Error,
+        Level::Warning => Severity::Warning,
+        Level::Note => Severity::Note,
+    }
+}
+
+fn to_codespan(report: &Report, files: &HumanFiles<'_>, d: &Diagnostic) -> CsDiagnostic<usize> {
+    let readable = |l: &Label| report.sources.contains_key(&l.file);
+    let mut labels = Vec::new();
+    let mut unreadable = Vec::new();
+    if readable(&d.primary) {
+        let (id, range) = files.locate(&d.primary);
+        labels.push(CsLabel::primary(id, range).with_message(&d.primary.message));
+    }
+    for l in &d.secondary {
+        if readable(l) {
+            let (id, range) = files.locate(l);
+            labels.push(CsLabel::secondary(id, range).with_message(&l.message));
+        } else if l.message.is_empty() {
+            unreadable.push(format!("note: see {}", l.file));
+        } else {
+            unreadable.push(format!("note: {}: {}", l.file, l.message));
+        }
+    }
+    let mut notes: Vec<String> = d.help.iter().map(|h| format!("help: {h}")).collect();
+    notes.extend(d.notes.iter().map(|n| format!("note: {n}")));
+    notes.extend(unreadable);
+    CsDiagnostic::new(severity(d.level))
+        .with_code(&d.code)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
+    let files = HumanFiles::new(report);
+    let config = Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    let to_io = |e: FilesError| match e {
+        FilesError::Io(e) => e,
+        e => io::Error::other(e.to_string()),
+    };
+    for d in &report.diagnostics {
+        let cs = to_codespan(report, &files, d);
+        let mut buf = termcolor::Ansi::new(Vec::new());
+        if opts.color {
+            term::emit_to_write_style(&mut buf, &config, &files, &cs).map_err(to_io)?;
+        } else {
+            term::emit_to_io_write(buf.get_mut(), &config, &files, &cs).map_err(to_io)?;
+        }
+        let rendered = buf.into_inner();
+        if report.sources.contains_key(&d.primary.file) {
+            out.write_all(&rendered)?;
+            continue;
+        }
+        // No source text: codespan has no snippet to show, so the `-->` line is ours.
+        let header_end = rendered
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rendered.len(), |i| i + 1);
+        out.write_all(&rendered[..header_end])?;
+        let mut locus = termcolor::Ansi::new(&mut *out);
+        // Aligned with codespan's `= note` bullets, which sit one column further in when the
+        // diagnostic also has a snippet (other labels) with a line-number gutter.
+        locus.write_all(if cs.labels.is_empty() { b" " } else { b"  " })?;
+        if opts.color {
+            locus.set_color(termcolor::ColorSpec::new().set_fg(Some(termcolor::Color::Cyan)))?;
+        }
+        locus.write_all(b"-->")?;
+        if opts.color {
+            locus.reset()?;
+        }
+        writeln!(locus, " {}", d.primary.file)?;
+        out.write_all(&rendered[header_end..])?;
+    }
+    writeln!(out, "{}", summary(report))
+}
+
+/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed)`.
+fn summary(report: &Report) -> String {
+    let counts: Vec<String> = [
+        (report.count(Level::Error), "error", "errors"),
+        (report.count(Level::Warning), "warning", "warnings"),
+        (report.count(Level::Note), "note", "notes"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| plural(n, one, many))
+    .collect();
+    let found = if counts.is_empty() {
+        "no findings".to_string()
+    } else {
+        counts.join(", ")
+    };
+    let mut line = format!(
+        "jwtlint: {found} in {}",
+        plural(report.files_scanned, "file", "files")
+    );
+    if report.suppressed > 0 {
+        line.push_str(&format!(" ({} suppressed)", report.suppressed));
+    }
+    line
+}
