@@ -110,11 +110,12 @@ pub fn main() -> i32 {
 }
 
 fn use_color(choice: Option<ColorChoice>, to_terminal: bool) -> bool {
-    let choice = choice.unwrap_or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
-        Some("always") => ColorChoice::Always,
-        Some("never") => ColorChoice::Never,
-        _ => ColorChoice::Auto,
-    });
+    let choice =
+        choice.unwrap_or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
+            Some("always") => ColorChoice::Always,
+            Some("never") => ColorChoice::Never,
+            _ => ColorChoice::Auto,
+        });
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -122,10 +123,14 @@ fn use_color(choice: Option<ColorChoice>, to_terminal: bool) -> bool {
     }
 }
 
-fn write_out(output: Option<&PathBuf>, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
+fn write_out(
+    output: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let res = match output {
         Some(p) => {
-            let file = std::fs::File::create(p).map_err(|e| format!("error: cannot write {}: {e}", p.display()))?;
+            let file = std::fs::File::create(p)
+                .map_err(|e| format!("error: cannot write {}: {e}", p.display()))?;
             let mut w = std::io::BufWriter::new(file);
             f(&mut w).and_then(|_| w.flush())
         }
@@ -150,17 +155,27 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         Some(Command::Explain { rule }) => {
             let Some(r) = catalog().get(rule) else {
-                return Err(format!("error: unknown rule `{rule}` (see `cargo jwtlint rules`)"));
+                return Err(format!(
+                    "error: unknown rule `{rule}` (see `cargo jwtlint rules`)"
+                ));
             };
             write_out(None, |w| {
-                writeln!(w, "# {} {}\n\n{}\n\nDefault level: {}.\n", r.code, r.name, r.summary, r.level.as_str())?;
+                writeln!(
+                    w,
+                    "# {} {}\n\n{}\n\nDefault level: {}.\n",
+                    r.code,
+                    r.name,
+                    r.summary,
+                    r.level.as_str()
+                )?;
                 writeln!(w, "{}", r.docs)
             })?;
             return Ok(0);
         }
         None => {}
     }
-    let cwd = std::env::current_dir().map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
     let (root, paths) = if cli.paths.is_empty() {
         let root = crate::discover::find_project_root(&cwd).ok_or_else(|| {
             "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
@@ -171,18 +186,28 @@ fn run(cli: Cli) -> Result<i32, String> {
     };
     let mut config = crate::config::load(&root, cli.config.as_deref()).map_err(|e| e.render())?;
     if !cli.select.is_empty() {
-        config.enabled = crate::config::resolve_selectors(&cli.select).map_err(|e| format!("error: --select: {e}"))?;
+        config.enabled = crate::config::resolve_selectors(&cli.select)
+            .map_err(|e| format!("error: --select: {e}"))?;
     }
     if !cli.ignore.is_empty() {
-        let ignore = crate::config::resolve_selectors(&cli.ignore).map_err(|e| format!("error: --ignore: {e}"))?;
+        let ignore = crate::config::resolve_selectors(&cli.ignore)
+            .map_err(|e| format!("error: --ignore: {e}"))?;
         config.enabled.retain(|c| !ignore.contains(c));
     }
     if let Some(db) = &cli.advisory_db
         && !db.is_dir()
     {
-        return Err(format!("error: --advisory-db {}: not a directory", db.display()));
+        return Err(format!(
+            "error: --advisory-db {}: not a directory",
+            db.display()
+        ));
     }
-    let req = crate::lint::LintRequest { root: root.clone(), paths, config, advisory_db: cli.advisory_db.clone() };
+    let req = crate::lint::LintRequest {
+        root: root.clone(),
+        paths,
+        config,
+        advisory_db: cli.advisory_db.clone(),
+    };
     let report = crate::lint::run(&req);
     let fail_on = match cli.fail_on {
         FailOn::Error => Level::Error,
@@ -190,12 +215,22 @@ fn run(cli: Cli) -> Result<i32, String> {
         FailOn::Note => Level::Note,
     };
     let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
-    let opts = EmitOptions { color: use_color(cli.color, to_terminal), fail_on, root: Some(root) };
-    write_out(cli.output.as_ref(), |w| emit::emit(&report, cli.format, &opts, w))?;
+    let opts = EmitOptions {
+        color: use_color(cli.color, to_terminal),
+        fail_on,
+        root: Some(root),
+    };
+    write_out(cli.output.as_ref(), |w| {
+        emit::emit(&report, cli.format, &opts, w)
+    })?;
     if cli.exit_zero {
         return Ok(0);
     }
-    Ok(if report.count_at_or_above(fail_on) > 0 { 1 } else { 0 })
+    Ok(if report.count_at_or_above(fail_on) > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
@@ -213,9 +248,21 @@ fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, &serde_json::json!({ "rules": rules }))?;
         return writeln!(w);
     }
-    let width = catalog().rules.iter().map(|r| r.name.len()).max().unwrap_or(10);
+    let width = catalog()
+        .rules
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(10);
     for r in &catalog().rules {
-        writeln!(w, "{}  {:width$}  {:7}  {}", r.code, r.name, r.level.as_str(), r.summary)?;
+        writeln!(
+            w,
+            "{}  {:width$}  {:7}  {}",
+            r.code,
+            r.name,
+            r.level.as_str(),
+            r.summary
+        )?;
     }
     Ok(())
 }

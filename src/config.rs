@@ -30,11 +30,19 @@ impl ConfigError {
             Some(t) => {
                 let src = SourceText::new(t.clone());
                 let (line, col) = src.line_col(self.span.start);
-                s.push_str(&format!("error: {}:{line}:{col}: {}\n", self.file.display(), self.message));
+                s.push_str(&format!(
+                    "error: {}:{line}:{col}: {}\n",
+                    self.file.display(),
+                    self.message
+                ));
                 s.push_str(&format!("  | {}\n", src.line_text(line)));
                 s.push_str(&format!("  | {}^\n", " ".repeat(col.saturating_sub(1))));
             }
-            None => s.push_str(&format!("error: {}: {}\n", self.file.display(), self.message)),
+            None => s.push_str(&format!(
+                "error: {}: {}\n",
+                self.file.display(),
+                self.message
+            )),
         }
         s
     }
@@ -108,7 +116,9 @@ pub fn resolve_selectors(list: &[String]) -> Result<Vec<String>, String> {
 /// Parses `1h`, `15m`, `30d`, `7 days`, `3600` (seconds) into seconds.
 pub fn parse_duration(s: &str) -> Option<f64> {
     let s = s.trim();
-    let idx = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let idx = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(idx);
     let n: f64 = num.parse().ok()?;
     let mult = match unit.trim() {
@@ -139,17 +149,27 @@ impl Ctx<'_> {
 }
 
 fn str_list(cx: &Ctx, item: &Item, key: &str) -> Result<Vec<String>, ConfigError> {
-    let arr = item.as_array().ok_or_else(|| cx.err(item.span(), format!("`{key}` must be an array of strings")))?;
+    let arr = item
+        .as_array()
+        .ok_or_else(|| cx.err(item.span(), format!("`{key}` must be an array of strings")))?;
     arr.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| cx.err(v.span(), format!("`{key}` must contain strings"))))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| cx.err(v.span(), format!("`{key}` must contain strings")))
+        })
         .collect()
 }
 
 fn glob_set(cx: &Ctx, item: &Item, key: &str) -> Result<GlobSet, ConfigError> {
     let mut b = GlobSetBuilder::new();
-    let arr = item.as_array().ok_or_else(|| cx.err(item.span(), format!("`{key}` must be an array of globs")))?;
+    let arr = item
+        .as_array()
+        .ok_or_else(|| cx.err(item.span(), format!("`{key}` must be an array of globs")))?;
     for v in arr.iter() {
-        let s = v.as_str().ok_or_else(|| cx.err(v.span(), "expected a glob string"))?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| cx.err(v.span(), "expected a glob string"))?;
         add_glob(&mut b, s).map_err(|e| cx.err(v.span(), format!("bad glob `{s}`: {e}")))?;
     }
     b.build().map_err(|e| cx.err(item.span(), e.to_string()))
@@ -168,7 +188,10 @@ fn add_glob(b: &mut GlobSetBuilder, s: &str) -> Result<(), globset::Error> {
 fn codes_of(cx: &Ctx, v: &Value) -> Result<Vec<String>, ConfigError> {
     let list: Vec<String> = match v {
         Value::String(s) => vec![s.value().clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => return Err(cx.err(v.span(), "expected a rule code or a list of rule codes")),
     };
     resolve_selectors(&list).map_err(|e| cx.err(v.span(), e))
@@ -191,38 +214,61 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
             }
             "exclude" => cfg.exclude = glob_set(cx, item, key)?,
             "require-reason" => {
-                cfg.require_reason =
-                    item.as_bool().ok_or_else(|| cx.err(item.span(), "`require-reason` must be true or false"))?
+                cfg.require_reason = item
+                    .as_bool()
+                    .ok_or_else(|| cx.err(item.span(), "`require-reason` must be true or false"))?
             }
             "lower-test-code" => {
-                cfg.lower_test_code =
-                    item.as_bool().ok_or_else(|| cx.err(item.span(), "`lower-test-code` must be true or false"))?
+                cfg.lower_test_code = item
+                    .as_bool()
+                    .ok_or_else(|| cx.err(item.span(), "`lower-test-code` must be true or false"))?
             }
             "per-path-ignores" => {
-                let tbl =
-                    item.as_table_like().ok_or_else(|| cx.err(item.span(), "`per-path-ignores` must be a table of glob = [codes]"))?;
+                let tbl = item.as_table_like().ok_or_else(|| {
+                    cx.err(
+                        item.span(),
+                        "`per-path-ignores` must be a table of glob = [codes]",
+                    )
+                })?;
                 for (glob, v) in tbl.iter() {
                     let mut b = GlobSetBuilder::new();
-                    add_glob(&mut b, glob).map_err(|e| cx.err(tbl.key(glob).and_then(|k| k.span()), format!("bad glob: {e}")))?;
+                    add_glob(&mut b, glob).map_err(|e| {
+                        cx.err(
+                            tbl.key(glob).and_then(|k| k.span()),
+                            format!("bad glob: {e}"),
+                        )
+                    })?;
                     let set = b.build().map_err(|e| cx.err(None, e.to_string()))?;
-                    let v = v.as_value().ok_or_else(|| cx.err(v.span(), "expected a list of rule codes"))?;
+                    let v = v
+                        .as_value()
+                        .ok_or_else(|| cx.err(v.span(), "expected a list of rule codes"))?;
                     cfg.per_path.push((set, codes_of(cx, v)?));
                 }
             }
             "rules" => {
-                let tbl = item.as_table_like().ok_or_else(|| cx.err(item.span(), "`rules` must be a table"))?;
+                let tbl = item
+                    .as_table_like()
+                    .ok_or_else(|| cx.err(item.span(), "`rules` must be a table"))?;
                 for (rule, opts) in tbl.iter() {
                     let rspan = tbl.key(rule).and_then(|k| k.span());
-                    let r = catalog()
-                        .get(rule)
-                        .ok_or_else(|| cx.err(rspan.clone(), format!("unknown rule `{rule}` (see `cargo jwtlint rules`)")))?;
-                    let o = opts.as_table_like().ok_or_else(|| cx.err(opts.span(), "rule options must be a table"))?;
+                    let r = catalog().get(rule).ok_or_else(|| {
+                        cx.err(
+                            rspan.clone(),
+                            format!("unknown rule `{rule}` (see `cargo jwtlint rules`)"),
+                        )
+                    })?;
+                    let o = opts
+                        .as_table_like()
+                        .ok_or_else(|| cx.err(opts.span(), "rule options must be a table"))?;
                     for (ok, ov) in o.iter() {
                         let ospan = o.key(ok).and_then(|k| k.span());
                         match (r.code.as_str(), ok) {
                             (_, "level") => {
                                 let l = ov.as_str().and_then(Level::parse).ok_or_else(|| {
-                                    cx.err(ov.span(), "`level` must be \"error\", \"warning\" or \"note\"")
+                                    cx.err(
+                                        ov.span(),
+                                        "`level` must be \"error\", \"warning\" or \"note\"",
+                                    )
                                 })?;
                                 cfg.levels.insert(r.code.clone(), l);
                             }
@@ -231,7 +277,12 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                                     .as_str()
                                     .and_then(parse_duration)
                                     .or_else(|| ov.as_integer().map(|i| i as f64))
-                                    .ok_or_else(|| cx.err(ov.span(), "expected a duration such as \"15m\", \"1h\" or \"7d\""))?;
+                                    .ok_or_else(|| {
+                                        cx.err(
+                                            ov.span(),
+                                            "expected a duration such as \"15m\", \"1h\" or \"7d\"",
+                                        )
+                                    })?;
                                 if ok == "access-token-max" {
                                     cfg.access_max_secs = secs;
                                 } else {
@@ -239,23 +290,40 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                                 }
                             }
                             ("JWT016", "enabled") | (_, "strict-exact") => {
-                                cfg.strict_exact = ov.as_bool().ok_or_else(|| cx.err(ov.span(), "expected true or false"))?;
+                                cfg.strict_exact = ov
+                                    .as_bool()
+                                    .ok_or_else(|| cx.err(ov.span(), "expected true or false"))?;
                             }
                             _ => {
-                                return Err(cx.err(ospan, format!("unknown option `{ok}` for rule {} ({})", r.code, r.name)));
+                                return Err(cx.err(
+                                    ospan,
+                                    format!(
+                                        "unknown option `{ok}` for rule {} ({})",
+                                        r.code, r.name
+                                    ),
+                                ));
                             }
                         }
                     }
                 }
             }
             "dependencies" => {
-                let tbl = item.as_table_like().ok_or_else(|| cx.err(item.span(), "`dependencies` must be a table"))?;
+                let tbl = item
+                    .as_table_like()
+                    .ok_or_else(|| cx.err(item.span(), "`dependencies` must be a table"))?;
                 for (k, v) in tbl.iter() {
                     match k {
                         "strict-exact" => {
-                            cfg.strict_exact = v.as_bool().ok_or_else(|| cx.err(v.span(), "expected true or false"))?
+                            cfg.strict_exact = v
+                                .as_bool()
+                                .ok_or_else(|| cx.err(v.span(), "expected true or false"))?
                         }
-                        _ => return Err(cx.err(tbl.key(k).and_then(|k| k.span()), format!("unknown key `{k}` in `dependencies`"))),
+                        _ => {
+                            return Err(cx.err(
+                                tbl.key(k).and_then(|k| k.span()),
+                                format!("unknown key `{k}` in `dependencies`"),
+                            ));
+                        }
                     }
                 }
             }
@@ -269,7 +337,8 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
             }
         }
     }
-    let mut enabled = select.unwrap_or_else(|| catalog().rules.iter().map(|r| r.code.clone()).collect());
+    let mut enabled =
+        select.unwrap_or_else(|| catalog().rules.iter().map(|r| r.code.clone()).collect());
     enabled.retain(|c| !ignore.contains(c));
     cfg.enabled = enabled;
     Ok(())
@@ -293,8 +362,12 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
             message: format!("cannot read the configuration: {e}"),
             text: None,
         })?;
-        let cx = Ctx { file: &f, text: &text };
-        let doc = toml_edit::Document::parse(text.clone()).map_err(|e| cx.err(e.span(), e.message().trim().to_string()))?;
+        let cx = Ctx {
+            file: &f,
+            text: &text,
+        };
+        let doc = toml_edit::Document::parse(text.clone())
+            .map_err(|e| cx.err(e.span(), e.message().trim().to_string()))?;
         parse_table(&cx, doc.as_table(), &mut cfg)?;
         cfg.source = Some(f);
         return Ok(cfg);
@@ -303,7 +376,10 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
     if let Ok(text) = std::fs::read_to_string(&manifest)
         && let Ok(doc) = toml_edit::Document::parse(text.clone())
     {
-        let cx = Ctx { file: &manifest, text: &text };
+        let cx = Ctx {
+            file: &manifest,
+            text: &text,
+        };
         for section in ["workspace", "package"] {
             if let Some(t) = doc
                 .get(section)
@@ -329,7 +405,9 @@ impl Config {
 
     /// Codes ignored for a path by `per-path-ignores`.
     pub fn ignored_for(&self, rel: &str, code: &str) -> bool {
-        self.per_path.iter().any(|(g, codes)| g.is_match(rel) && codes.iter().any(|c| c == code))
+        self.per_path
+            .iter()
+            .any(|(g, codes)| g.is_match(rel) && codes.iter().any(|c| c == code))
     }
 }
 

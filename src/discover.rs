@@ -71,7 +71,12 @@ fn kind_of(name: &str) -> Option<FileKind> {
 }
 
 fn unreadable(rel: &str, why: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new("JWT000", rel, 0..0, format!("cannot read this file, so it was not checked: {why}"))
+    Diagnostic::new(
+        "JWT000",
+        rel,
+        0..0,
+        format!("cannot read this file, so it was not checked: {why}"),
+    )
 }
 
 /// Walks `paths` (absolute) and returns the files to check. `exclude` decides, on a relative path,
@@ -88,21 +93,30 @@ pub fn discover(root: &Path, paths: &[PathBuf], exclude: &dyn Fn(&str) -> bool) 
             }
         };
         if meta.is_file() {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             // An explicitly named file is checked as Rust unless it is a manifest or lockfile.
             let kind = kind_of(&name).unwrap_or(FileKind::Rust);
-            out.files.push(Found { abs: p.clone(), rel, kind });
+            out.files.push(Found {
+                abs: p.clone(),
+                rel,
+                kind,
+            });
             continue;
         }
         if !meta.is_dir() {
-            out.problems.push(unreadable(&rel, "not a regular file or directory"));
+            out.problems
+                .push(unreadable(&rel, "not a regular file or directory"));
             continue;
         }
         walk_dir(root, p, exclude, &mut out);
     }
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.files.dedup_by(|a, b| a.rel == b.rel);
-    out.problems.sort_by(|a, b| a.primary.file.cmp(&b.primary.file));
+    out.problems
+        .sort_by(|a, b| a.primary.file.cmp(&b.primary.file));
     out
 }
 
@@ -137,7 +151,9 @@ fn walk_dir(root: &Path, dir: &Path, exclude: &dyn Fn(&str) -> bool, out: &mut D
                     },
                     _ => None,
                 };
-                let rel = path.map(|p| rel_path(root, &p)).unwrap_or_else(|| rel_path(root, dir));
+                let rel = path
+                    .map(|p| rel_path(root, &p))
+                    .unwrap_or_else(|| rel_path(root, dir));
                 out.problems.push(unreadable(&rel, err));
                 continue;
             }
@@ -148,16 +164,31 @@ fn walk_dir(root: &Path, dir: &Path, exclude: &dyn Fn(&str) -> bool, out: &mut D
         if exclude(&rel) {
             continue;
         }
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         if ft.is_file() {
-            out.files.push(Found { abs: entry.path().to_path_buf(), rel, kind });
+            out.files.push(Found {
+                abs: entry.path().to_path_buf(),
+                rel,
+                kind,
+            });
         } else if ft.is_symlink() {
             // Follow a symlink to a file, never to a directory (no loops); report broken links.
             match std::fs::metadata(entry.path()) {
-                Ok(m) if m.is_file() => out.files.push(Found { abs: entry.path().to_path_buf(), rel, kind }),
+                Ok(m) if m.is_file() => out.files.push(Found {
+                    abs: entry.path().to_path_buf(),
+                    rel,
+                    kind,
+                }),
                 Ok(m) if m.is_dir() => {}
-                Ok(_) => out.problems.push(unreadable(&rel, "a symlink to something that is not a regular file")),
-                Err(e) => out.problems.push(unreadable(&rel, format!("broken symlink: {e}"))),
+                Ok(_) => out.problems.push(unreadable(
+                    &rel,
+                    "a symlink to something that is not a regular file",
+                )),
+                Err(e) => out
+                    .problems
+                    .push(unreadable(&rel, format!("broken symlink: {e}"))),
             }
         }
         // FIFOs, sockets, devices and directories named `*.rs` are never opened.

@@ -21,7 +21,10 @@ pub struct CrateMap {
 
 impl CrateMap {
     pub fn assume_all(known: &[String]) -> CrateMap {
-        let mut m = CrateMap { assumed: true, ..Default::default() };
+        let mut m = CrateMap {
+            assumed: true,
+            ..Default::default()
+        };
         for k in known {
             m.add(&k.replace('-', "_"), k);
         }
@@ -29,7 +32,8 @@ impl CrateMap {
     }
 
     pub fn add(&mut self, extern_name: &str, package: &str) {
-        self.externs.insert(extern_name.to_string(), package.to_string());
+        self.externs
+            .insert(extern_name.to_string(), package.to_string());
         self.packages.insert(package.to_string());
     }
 
@@ -96,7 +100,9 @@ impl UseMap {
 
     /// Canonical path of a path expression: the crate's real name first when known.
     pub fn resolve(&self, segs: &[String], crates: &CrateMap) -> Vec<String> {
-        let Some(head) = segs.first() else { return Vec::new() };
+        let Some(head) = segs.first() else {
+            return Vec::new();
+        };
         let mut out: Vec<String> = match head.as_str() {
             "crate" | "self" | "super" | "Self" => segs.to_vec(),
             _ => {
@@ -107,7 +113,9 @@ impl UseMap {
                 } else if !crates.externs.contains_key(head) {
                     // Try glob imports of known crates (`use jsonwebtoken::*;`).
                     let from_glob = self.globs.iter().find(|g| {
-                        g.first().map(|h| crates.externs.contains_key(h) || h == "crate").unwrap_or(false)
+                        g.first()
+                            .map(|h| crates.externs.contains_key(h) || h == "crate")
+                            .unwrap_or(false)
                             && g.first().map(|h| h != "crate").unwrap_or(false)
                     });
                     match from_glob {
@@ -233,7 +241,10 @@ const NOW_WORDS: &[&str] = &[
 ];
 
 fn unit_secs(name: &str) -> Option<f64> {
-    let n = name.trim_start_matches("from_").trim_start_matches("new_").trim_start_matches("try_");
+    let n = name
+        .trim_start_matches("from_")
+        .trim_start_matches("new_")
+        .trim_start_matches("try_");
     Some(match n {
         "secs" | "seconds" | "second" | "sec" => 1.0,
         "millis" | "milliseconds" => 0.001,
@@ -284,7 +295,9 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 if env.is_now(last) {
                     return Some(Val::Time(0.0));
                 }
-                if last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                if last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                     && last.chars().any(|c| c.is_ascii_uppercase())
                 {
                     return Some(Val::ConstRef(last.clone()));
@@ -305,7 +318,10 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 ("Duration", "HOUR") => Some(Val::Dur(3600.0)),
                 ("Duration", "DAY") => Some(Val::Dur(86400.0)),
                 ("Duration", "WEEK") => Some(Val::Dur(604800.0)),
-                _ if last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') => {
+                _ if last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+                {
                     Some(Val::ConstRef(last.clone()))
                 }
                 _ => None,
@@ -317,15 +333,23 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             binop(&b.op, l, r)
         }
         Expr::Call(c) => {
-            let Expr::Path(fp) = &*c.func else { return None };
+            let Expr::Path(fp) = &*c.func else {
+                return None;
+            };
             let segs = path_segments(&fp.path);
             let last = segs.last()?.as_str();
-            let ty = if segs.len() >= 2 { segs[segs.len() - 2].as_str() } else { "" };
+            let ty = if segs.len() >= 2 {
+                segs[segs.len() - 2].as_str()
+            } else {
+                ""
+            };
             let arg0 = c.args.first();
             // Durations: std/coarsetime `Duration::from_secs`, chrono `Duration::days`,
             // `TimeDelta::hours`, time `Duration::minutes`, `Duration::new(secs, nanos)`.
-            if matches!(ty, "Duration" | "TimeDelta" | "StdDuration" | "ChronoDuration" | "TimeDuration")
-                || ty.ends_with("Duration")
+            if matches!(
+                ty,
+                "Duration" | "TimeDelta" | "StdDuration" | "ChronoDuration" | "TimeDuration"
+            ) || ty.ends_with("Duration")
             {
                 if last == "new" {
                     return Some(Val::Dur(ev(arg0?)?.as_secs()?));
@@ -335,7 +359,9 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 }
                 return None;
             }
-            if matches!(last, "from" | "new") && matches!(ty, "String" | "Vec" | "Box" | "Cow" | "Arc" | "Rc") {
+            if matches!(last, "from" | "new")
+                && matches!(ty, "String" | "Vec" | "Box" | "Cow" | "Arc" | "Rc")
+            {
                 return ev(arg0?);
             }
             if matches!(last, "Some" | "Ok") && c.args.len() == 1 {
@@ -350,24 +376,33 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             let name = m.method.to_string();
             let recv = || ev(&m.receiver);
             match name.as_str() {
-                "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str" | "into_bytes"
-                | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect" | "timestamp" | "unix_timestamp"
-                | "as_secs" | "num_seconds" | "whole_seconds" | "as_secs_f64" | "timestamp_millis"
-                | "as_u64" | "to_std" | "into_std" | "get" | "trim" => recv(),
+                "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
+                | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
+                | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
+                | "as_secs_f64" | "timestamp_millis" | "as_u64" | "to_std" | "into_std" | "get"
+                | "trim" => recv(),
                 "timestamp_nanos" => None,
                 "pow" => {
-                    let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else { return None };
+                    let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
+                        return None;
+                    };
                     Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
                 }
-                "checked_add" | "saturating_add" | "wrapping_add" | "add" => {
-                    binop(&syn::BinOp::Add(Default::default()), recv(), ev(m.args.first()?))
-                }
-                "checked_mul" | "saturating_mul" | "wrapping_mul" | "mul" => {
-                    binop(&syn::BinOp::Mul(Default::default()), recv(), ev(m.args.first()?))
-                }
-                "checked_sub" | "saturating_sub" | "sub" => {
-                    binop(&syn::BinOp::Sub(Default::default()), recv(), ev(m.args.first()?))
-                }
+                "checked_add" | "saturating_add" | "wrapping_add" | "add" => binop(
+                    &syn::BinOp::Add(Default::default()),
+                    recv(),
+                    ev(m.args.first()?),
+                ),
+                "checked_mul" | "saturating_mul" | "wrapping_mul" | "mul" => binop(
+                    &syn::BinOp::Mul(Default::default()),
+                    recv(),
+                    ev(m.args.first()?),
+                ),
+                "checked_sub" | "saturating_sub" | "sub" => binop(
+                    &syn::BinOp::Sub(Default::default()),
+                    recv(),
+                    ev(m.args.first()?),
+                ),
                 "unwrap_or" | "unwrap_or_else" | "or" => {
                     let fb = m.args.first()?;
                     let fb = match fb {
@@ -376,7 +411,9 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     };
                     match (recv(), fb) {
                         (Some(v), _) if !is_env_lookup(&m.receiver) => Some(v),
-                        (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => Some(Val::Fallback(Box::new(v))),
+                        (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => {
+                            Some(Val::Fallback(Box::new(v)))
+                        }
                         (_, Some(v)) => Some(v),
                         _ => None,
                     }
@@ -405,7 +442,9 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 "concat" => {
                     let args = m
                         .mac
-                        .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+                        .parse_body_with(
+                            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                        )
                         .ok()?;
                     let mut s = String::new();
                     for a in &args {
@@ -433,14 +472,18 @@ pub fn is_env_lookup(e: &Expr) -> bool {
                 let segs = path_segments(&p.path);
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 return matches!(last, "var" | "var_os" | "env_var" | "get_env" | "getenv")
-                    || segs.iter().any(|s| s == "env" || s == "dotenv" || s == "dotenvy");
+                    || segs
+                        .iter()
+                        .any(|s| s == "env" || s == "dotenv" || s == "dotenvy");
             }
             false
         }
         Expr::Macro(m) => m.mac.path.is_ident("option_env"),
         Expr::MethodCall(m) => {
-            matches!(m.method.to_string().as_str(), "ok" | "map" | "map_err" | "and_then" | "filter")
-                && is_env_lookup(&m.receiver)
+            matches!(
+                m.method.to_string().as_str(),
+                "ok" | "map" | "map_err" | "and_then" | "filter"
+            ) && is_env_lookup(&m.receiver)
         }
         Expr::Try(t) => is_env_lookup(&t.expr),
         Expr::Paren(p) => is_env_lookup(&p.expr),

@@ -75,7 +75,12 @@ struct FileResult {
 
 fn read_text(f: &Found) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(&f.abs).map_err(|e| {
-        Diagnostic::new("JWT000", &f.rel, 0..0, format!("cannot read this file, so it was not checked: {e}"))
+        Diagnostic::new(
+            "JWT000",
+            &f.rel,
+            0..0,
+            format!("cannot read this file, so it was not checked: {e}"),
+        )
     })?;
     String::from_utf8(bytes).map_err(|e| {
         Diagnostic::new(
@@ -90,7 +95,12 @@ fn read_text(f: &Found) -> Result<String, Diagnostic> {
     })
 }
 
-fn lint_rust(f: &Found, crates: &CrateMap, opts: &RuleOptions, package: Option<usize>) -> FileResult {
+fn lint_rust(
+    f: &Found,
+    crates: &CrateMap,
+    opts: &RuleOptions,
+    package: Option<usize>,
+) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
         source: None,
@@ -137,8 +147,16 @@ fn lint_rust(f: &Found, crates: &CrateMap, opts: &RuleOptions, package: Option<u
             r.consts = found.consts;
         }
         Ok(Err(e)) => r.diagnostics.push(
-            Diagnostic::new("JWT000", &f.rel, e.span, format!("this file could not be parsed, so it was not checked: {}", e.message))
-                .with_label("syn stopped here"),
+            Diagnostic::new(
+                "JWT000",
+                &f.rel,
+                e.span,
+                format!(
+                    "this file could not be parsed, so it was not checked: {}",
+                    e.message
+                ),
+            )
+            .with_label("syn stopped here"),
         ),
         Err(panic) => {
             proc_macro2::extra::invalidate_current_thread_spans();
@@ -151,7 +169,9 @@ fn lint_rust(f: &Found, crates: &CrateMap, opts: &RuleOptions, package: Option<u
                 "JWT001",
                 &f.rel,
                 0..0,
-                format!("internal error while checking this file, so it was not fully checked: {what}"),
+                format!(
+                    "internal error while checking this file, so it was not fully checked: {what}"
+                ),
             ));
         }
     }
@@ -190,13 +210,25 @@ pub fn run(req: &LintRequest) -> Report {
         };
         if let Err(e) = parsed {
             diagnostics.push(
-                Diagnostic::new("JWT000", &f.rel, e.span, format!("this file could not be parsed, so it was not checked: {}", e.message))
-                    .with_label("TOML error here"),
+                Diagnostic::new(
+                    "JWT000",
+                    &f.rel,
+                    e.span,
+                    format!(
+                        "this file could not be parsed, so it was not checked: {}",
+                        e.message
+                    ),
+                )
+                .with_label("TOML error here"),
             );
         }
     }
     // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
-    let workspaces: Vec<Manifest> = manifests.iter().filter(|m| m.workspace.is_some()).cloned().collect();
+    let workspaces: Vec<Manifest> = manifests
+        .iter()
+        .filter(|m| m.workspace.is_some())
+        .cloned()
+        .collect();
     for m in manifests.iter_mut() {
         if let Some(ws) = workspaces
             .iter()
@@ -235,7 +267,11 @@ pub fn run(req: &LintRequest) -> Report {
     };
 
     // Source files, in parallel, on threads with a large stack.
-    let rust: Vec<&Found> = found.files.iter().filter(|f| f.kind == FileKind::Rust).collect();
+    let rust: Vec<&Found> = found
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Rust)
+        .collect();
     let work = || -> Vec<FileResult> {
         rust.par_iter()
             .map(|f| {
@@ -245,7 +281,10 @@ pub fn run(req: &LintRequest) -> Report {
             })
             .collect()
     };
-    let results = match rayon::ThreadPoolBuilder::new().stack_size(STACK_SIZE).build() {
+    let results = match rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build()
+    {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     };
@@ -259,7 +298,8 @@ pub fn run(req: &LintRequest) -> Report {
         }
     }
     for r in results {
-        let keep_source = !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
+        let keep_source =
+            !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
         diagnostics.extend(r.diagnostics);
         let table = consts.get(&r.package);
         for d in r.deferred {
@@ -279,7 +319,10 @@ pub fn run(req: &LintRequest) -> Report {
     diagnostics.extend(crate::deps::check(
         &manifests,
         &locks,
-        &crate::deps::DepsOptions { strict_exact: cfg.strict_exact, advisory_db: req.advisory_db.clone() },
+        &crate::deps::DepsOptions {
+            strict_exact: cfg.strict_exact,
+            advisory_db: req.advisory_db.clone(),
+        },
     ));
 
     // Levels and test code.
@@ -290,22 +333,36 @@ pub fn run(req: &LintRequest) -> Report {
                 d.level = d.level.lowered();
             }
         }
-        if !cfg.lower_test_code && d.tags.iter().any(|t| t == "test-code")
+        if !cfg.lower_test_code
+            && d.tags.iter().any(|t| t == "test-code")
             && let Some(r) = crate::catalog::catalog().get(&d.code)
         {
             d.level = cfg.levels.get(&d.code).copied().unwrap_or(r.level);
         }
     }
-    diagnostics.retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
+    diagnostics
+        .retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
 
     let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
     // Only keep texts the report points into.
-    let wanted: std::collections::HashSet<&str> =
-        kept.iter().flat_map(|d| std::iter::once(d.primary.file.as_str()).chain(d.secondary.iter().map(|l| l.file.as_str()))).collect();
-    let sources: BTreeMap<String, Arc<SourceText>> =
-        sources.into_iter().filter(|(k, _)| wanted.contains(k.as_str())).collect();
+    let wanted: std::collections::HashSet<&str> = kept
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.primary.file.as_str())
+                .chain(d.secondary.iter().map(|l| l.file.as_str()))
+        })
+        .collect();
+    let sources: BTreeMap<String, Arc<SourceText>> = sources
+        .into_iter()
+        .filter(|(k, _)| wanted.contains(k.as_str()))
+        .collect();
     files_scanned = files_scanned.max(1);
-    let mut report = Report { diagnostics: kept, sources, files_scanned, suppressed };
+    let mut report = Report {
+        diagnostics: kept,
+        sources,
+        files_scanned,
+        suppressed,
+    };
     report.finish();
     report
 }

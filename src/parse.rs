@@ -48,7 +48,10 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseError> {
     let text = normalise(text);
     let tokens = TokenStream::from_str(&text).map_err(|e| {
         let span = e.span().byte_range();
-        ParseError { message: format!("cannot tokenize: {e}"), span }
+        ParseError {
+            message: format!("cannot tokenize: {e}"),
+            span,
+        }
     })?;
     check_shape(&tokens)?;
     syn::parse2::<syn::File>(tokens).map_err(|e| ParseError {
@@ -107,7 +110,10 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
 pub fn macro_exprs(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
     use syn::parse::Parser;
     let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-    parser.parse2(mac.tokens.clone()).ok().map(|p| p.into_iter().collect())
+    parser
+        .parse2(mac.tokens.clone())
+        .ok()
+        .map(|p| p.into_iter().collect())
 }
 
 /// Parses the body of a macro that holds items or statements (`lazy_static!`, `thread_local!`,

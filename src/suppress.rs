@@ -33,17 +33,36 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
         let line_text = &src.text[lr.clone()];
         let rel = pos - lr.start;
         let before = &line_text[..rel];
-        let comment_start = if toml { before.rfind('#') } else { before.rfind("//") };
+        let comment_start = if toml {
+            before.rfind('#')
+        } else {
+            before.rfind("//")
+        };
         let Some(cs) = comment_start else { continue };
-        if !before[cs..].trim_start_matches(['/', '#', '!']).trim().is_empty() {
+        if !before[cs..]
+            .trim_start_matches(['/', '#', '!'])
+            .trim()
+            .is_empty()
+        {
             continue;
         }
         let rest = line_text[rel + marker.len()..].trim_start();
-        let Some(args) = rest.strip_prefix("allow(") else { continue };
-        let Some(close) = args.find(')') else { continue };
-        let names: Vec<String> =
-            args[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        let reason = args[close + 1..].trim().trim_start_matches([':', '-', '—']).trim().to_string();
+        let Some(args) = rest.strip_prefix("allow(") else {
+            continue;
+        };
+        let Some(close) = args.find(')') else {
+            continue;
+        };
+        let names: Vec<String> = args[..close]
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let reason = args[close + 1..]
+            .trim()
+            .trim_start_matches([':', '-', '—'])
+            .trim()
+            .to_string();
         let own_line = line_text[..cs].trim().is_empty();
         let mut end = line;
         if own_line {
@@ -52,7 +71,8 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
             let mut started = false;
             while l <= src.line_count() {
                 let t = src.line_text(l).trim();
-                let is_comment = t.starts_with("//") || t.starts_with('#') && toml || t.starts_with("#[");
+                let is_comment =
+                    t.starts_with("//") || t.starts_with('#') && toml || t.starts_with("#[");
                 if t.is_empty() || (is_comment && !started) {
                     if started && t.is_empty() {
                         break;
@@ -62,7 +82,13 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
                 }
                 started = true;
                 end = l;
-                if t.ends_with(';') || t.ends_with('{') || t.ends_with('}') || t.ends_with(',') || toml || l - line > 40 {
+                if t.ends_with(';')
+                    || t.ends_with('{')
+                    || t.ends_with('}')
+                    || t.ends_with(',')
+                    || toml
+                    || l - line > 40
+                {
                     break;
                 }
                 l += 1;
@@ -99,10 +125,17 @@ pub fn apply(
             suppressed += 1;
             continue;
         }
-        let line = sources.get(&d.primary.file).map(|s| s.line_of(d.primary.span.start)).unwrap_or(1);
+        let line = sources
+            .get(&d.primary.file)
+            .map(|s| s.line_of(d.primary.span.start))
+            .unwrap_or(1);
         let mut hit = false;
         if d.code != "JWT000" {
-            for &i in by_file.get(d.primary.file.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
+            for &i in by_file
+                .get(d.primary.file.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
                 let dir = &directives[i];
                 if dir.lines.contains(&line) && dir.names.iter().any(|n| names_rule(n, &d.code)) {
                     used[i] = true;
@@ -117,28 +150,53 @@ pub fn apply(
         }
     }
     for (i, dir) in directives.iter().enumerate() {
-        let unknown: Vec<&String> = dir.names.iter().filter(|n| catalog().get(n).is_none()).collect();
+        let unknown: Vec<&String> = dir
+            .names
+            .iter()
+            .filter(|n| catalog().get(n).is_none())
+            .collect();
         if !unknown.is_empty() || dir.names.is_empty() {
             let what = if dir.names.is_empty() {
                 "names no rule".to_string()
             } else {
-                format!("names unknown rule{} {}", if unknown.len() > 1 { "s" } else { "" }, unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "names unknown rule{} {}",
+                    if unknown.len() > 1 { "s" } else { "" },
+                    unknown
+                        .iter()
+                        .map(|u| format!("`{u}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
             kept.push(
-                Diagnostic::new("JWT003", &dir.file, dir.span.clone(), format!("this suppression {what}, so it suppresses nothing"))
-                    .with_label("unknown rule"),
+                Diagnostic::new(
+                    "JWT003",
+                    &dir.file,
+                    dir.span.clone(),
+                    format!("this suppression {what}, so it suppresses nothing"),
+                )
+                .with_label("unknown rule"),
             );
             continue;
         }
         if !used[i] {
-            let enabled = dir.names.iter().any(|n| catalog().get(n).map(|r| cfg.enabled.contains(&r.code)).unwrap_or(false));
+            let enabled = dir.names.iter().any(|n| {
+                catalog()
+                    .get(n)
+                    .map(|r| cfg.enabled.contains(&r.code))
+                    .unwrap_or(false)
+            });
             if enabled {
                 kept.push(
                     Diagnostic::new(
                         "JWT002",
                         &dir.file,
                         dir.span.clone(),
-                        format!("this suppression of {} matches no finding", dir.names.join(", ")),
+                        format!(
+                            "this suppression of {} matches no finding",
+                            dir.names.join(", ")
+                        ),
                     )
                     .with_label("unused suppression"),
                 );
@@ -146,8 +204,13 @@ pub fn apply(
         }
         if dir.reason.is_empty() && cfg.require_reason {
             kept.push(
-                Diagnostic::new("JWT003", &dir.file, dir.span.clone(), "this suppression gives no reason; say why the finding is safe here")
-                    .with_label("reason missing"),
+                Diagnostic::new(
+                    "JWT003",
+                    &dir.file,
+                    dir.span.clone(),
+                    "this suppression gives no reason; say why the finding is safe here",
+                )
+                .with_label("reason missing"),
             );
         }
     }

@@ -34,7 +34,9 @@ struct Sink {
 fn data() -> &'static AlgData {
     static D: OnceLock<AlgData> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT102").expect("JWT102 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT102")
+            .expect("JWT102 in catalogue");
         AlgData {
             header_sources: r.data("header_sources"),
             alg_members: r.data("alg_members"),
@@ -54,8 +56,16 @@ fn strip(e: &Expr) -> &Expr {
         Expr::MethodCall(m)
             if matches!(
                 m.method.to_string().as_str(),
-                "unwrap" | "expect" | "ok" | "map_err" | "clone" | "to_owned" | "unwrap_or_default" | "context"
-                    | "with_context" | "as_ref"
+                "unwrap"
+                    | "expect"
+                    | "ok"
+                    | "map_err"
+                    | "clone"
+                    | "to_owned"
+                    | "unwrap_or_default"
+                    | "context"
+                    | "with_context"
+                    | "as_ref"
             ) =>
         {
             strip(&m.receiver)
@@ -67,11 +77,21 @@ fn strip(e: &Expr) -> &Expr {
 fn is_header_source(w: &Walker, e: &Expr) -> bool {
     match strip(e) {
         Expr::Call(c) => {
-            let Expr::Path(p) = &*c.func else { return false };
+            let Expr::Path(p) = &*c.func else {
+                return false;
+            };
             let canon = w.ctx.resolve(&p.path);
-            data().header_sources.iter().any(|s| index::path_matches(&canon, s))
+            data()
+                .header_sources
+                .iter()
+                .any(|s| index::path_matches(&canon, s))
         }
-        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).map(|b| b.header).unwrap_or(false),
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .and_then(|i| w.binding(&i.to_string()))
+            .map(|b| b.header)
+            .unwrap_or(false),
         _ => false,
     }
 }
@@ -96,10 +116,15 @@ fn is_header_alg(w: &Walker, e: &Expr) -> bool {
         Expr::MethodCall(m) => {
             data().alg_members.iter().any(|a| m.method == a) && is_header_source(w, &m.receiver)
         }
-        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).map(|b| b.header_alg).unwrap_or(false),
-        Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-            crate::parse::macro_exprs(&m.mac).map(|v| v.iter().any(|x| is_header_alg(w, x))).unwrap_or(false)
-        }
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .and_then(|i| w.binding(&i.to_string()))
+            .map(|b| b.header_alg)
+            .unwrap_or(false),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => crate::parse::macro_exprs(&m.mac)
+            .map(|v| v.iter().any(|x| is_header_alg(w, x)))
+            .unwrap_or(false),
         Expr::Array(a) => a.elems.iter().any(|x| is_header_alg(w, x)),
         _ => false,
     }
@@ -111,7 +136,9 @@ fn sanitized(w: &Walker, e: &Expr) -> bool {
     if w.compared.contains(&text) {
         return true;
     }
-    root_ident(e).map(|r| w.compared.contains(&r)).unwrap_or(false)
+    root_ident(e)
+        .map(|r| w.compared.contains(&r))
+        .unwrap_or(false)
 }
 
 pub fn classify_binding(w: &Walker, init: &Expr, b: &mut Binding) {
@@ -175,7 +202,10 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
 
 pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     // `allowed.contains(&header.alg)` is an allowlist check.
-    if matches!(m.method.to_string().as_str(), "contains" | "contains_key" | "iter" | "any" | "position") {
+    if matches!(
+        m.method.to_string().as_str(),
+        "contains" | "contains_key" | "iter" | "any" | "position"
+    ) {
         for a in &m.args {
             note_comparison(w, a);
         }
@@ -187,8 +217,13 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
         return;
     }
     let Expr::Field(f) = &*a.left else { return };
-    let syn::Member::Named(n) = &f.member else { return };
-    if data().allowlist_fields.iter().any(|x| n == x) && is_header_alg(w, &a.right) && !sanitized_vec(w, &a.right) {
+    let syn::Member::Named(n) = &f.member else {
+        return;
+    };
+    if data().allowlist_fields.iter().any(|x| n == x)
+        && is_header_alg(w, &a.right)
+        && !sanitized_vec(w, &a.right)
+    {
         report(w, &a.right, index::span_of(a));
     }
 }
@@ -196,9 +231,17 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
 fn sanitized_vec(w: &Walker, e: &Expr) -> bool {
     match strip(e) {
         Expr::Macro(m) => crate::parse::macro_exprs(&m.mac)
-            .map(|v| v.iter().filter(|x| is_header_alg(w, x)).all(|x| sanitized(w, x)))
+            .map(|v| {
+                v.iter()
+                    .filter(|x| is_header_alg(w, x))
+                    .all(|x| sanitized(w, x))
+            })
             .unwrap_or(false),
-        Expr::Array(a) => a.elems.iter().filter(|x| is_header_alg(w, x)).all(|x| sanitized(w, x)),
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .filter(|x| is_header_alg(w, x))
+            .all(|x| sanitized(w, x)),
         e => sanitized(w, e),
     }
 }
@@ -208,8 +251,13 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         return;
     }
     for fv in &s.fields {
-        let syn::Member::Named(n) = &fv.member else { continue };
-        if data().allowlist_fields.iter().any(|x| n == x) && is_header_alg(w, &fv.expr) && !sanitized_vec(w, &fv.expr) {
+        let syn::Member::Named(n) = &fv.member else {
+            continue;
+        };
+        if data().allowlist_fields.iter().any(|x| n == x)
+            && is_header_alg(w, &fv.expr)
+            && !sanitized_vec(w, &fv.expr)
+        {
             report(w, &fv.expr, index::span_of(fv));
         }
     }

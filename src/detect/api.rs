@@ -95,16 +95,28 @@ fn val_eq(v: &Val, t: &toml::Value) -> bool {
     }
 }
 
-fn args_match(w: &Walker, e: &ApiEntry, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+fn args_match(
+    w: &Walker,
+    e: &ApiEntry,
+    args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+) -> bool {
     for (i, want) in e.args.iter().enumerate() {
-        let Some(a) = args.iter().nth(i) else { return false };
+        let Some(a) = args.iter().nth(i) else {
+            return false;
+        };
         match w.eval(a) {
             Some(v) if val_eq(&v, want) => {}
             _ => return false,
         }
     }
     if let Some(above) = e.above {
-        let Some(v) = args.first().and_then(|a| w.eval(a)).and_then(|v| v.as_secs()) else { return false };
+        let Some(v) = args
+            .first()
+            .and_then(|a| w.eval(a))
+            .and_then(|v| v.as_secs())
+        else {
+            return false;
+        };
         if v <= above {
             return false;
         }
@@ -128,7 +140,12 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     let canon = w.ctx.resolve(&fp.path);
     let hits: Vec<&ApiEntry> = table()
         .iter()
-        .filter(|e| e.call.as_deref().map(|p| index::path_matches(&canon, p)).unwrap_or(false))
+        .filter(|e| {
+            e.call
+                .as_deref()
+                .map(|p| index::path_matches(&canon, p))
+                .unwrap_or(false)
+        })
         .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
         .filter(|e| args_match(w, e, &c.args))
         .collect();
@@ -159,7 +176,12 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     }
 }
 
-fn field_hits<'t>(w: &Walker, field: &str, value: &Expr, struct_name: Option<&str>) -> Vec<&'t ApiEntry> {
+fn field_hits<'t>(
+    w: &Walker,
+    field: &str,
+    value: &Expr,
+    struct_name: Option<&str>,
+) -> Vec<&'t ApiEntry> {
     let v = w.eval(value);
     table()
         .iter()
@@ -171,10 +193,19 @@ fn field_hits<'t>(w: &Walker, field: &str, value: &Expr, struct_name: Option<&st
         })
         .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
         .filter(|e| {
-            let eq = e.value.as_ref().map(|t| v.as_ref().map(|v| val_eq(v, t)).unwrap_or(false)).unwrap_or(true);
+            let eq = e
+                .value
+                .as_ref()
+                .map(|t| v.as_ref().map(|v| val_eq(v, t)).unwrap_or(false))
+                .unwrap_or(true);
             let above = e
                 .above
-                .map(|a| v.as_ref().and_then(Val::as_secs).map(|x| x > a).unwrap_or(false))
+                .map(|a| {
+                    v.as_ref()
+                        .and_then(Val::as_secs)
+                        .map(|x| x > a)
+                        .unwrap_or(false)
+                })
                 .unwrap_or(true);
             eq && above
         })
@@ -183,7 +214,9 @@ fn field_hits<'t>(w: &Walker, field: &str, value: &Expr, struct_name: Option<&st
 
 pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let Expr::Field(f) = &*a.left else { return };
-    let syn::Member::Named(name) = &f.member else { return };
+    let syn::Member::Named(name) = &f.member else {
+        return;
+    };
     let hits = field_hits(w, &name.to_string(), &a.right, None);
     for e in hits {
         let d = diag(w, e, index::span_of(a)).with_label("set here");
@@ -194,7 +227,9 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
 pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     let sname = s.path.segments.last().map(|p| p.ident.to_string());
     for fv in &s.fields {
-        let syn::Member::Named(name) = &fv.member else { continue };
+        let syn::Member::Named(name) = &fv.member else {
+            continue;
+        };
         let hits = field_hits(w, &name.to_string(), &fv.expr, sname.as_deref());
         for e in hits {
             let d = diag(w, e, index::span_of(fv)).with_label("set here");
@@ -208,7 +243,12 @@ pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
     let canon = w.ctx.resolve(&p.path);
     let hits: Vec<&ApiEntry> = table()
         .iter()
-        .filter(|e| e.path.as_deref().map(|x| index::path_matches(&canon, x)).unwrap_or(false))
+        .filter(|e| {
+            e.path
+                .as_deref()
+                .map(|x| index::path_matches(&canon, x))
+                .unwrap_or(false)
+        })
         .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
         .collect();
     for e in hits {

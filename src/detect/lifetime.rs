@@ -43,7 +43,9 @@ struct Ctor {
 fn data() -> &'static LifetimeData {
     static D: OnceLock<LifetimeData> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT201").expect("JWT201 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT201")
+            .expect("JWT201 in catalogue");
         LifetimeData {
             exp_fields: r.data("exp_fields"),
             duration_calls: r.data("duration_calls"),
@@ -58,11 +60,21 @@ pub fn human(secs: f64) -> String {
     if secs.is_infinite() {
         return "an unlimited time".into();
     }
-    let units = [(86400.0 * 365.0, "year"), (86400.0, "day"), (3600.0, "hour"), (60.0, "minute"), (1.0, "second")];
+    let units = [
+        (86400.0 * 365.0, "year"),
+        (86400.0, "day"),
+        (3600.0, "hour"),
+        (60.0, "minute"),
+        (1.0, "second"),
+    ];
     for (u, name) in units {
         if secs >= u {
             let n = secs / u;
-            let n_s = if (n - n.round()).abs() < 0.05 { format!("{}", n.round() as i64) } else { format!("{n:.1}") };
+            let n_s = if (n - n.round()).abs() < 0.05 {
+                format!("{}", n.round() as i64)
+            } else {
+                format!("{n:.1}")
+            };
             let plural = if n_s == "1" { "" } else { "s" };
             return format!("{n_s} {name}{plural}");
         }
@@ -72,10 +84,19 @@ pub fn human(secs: f64) -> String {
 
 fn is_refresh(w: &Walker, extra: &str) -> bool {
     let ctx = format!("{} {}", w.context_words(), extra.to_lowercase());
-    data().refresh_words.iter().any(|r| ctx.contains(r.as_str()))
+    data()
+        .refresh_words
+        .iter()
+        .any(|r| ctx.contains(r.as_str()))
 }
 
-fn lifetime_diag(path: &str, span: std::ops::Range<usize>, secs: f64, refresh: bool, limit: f64) -> Option<Diagnostic> {
+fn lifetime_diag(
+    path: &str,
+    span: std::ops::Range<usize>,
+    secs: f64,
+    refresh: bool,
+    limit: f64,
+) -> Option<Diagnostic> {
     if secs <= limit || secs.is_nan() {
         return None;
     }
@@ -90,13 +111,21 @@ fn lifetime_diag(path: &str, span: std::ops::Range<usize>, secs: f64, refresh: b
     } else {
         "keep access tokens short-lived (15 minutes is a good default) and renew them with a refresh token"
     };
-    Some(Diagnostic::new("JWT201", path, span, msg).with_label(format!("expires after {}", human(secs))).with_help(help))
+    Some(
+        Diagnostic::new("JWT201", path, span, msg)
+            .with_label(format!("expires after {}", human(secs)))
+            .with_help(help),
+    )
 }
 
 /// Checks an expression that computes an expiry time (`now + X`).
 fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hint: &str) {
     let refresh = is_refresh(w, hint);
-    let limit = if refresh { w.ctx.opts.refresh_max_secs } else { w.ctx.opts.access_max_secs };
+    let limit = if refresh {
+        w.ctx.opts.refresh_max_secs
+    } else {
+        w.ctx.opts.access_max_secs
+    };
     match w.eval(value) {
         Some(Val::Time(off)) => {
             if let Some(d) = lifetime_diag(w.ctx.path, span, off, refresh, limit) {
@@ -107,7 +136,9 @@ fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hi
             // `now + TTL` with TTL a constant defined in another file.
             if let Some(name) = const_offset(w, value) {
                 let path = w.ctx.path.to_string();
-                w.report_with_const(name, move |v| lifetime_diag(&path, span, v.as_secs()?, refresh, limit));
+                w.report_with_const(name, move |v| {
+                    lifetime_diag(&path, span, v.as_secs()?, refresh, limit)
+                });
             }
         }
         _ => {}
@@ -123,7 +154,8 @@ fn const_offset(w: &Walker, e: &Expr) -> Option<String> {
             let l = w.eval(&b.left);
             let r = w.eval(&b.right);
             match (l, r) {
-                (Some(Val::Time(_)), Some(Val::ConstRef(n))) | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(n),
+                (Some(Val::Time(_)), Some(Val::ConstRef(n)))
+                | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(n),
                 _ => None,
             }
         }
@@ -133,11 +165,17 @@ fn const_offset(w: &Walker, e: &Expr) -> Option<String> {
 
 fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
     let refresh = is_refresh(w, "");
-    let limit = if refresh { w.ctx.opts.refresh_max_secs } else { w.ctx.opts.access_max_secs };
+    let limit = if refresh {
+        w.ctx.opts.refresh_max_secs
+    } else {
+        w.ctx.opts.access_max_secs
+    };
     match w.eval(value) {
         Some(Val::ConstRef(name)) => {
             let path = w.ctx.path.to_string();
-            w.report_with_const(name, move |v| lifetime_diag(&path, span, v.as_secs()?, refresh, limit));
+            w.report_with_const(name, move |v| {
+                lifetime_diag(&path, span, v.as_secs()?, refresh, limit)
+            });
         }
         Some(v) => {
             if let Some(secs) = v.as_secs()
@@ -152,7 +190,11 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
 
 fn gate(w: &Walker, c: &Ctor) -> bool {
     let crates = if c.crates.is_empty() {
-        c.call.as_deref().and_then(|c| c.split("::").next()).map(|c| vec![c.replace('_', "-")]).unwrap_or_default()
+        c.call
+            .as_deref()
+            .and_then(|c| c.split("::").next())
+            .map(|c| vec![c.replace('_', "-")])
+            .unwrap_or_default()
     } else {
         c.crates.clone()
     };
@@ -166,7 +208,10 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     let Expr::Path(p) = &*c.func else { return };
     let canon = w.ctx.resolve(&p.path);
     for k in &data().duration_calls {
-        if k.call.as_deref().map(|pat| index::path_matches(&canon, pat)).unwrap_or(false)
+        if k.call
+            .as_deref()
+            .map(|pat| index::path_matches(&canon, pat))
+            .unwrap_or(false)
             && gate(w, k)
             && let Some(arg) = c.args.iter().nth(k.arg)
         {
@@ -208,7 +253,9 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
         return;
     }
     let Expr::Field(f) = &*a.left else { return };
-    let syn::Member::Named(n) = &f.member else { return };
+    let syn::Member::Named(n) = &f.member else {
+        return;
+    };
     if exp_field(&n.to_string()) {
         let hint = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
         check_exp_expr(w, &a.right, index::span_of(a), &hint);
@@ -219,9 +266,17 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     if !w.ctx.enabled("JWT201") {
         return;
     }
-    let hint = s.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::");
+    let hint = s
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::");
     for fv in &s.fields {
-        let syn::Member::Named(n) = &fv.member else { continue };
+        let syn::Member::Named(n) = &fv.member else {
+            continue;
+        };
         if exp_field(&n.to_string()) {
             check_exp_expr(w, &fv.expr, index::span_of(fv), &hint);
         }

@@ -2,8 +2,8 @@
 //! function) and hands each node kind to the detectors that subscribe to it. Detectors never
 //! walk the tree themselves, never print and never read files.
 
-pub mod api;
 pub mod alg;
+pub mod api;
 pub mod lifetime;
 pub mod secrets;
 pub mod storage;
@@ -34,7 +34,11 @@ impl Default for RuleOptions {
         RuleOptions {
             access_max_secs: 3600.0,
             refresh_max_secs: 30.0 * 86400.0,
-            enabled: crate::catalog::catalog().rules.iter().map(|r| r.code.clone()).collect(),
+            enabled: crate::catalog::catalog()
+                .rules
+                .iter()
+                .map(|r| r.code.clone())
+                .collect(),
         }
     }
 }
@@ -115,7 +119,10 @@ impl Env for Walker<'_> {
     }
 
     fn is_now(&self, name: &str) -> bool {
-        matches!(name, "now" | "iat" | "issued_at" | "current_time" | "timestamp" | "now_ts" | "ts")
+        matches!(
+            name,
+            "now" | "iat" | "issued_at" | "current_time" | "timestamp" | "now_ts" | "ts"
+        )
     }
 }
 
@@ -148,7 +155,7 @@ impl<'a> Walker<'a> {
         if !self.ctx.enabled(&d.code) {
             return;
         }
-        let d = if self.in_test() { d.with_level(d.level.lowered()).with_tag("test-code") } else { d };
+        let d = if self.in_test() { d.in_test_code() } else { d };
         self.out.diagnostics.push(d);
     }
 
@@ -167,7 +174,7 @@ impl<'a> Walker<'a> {
                 if !enabled.contains(&d.code) {
                     return None;
                 }
-                Some(if in_test { d.with_level(d.level.lowered()).with_tag("test-code") } else { d })
+                Some(if in_test { d.in_test_code() } else { d })
             }),
         });
     }
@@ -180,7 +187,10 @@ impl<'a> Walker<'a> {
     fn bind_pat(&mut self, pat: &syn::Pat, b: Binding) {
         match pat {
             syn::Pat::Ident(pi) => {
-                self.scopes.last_mut().expect("scope").insert(pi.ident.to_string(), b);
+                self.scopes
+                    .last_mut()
+                    .expect("scope")
+                    .insert(pi.ident.to_string(), b);
             }
             syn::Pat::Type(pt) => self.bind_pat(&pt.pat, b),
             syn::Pat::Reference(r) => self.bind_pat(&r.pat, b),
@@ -218,7 +228,12 @@ impl<'a> Walker<'a> {
 
     /// Visits expressions re-parsed from a macro body (they keep their real spans).
     fn visit_macro_body(&mut self, mac: &syn::Macro) {
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         match name.as_str() {
             "lazy_static" => {
                 if let Some(items) = parse_lazy_static(mac) {
@@ -282,17 +297,31 @@ pub fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let p = a.path();
         if p.is_ident("cfg") {
-            let s = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
-            return s.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "test")
+            let s = a
+                .meta
+                .require_list()
+                .map(|l| l.tokens.to_string())
+                .unwrap_or_default();
+            return s
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == "test")
                 && !s.contains("not");
         }
-        p.segments.last().map(|s| s.ident == "test" || s.ident == "bench" || s.ident == "rstest").unwrap_or(false)
+        p.segments
+            .last()
+            .map(|s| s.ident == "test" || s.ident == "bench" || s.ident == "rstest")
+            .unwrap_or(false)
     })
 }
 
 /// True for paths under `tests/`, `benches/` or `examples/`.
 pub fn is_test_path(path: &str) -> bool {
-    path.split('/').any(|c| matches!(c, "tests" | "benches" | "examples" | "test" | "fixtures" | "testdata"))
+    path.split('/').any(|c| {
+        matches!(
+            c,
+            "tests" | "benches" | "examples" | "test" | "fixtures" | "testdata"
+        )
+    })
 }
 
 /// Collects `const` and `static` values defined at any level of a file.
@@ -359,7 +388,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             Item::Impl(im) => {
                 let name = match &*im.self_ty {
-                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                    syn::Type::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
                     _ => String::new(),
                 };
                 let t = is_test_attr(&im.attrs);
@@ -451,7 +485,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 return;
             }
             Expr::Macro(m) => {
-                if m.mac.path.is_ident("matches") || m.mac.path.is_ident("assert_eq") || m.mac.path.is_ident("assert_ne")
+                if m.mac.path.is_ident("matches")
+                    || m.mac.path.is_ident("assert_eq")
+                    || m.mac.path.is_ident("assert_ne")
                 {
                     if let Some(args) = crate::parse::macro_exprs(&m.mac) {
                         for a in &args {
@@ -475,7 +511,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 /// Lints one parsed file.
 pub fn lint_file(ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
     let consts = file_consts(file);
-    let mut w = Walker::new(Ctx { consts: consts.clone(), ..ctx });
+    let mut w = Walker::new(Ctx {
+        consts: consts.clone(),
+        ..ctx
+    });
     // Imports anywhere in the file apply to the whole file (hoisted).
     for item in &file.items {
         if let Item::Use(u) = item {

@@ -41,7 +41,9 @@ struct SecretData {
 fn data() -> &'static SecretData {
     static D: OnceLock<SecretData> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT801").expect("JWT801 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT801")
+            .expect("JWT801 in catalogue");
         SecretData {
             hmac: r.data("hmac"),
             private_key: r.data("private_key"),
@@ -59,7 +61,11 @@ enum Kind {
 
 fn gate(w: &Walker, k: &KeyCtor) -> bool {
     let crates = if k.crates.is_empty() {
-        k.call.as_deref().and_then(|c| c.split("::").next()).map(|c| vec![c.replace('_', "-")]).unwrap_or_default()
+        k.call
+            .as_deref()
+            .and_then(|c| c.split("::").next())
+            .map(|c| vec![c.replace('_', "-")])
+            .unwrap_or_default()
     } else {
         k.crates.clone()
     };
@@ -68,7 +74,10 @@ fn gate(w: &Walker, k: &KeyCtor) -> bool {
 
 fn decoded_len(bytes: &[u8], base64: bool) -> usize {
     if base64 {
-        let n = bytes.iter().filter(|b| !matches!(b, b'=' | b'\n' | b'\r' | b' ')).count();
+        let n = bytes
+            .iter()
+            .filter(|b| !matches!(b, b'=' | b'\n' | b'\r' | b' '))
+            .count();
         n * 3 / 4
     } else {
         bytes.len()
@@ -76,7 +85,14 @@ fn decoded_len(bytes: &[u8], base64: bool) -> usize {
 }
 
 /// The finding for a value handed to a key constructor, if the value is key material in source.
-fn judge(kind: Kind, v: &Val, base64: bool, path: &str, span: std::ops::Range<usize>, what: &str) -> Option<Diagnostic> {
+fn judge(
+    kind: Kind,
+    v: &Val,
+    base64: bool,
+    path: &str,
+    span: std::ops::Range<usize>,
+    what: &str,
+) -> Option<Diagnostic> {
     let min = data().min_len;
     let d = match (kind, v) {
         (Kind::Hmac, Val::Fallback(inner)) => {
@@ -142,7 +158,14 @@ fn judge(kind: Kind, v: &Val, base64: bool, path: &str, span: std::ops::Range<us
     Some(d)
 }
 
-fn check_arg(w: &mut Walker, kind: Kind, k: &KeyCtor, arg: &Expr, span: std::ops::Range<usize>, what: String) {
+fn check_arg(
+    w: &mut Walker,
+    kind: Kind,
+    k: &KeyCtor,
+    arg: &Expr,
+    span: std::ops::Range<usize>,
+    what: String,
+) {
     let Some(v) = w.eval(arg) else { return };
     let path = w.ctx.path.to_string();
     match v {
@@ -164,7 +187,10 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     }
     let Expr::Path(p) = &*c.func else { return };
     let canon = w.ctx.resolve(&p.path);
-    for (kind, list) in [(Kind::Hmac, &data().hmac), (Kind::Private, &data().private_key)] {
+    for (kind, list) in [
+        (Kind::Hmac, &data().hmac),
+        (Kind::Private, &data().private_key),
+    ] {
         for k in list.iter() {
             let Some(pat) = &k.call else { continue };
             if !index::path_matches(&canon, pat) || !gate(w, k) {
@@ -183,7 +209,10 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
         return;
     }
     let name = m.method.to_string();
-    for (kind, list) in [(Kind::Hmac, &data().hmac), (Kind::Private, &data().private_key)] {
+    for (kind, list) in [
+        (Kind::Hmac, &data().hmac),
+        (Kind::Private, &data().private_key),
+    ] {
         for k in list.iter() {
             if k.method.as_deref() != Some(name.as_str()) || !gate(w, k) {
                 continue;
@@ -210,22 +239,34 @@ fn jwt_file(w: &Walker) -> bool {
 }
 
 fn check_field(w: &mut Walker, field: &str, value: &Expr, span: std::ops::Range<usize>) {
-    if !w.ctx.enabled("JWT801") || !data().secret_fields.iter().any(|f| f == field) || !jwt_file(w) {
+    if !w.ctx.enabled("JWT801") || !data().secret_fields.iter().any(|f| f == field) || !jwt_file(w)
+    {
         return;
     }
     let k = KeyCtor::default();
-    check_arg(w, Kind::Hmac, &k, value, span, format!("the JWT secret field `{field}`"));
+    check_arg(
+        w,
+        Kind::Hmac,
+        &k,
+        value,
+        span,
+        format!("the JWT secret field `{field}`"),
+    );
 }
 
 pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let Expr::Field(f) = &*a.left else { return };
-    let syn::Member::Named(n) = &f.member else { return };
+    let syn::Member::Named(n) = &f.member else {
+        return;
+    };
     check_field(w, &n.to_string(), &a.right, index::span_of(a));
 }
 
 pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     for fv in &s.fields {
-        let syn::Member::Named(n) = &fv.member else { continue };
+        let syn::Member::Named(n) = &fv.member else {
+            continue;
+        };
         check_field(w, &n.to_string(), &fv.expr, index::span_of(fv));
     }
 }

@@ -46,7 +46,9 @@ struct Handle {
 fn data() -> &'static StorageData {
     static D: OnceLock<StorageData> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT401").expect("JWT401 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT401")
+            .expect("JWT401 in catalogue");
         StorageData {
             calls: r.data("calls"),
             handles: r.data("handles"),
@@ -86,7 +88,8 @@ fn words(s: &str) -> Vec<String> {
 pub fn token_like(s: &str) -> bool {
     let ws = words(s);
     let tw = &data().token_words;
-    ws.iter().any(|w| tw.iter().any(|t| t == w)) || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
+    ws.iter().any(|w| tw.iter().any(|t| t == w))
+        || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
 }
 
 fn handle_of(w: &Walker, e: &Expr) -> Option<&'static str> {
@@ -94,14 +97,22 @@ fn handle_of(w: &Walker, e: &Expr) -> Option<&'static str> {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             if let Some(h) = data().handles.iter().find(|h| h.method == name) {
-                return Some(if h.storage == "localStorage" { "localStorage" } else { "sessionStorage" });
+                return Some(if h.storage == "localStorage" {
+                    "localStorage"
+                } else {
+                    "sessionStorage"
+                });
             }
             handle_of(w, &m.receiver)
         }
         Expr::Try(t) => handle_of(w, &t.expr),
         Expr::Paren(p) => handle_of(w, &p.expr),
         Expr::Reference(r) => handle_of(w, &r.expr),
-        Expr::Path(p) => p.path.get_ident().and_then(|i| w.binding(&i.to_string())).and_then(|b| b.storage),
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .and_then(|i| w.binding(&i.to_string()))
+            .and_then(|b| b.storage),
         _ => None,
     }
 }
@@ -131,7 +142,9 @@ fn report(w: &mut Walker, storage: &str, span: std::ops::Range<usize>, key: &str
             "keep tokens in memory, or let the server set them as `HttpOnly; Secure; SameSite` cookies".to_string(),
         )
     };
-    let d = Diagnostic::new("JWT401", w.ctx.path, span, msg).with_label(format!("written to {storage}")).with_help(help);
+    let d = Diagnostic::new("JWT401", w.ctx.path, span, msg)
+        .with_label(format!("written to {storage}"))
+        .with_help(help);
     w.report(d);
 }
 
@@ -153,9 +166,15 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         if !w.ctx.crates.depends_on_any(&crates) {
             continue;
         }
-        let Some(key) = c.args.iter().nth(s.key_arg) else { continue };
+        let Some(key) = c.args.iter().nth(s.key_arg) else {
+            continue;
+        };
         let kt = key_text(w, key);
-        let value_text = c.args.iter().nth(s.key_arg + 1).map(|v| w.ctx.snippet(&index::span_of(v)).to_string());
+        let value_text = c
+            .args
+            .iter()
+            .nth(s.key_arg + 1)
+            .map(|v| w.ctx.snippet(&index::span_of(v)).to_string());
         if token_like(&kt) || value_text.as_deref().map(token_like).unwrap_or(false) {
             report(w, &s.storage, index::span_of(c), &kt);
             return;
@@ -179,15 +198,27 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
         }
         return;
     }
-    if data().cookie_methods.contains(&name) && m.args.len() == 1 && w.ctx.crates.depends_on("web-sys") {
+    if data().cookie_methods.contains(&name)
+        && m.args.len() == 1
+        && w.ctx.crates.depends_on("web-sys")
+    {
         let v = &m.args[0];
         let text = match w.eval(v) {
             Some(Val::Str(s)) => s,
             _ => w.ctx.snippet(&index::span_of(v)).to_string(),
         };
-        let cookie_name = text.split('=').next().unwrap_or("").trim_start_matches(['&', '"', ' ']);
+        let cookie_name = text
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches(['&', '"', ' ']);
         if token_like(cookie_name) || token_like(&text) {
-            let key = cookie_name.split(['(', '!', ' ']).next_back().unwrap_or(cookie_name).trim_matches('"').to_string();
+            let key = cookie_name
+                .split(['(', '!', ' '])
+                .next_back()
+                .unwrap_or(cookie_name)
+                .trim_matches('"')
+                .to_string();
             report(w, "document.cookie", span, &key);
         }
     }
