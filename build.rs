@@ -13,11 +13,16 @@ fn main() {
         .filter(|n| n.ends_with(".md") || n.ends_with(".toml"))
         .collect();
     names.sort();
-    let mut out = String::from("/// Every file of `rules/`, as (file name, contents).\npub static RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every file of `rules/`, as (file name, contents).\npub static RULE_FILES: &[(&str, &str)] = &[\n",
+    );
     for n in &names {
         let p = dir.join(n);
         println!("cargo:rerun-if-changed={}", p.display());
-        out.push_str(&format!("    ({n:?}, include_str!({:?})),\n", p.display().to_string()));
+        out.push_str(&format!(
+            "    ({n:?}, include_str!({:?})),\n",
+            p.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("rule_files.rs");

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod deps;
 pub mod diagnostic;
 pub mod emit;
 pub mod manifest;

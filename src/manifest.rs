@@ -55,6 +55,8 @@ pub struct Dependency {
     pub span: Range<usize>,
     /// For inherited entries: the span in the workspace manifest of the entry it inherits.
     pub inherited_span: Option<(String, Range<usize>)>,
+    /// Byte range of the `git = ...` value, if any.
+    pub git_span: Option<Range<usize>>,
 }
 
 impl Dependency {
@@ -99,7 +101,11 @@ pub struct ManifestError {
 }
 
 impl Manifest {
-    pub fn parse(path: &str, dir: PathBuf, text: Arc<SourceText>) -> Result<Manifest, ManifestError> {
+    pub fn parse(
+        path: &str,
+        dir: PathBuf,
+        text: Arc<SourceText>,
+    ) -> Result<Manifest, ManifestError> {
         let doc = toml_edit::Document::parse(text.text.clone()).map_err(|e| ManifestError {
             message: e.message().trim().to_string(),
             span: e.span().unwrap_or(0..0),
@@ -108,22 +114,34 @@ impl Manifest {
         let package = root.get("package").and_then(Item::as_table_like).map(|p| {
             let (name, name_span) = p
                 .get_key_value("name")
-                .map(|(_, v)| (v.as_str().unwrap_or("").to_string(), v.span().unwrap_or(0..0)))
+                .map(|(_, v)| {
+                    (
+                        v.as_str().unwrap_or("").to_string(),
+                        v.span().unwrap_or(0..0),
+                    )
+                })
                 .unwrap_or_default();
             let has_bin = root.contains_key("bin")
                 || dir.join("src/main.rs").is_file()
                 || dir.join("src/bin").is_dir();
-            PackageSection { name, name_span, has_bin }
+            PackageSection {
+                name,
+                name_span,
+                has_bin,
+            }
         });
-        let workspace = root.get("workspace").and_then(Item::as_table_like).map(|w| WorkspaceSection {
-            members: string_array(w.get("members")),
-            exclude: string_array(w.get("exclude")),
-            dependencies: w
-                .get("dependencies")
-                .and_then(Item::as_table_like)
-                .map(|t| deps_of(t, DepKind::Normal, None))
-                .unwrap_or_default(),
-        });
+        let workspace = root
+            .get("workspace")
+            .and_then(Item::as_table_like)
+            .map(|w| WorkspaceSection {
+                members: string_array(w.get("members")),
+                exclude: string_array(w.get("exclude")),
+                dependencies: w
+                    .get("dependencies")
+                    .and_then(Item::as_table_like)
+                    .map(|t| deps_of(t, DepKind::Normal, None))
+                    .unwrap_or_default(),
+            });
         let mut dependencies = Vec::new();
         collect_dep_tables(root, None, &mut dependencies);
         if let Some(targets) = root.get("target").and_then(Item::as_table_like) {
@@ -133,12 +151,21 @@ impl Manifest {
                 }
             }
         }
-        Ok(Manifest { path: path.to_string(), dir, text, package, workspace, dependencies })
+        Ok(Manifest {
+            path: path.to_string(),
+            dir,
+            text,
+            package,
+            workspace,
+            dependencies,
+        })
     }
 
     /// Fills `workspace = true` entries from the workspace manifest's `[workspace.dependencies]`.
     pub fn inherit_from(&mut self, ws: &Manifest) {
-        let Some(wsd) = ws.workspace.as_ref() else { return };
+        let Some(wsd) = ws.workspace.as_ref() else {
+            return;
+        };
         for d in self.dependencies.iter_mut().filter(|d| d.workspace) {
             if let Some(w) = wsd.dependencies.iter().find(|w| w.key == d.key) {
                 d.package = w.package.clone();
@@ -162,7 +189,10 @@ fn collect_dep_tables(t: &dyn TableLike, target: Option<&str>, out: &mut Vec<Dep
     for (kind, names) in [
         (DepKind::Normal, &["dependencies"][..]),
         (DepKind::Dev, &["dev-dependencies", "dev_dependencies"][..]),
-        (DepKind::Build, &["build-dependencies", "build_dependencies"][..]),
+        (
+            DepKind::Build,
+            &["build-dependencies", "build_dependencies"][..],
+        ),
     ] {
         for n in names {
             if let Some(d) = t.get(n).and_then(Item::as_table_like) {
@@ -174,7 +204,11 @@ fn collect_dep_tables(t: &dyn TableLike, target: Option<&str>, out: &mut Vec<Dep
 
 fn string_array(item: Option<&Item>) -> Vec<String> {
     item.and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -200,6 +234,7 @@ fn deps_of(t: &dyn TableLike, kind: DepKind, target: Option<&str>) -> Vec<Depend
             key_span: key_span.clone(),
             span: item.span().unwrap_or(key_span.clone()),
             inherited_span: None,
+            git_span: None,
         };
         match item {
             Item::Value(Value::String(s)) => {
@@ -207,19 +242,28 @@ fn deps_of(t: &dyn TableLike, kind: DepKind, target: Option<&str>) -> Vec<Depend
                 d.span = s.span().unwrap_or(key_span);
             }
             _ => {
-                let Some(tbl) = item.as_table_like() else { continue };
+                let Some(tbl) = item.as_table_like() else {
+                    continue;
+                };
                 let s = |k: &str| tbl.get(k).and_then(|v| v.as_str()).map(str::to_string);
                 if let Some(p) = s("package") {
                     d.package = p;
                 }
                 d.req = s("version");
                 d.git = s("git");
+                d.git_span = tbl.get("git").and_then(|v| v.span());
                 d.branch = s("branch");
                 d.tag = s("tag");
                 d.rev = s("rev");
                 d.path = s("path");
-                d.workspace = tbl.get("workspace").and_then(|v| v.as_bool()).unwrap_or(false);
-                d.optional = tbl.get("optional").and_then(|v| v.as_bool()).unwrap_or(false);
+                d.workspace = tbl
+                    .get("workspace")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                d.optional = tbl
+                    .get("optional")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
                 d.default_features = tbl
                     .get("default-features")
                     .or_else(|| tbl.get("default_features"))
@@ -261,13 +305,21 @@ pub struct Lockfile {
 }
 
 impl Lockfile {
-    pub fn parse(path: &str, dir: PathBuf, text: Arc<SourceText>) -> Result<Lockfile, ManifestError> {
+    pub fn parse(
+        path: &str,
+        dir: PathBuf,
+        text: Arc<SourceText>,
+    ) -> Result<Lockfile, ManifestError> {
         let doc = toml_edit::Document::parse(text.text.clone()).map_err(|e| ManifestError {
             message: e.message().trim().to_string(),
             span: e.span().unwrap_or(0..0),
         })?;
         let mut packages = Vec::new();
-        if let Some(aot) = doc.as_table().get("package").and_then(Item::as_array_of_tables) {
+        if let Some(aot) = doc
+            .as_table()
+            .get("package")
+            .and_then(Item::as_array_of_tables)
+        {
             for p in aot.iter() {
                 let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
                 let span = p
@@ -284,11 +336,19 @@ impl Lockfile {
                 });
             }
         }
-        Ok(Lockfile { path: path.to_string(), dir, text, packages })
+        Ok(Lockfile {
+            path: path.to_string(),
+            dir,
+            text,
+            packages,
+        })
     }
 
     /// Resolved versions of a crate in this lockfile.
-    pub fn versions_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a LockedPackage> + 'a {
+    pub fn versions_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a LockedPackage> + 'a {
         self.packages.iter().filter(move |p| p.name == name)
     }
 }
