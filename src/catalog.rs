@@ -77,11 +77,7 @@ impl Rule {
     }
 
     pub fn help_uri(&self) -> String {
-        format!(
-            "{}/blob/main/rules/{}",
-            env!("CARGO_PKG_REPOSITORY"),
-            self.file
-        )
+        format!("{}/blob/main/rules/{}", env!("CARGO_PKG_REPOSITORY"), self.file)
     }
 
     pub fn full_description(&self) -> String {
@@ -120,9 +116,7 @@ impl Catalog {
 
 pub fn parse_rule_page(file: &str, text: &str) -> Result<Rule, String> {
     let text = text.trim_start_matches('\u{feff}');
-    let body = text
-        .strip_prefix("+++\n")
-        .ok_or("missing `+++` front matter")?;
+    let body = text.strip_prefix("+++\n").ok_or("missing `+++` front matter")?;
     let end = body.find("\n+++\n").ok_or("unterminated front matter")?;
     let fm: FrontMatter = toml::from_str(&body[..end]).map_err(|e| e.to_string())?;
     let docs = body[end + 5..].trim().to_string();

@@ -74,23 +74,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic for a catalogue rule, with the rule's default level and help.
-    pub fn new(
-        code: &str,
-        file: &str,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn new(code: &str, file: &str, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
         let rule = crate::catalog::catalog().get(code);
         Diagnostic {
             code: code.to_string(),
             name: rule.map(|r| r.name.clone()).unwrap_or_default(),
             level: rule.map(|r| r.level).unwrap_or(Level::Warning),
             message: message.into(),
-            primary: Label {
-                file: file.to_string(),
-                span,
-                message: String::new(),
-            },
+            primary: Label { file: file.to_string(), span, message: String::new() },
             secondary: Vec::new(),
             help: rule.map(|r| r.help.clone()).filter(|h| !h.is_empty()),
             notes: Vec::new(),
@@ -114,17 +105,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_secondary(
-        mut self,
-        file: &str,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Self {
-        self.secondary.push(Label {
-            file: file.to_string(),
-            span,
-            message: message.into(),
-        });
+    pub fn with_secondary(mut self, file: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        self.secondary.push(Label { file: file.to_string(), span, message: message.into() });
         self
     }
 
@@ -141,13 +123,7 @@ impl Diagnostic {
     }
 
     fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
-        (
-            &self.primary.file,
-            self.primary.span.start,
-            self.primary.span.end,
-            &self.code,
-            &self.message,
-        )
+        (&self.primary.file, self.primary.span.start, self.primary.span.end, &self.code, &self.message)
     }
 }
 
@@ -170,10 +146,8 @@ impl Report {
 
     /// Sorts, removes exact duplicates and computes fingerprints. Call once before emitting.
     pub fn finish(&mut self) {
-        self.diagnostics
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.diagnostics
-            .dedup_by(|a, b| a.sort_key() == b.sort_key());
+        self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
         let mut seen: BTreeMap<(String, String, u64), usize> = BTreeMap::new();
         for d in &mut self.diagnostics {
             let line_text = self
@@ -181,20 +155,11 @@ impl Report {
                 .get(&d.primary.file)
                 .map(|s| {
                     let (line, _) = s.line_col(d.primary.span.start);
-                    s.line_text(line)
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    s.line_text(line).split_whitespace().collect::<Vec<_>>().join(" ")
                 })
                 .unwrap_or_default();
-            let h = fnv1a(&[
-                d.code.as_bytes(),
-                d.primary.file.as_bytes(),
-                line_text.as_bytes(),
-            ]);
-            let n = seen
-                .entry((d.code.clone(), d.primary.file.clone(), h))
-                .or_insert(0);
+            let h = fnv1a(&[d.code.as_bytes(), d.primary.file.as_bytes(), line_text.as_bytes()]);
+            let n = seen.entry((d.code.clone(), d.primary.file.clone(), h)).or_insert(0);
             *n += 1;
             d.fingerprint = format!("{h:016x}:{n}");
         }

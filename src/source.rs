@@ -38,11 +38,7 @@ impl SourceText {
         if start == 0 && self.text.starts_with('\u{feff}') {
             start = 3.min(offset);
         }
-        let col = self.text[start..offset]
-            .chars()
-            .map(char::len_utf16)
-            .sum::<usize>()
-            + 1;
+        let col = self.text[start..offset].chars().map(char::len_utf16).sum::<usize>() + 1;
         (line, col)
     }
 
@@ -52,11 +48,7 @@ impl SourceText {
             return self.text.len()..self.text.len();
         }
         let start = self.line_starts[line - 1];
-        let mut end = self
-            .line_starts
-            .get(line)
-            .map(|e| e - 1)
-            .unwrap_or(self.text.len());
+        let mut end = self.line_starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
@@ -69,10 +61,7 @@ impl SourceText {
 
     /// Byte offset of the start of a 1-based line.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len())
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
     }
 }
 

@@ -20,12 +20,7 @@ pub struct EmitOptions {
     pub fail_on: Level,
 }
 
-pub fn emit(
-    report: &Report,
-    format: Format,
-    opts: &EmitOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn emit(report: &Report, format: Format, opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
     let _ = (report, format, opts);
     writeln!(out, "(output formats are being written)")
 }
