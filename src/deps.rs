@@ -269,7 +269,9 @@ fn is_exact(req: &VersionReq) -> bool {
 
 /// `10.3.0` → `10.3`, `0.17.12` → `0.17.12`: what to write in a caret requirement.
 fn caret_text(v: &Version) -> String {
-    if v.patch == 0 && v.pre.is_empty() {
+    if v.major > 0 && v.minor == 0 && v.patch == 0 && v.pre.is_empty() {
+        v.major.to_string()
+    } else if v.patch == 0 && v.pre.is_empty() {
         format!("{}.{}", v.major, v.minor)
     } else {
         v.to_string()
@@ -316,10 +318,10 @@ fn covering_lock(manifests: &[Manifest], locks: &[Lockfile], i: usize) -> Option
 fn effective_manifests(manifests: &[Manifest]) -> Vec<Manifest> {
     let mut out = manifests.to_vec();
     for (i, m) in out.iter_mut().enumerate() {
-        if m.dependencies.iter().any(|d| d.workspace) {
-            if let Some(w) = nearest_workspace(manifests, i) {
-                m.inherit_from(&manifests[w]);
-            }
+        if m.dependencies.iter().any(|d| d.workspace)
+            && let Some(w) = nearest_workspace(manifests, i)
+        {
+            m.inherit_from(&manifests[w]);
         }
     }
     out
@@ -361,7 +363,7 @@ fn reach_from(
     let mut parent = vec![None; lock.packages.len()];
     let mut queue = VecDeque::new();
     for (i, p) in lock.packages.iter().enumerate() {
-        if roots.iter().any(|r| *r == p.name) {
+        if roots.contains(&p.name) {
             parent[i] = Some(None);
             queue.push_back(i);
         }
@@ -710,93 +712,92 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         }
 
         // JWT013 unmaintained-jwt-crate
-        if d.path.is_none() {
-            if let Some(u) = knowledge()
+        if d.path.is_none()
+            && let Some(u) = knowledge()
                 .unmaintained
                 .iter()
                 .find(|u| u.krate == d.package)
-            {
-                let msg = format!(
-                    "{name} is an unmaintained JWT crate: {}, so security fixes will not come",
-                    u.reason
-                );
-                out.push(
-                    site.with_inheritors(
-                        Diagnostic::new("JWT013", file, d.span.clone(), msg)
-                            .with_label("unmaintained JWT crate")
-                            .with_help(format!("migrate to the maintained {}", u.alternative)),
-                    ),
-                );
-            }
+        {
+            let msg = format!(
+                "{name} is an unmaintained JWT crate ({}): a flaw found in it will not be fixed",
+                u.reason
+            );
+            out.push(
+                site.with_inheritors(
+                    Diagnostic::new("JWT013", file, d.span.clone(), msg)
+                        .with_label("unmaintained JWT crate")
+                        .with_help(format!("migrate to the maintained {}", u.alternative)),
+                ),
+            );
         }
 
         // JWT016 non-exact-jwt-requirement
-        if opts.strict_exact && from_registry(d) {
-            if let Some(r) = &req {
-                if !is_exact(r) {
-                    let low = lowest_allowed(r)
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "x.y.z".into());
-                    let msg = format!(
-                        "{name} requirement \"{}\" is not exact: a lockfile refresh can bring in a JWT release nobody reviewed",
-                        d.req.as_deref().unwrap_or_default()
-                    );
-                    out.push(
-                        site.with_inheritors(
-                            Diagnostic::new("JWT016", file, d.span.clone(), msg)
-                                .with_label("not an `=x.y.z` requirement")
-                                .with_help(format!(
-                                    "pin the reviewed release exactly: `{} = \"={low}\"`",
-                                    d.key
-                                )),
-                        ),
-                    );
-                }
-            }
+        if opts.strict_exact
+            && from_registry(d)
+            && let Some(r) = &req
+            && !is_exact(r)
+        {
+            let low = lowest_allowed(r)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "x.y.z".into());
+            let msg = format!(
+                "{name} requirement \"{}\" is not exact: a lockfile refresh can bring in a JWT release nobody reviewed",
+                d.req.as_deref().unwrap_or_default()
+            );
+            out.push(
+                site.with_inheritors(
+                    Diagnostic::new("JWT016", file, d.span.clone(), msg)
+                        .with_label("not an `=x.y.z` requirement")
+                        .with_help(format!(
+                            "pin the reviewed release exactly: `{} = \"={low}\"`",
+                            d.key
+                        )),
+                ),
+            );
         }
 
         // JWT012 vulnerable-jwt-version (manifest side), unless a covering lockfile resolves it.
         let mut resolved = false;
         for &u in &site.users {
-            if let Some(l) = covering_lock(manifests, locks, u) {
-                if let Some(j) = locked_match(&locks[l], &d.package, req.as_ref()) {
-                    resolved = true;
-                    let labels = resolved_at.entry((l, j)).or_default();
-                    let label = Label {
-                        file: file.to_string(),
-                        span: d.span.clone(),
-                        message: "required here".into(),
-                    };
-                    if !labels.contains(&label) {
-                        labels.push(label);
-                    }
+            if let Some(l) = covering_lock(manifests, locks, u)
+                && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
+            {
+                resolved = true;
+                let labels = resolved_at.entry((l, j)).or_default();
+                let label = Label {
+                    file: file.to_string(),
+                    span: d.span.clone(),
+                    message: "required here".into(),
+                };
+                if !labels.contains(&label) {
+                    labels.push(label);
                 }
             }
         }
-        if !resolved && from_registry(d) {
-            if let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty()) {
-                if let Some(low) = lowest_allowed(r) {
-                    let hits: Vec<&Advisory> = advisories
-                        .iter()
-                        .filter(|a| a.krate == d.package && a.affects(&low))
-                        .collect();
-                    if !hits.is_empty() {
-                        let what = format!(
-                            "{name} requirement \"{}\" allows {} {low}, which",
-                            d.req.as_deref().unwrap_or_default(),
-                            d.package
-                        );
-                        out.push(site.with_inheritors(vulnerable(
-                            file,
-                            d.span.clone(),
-                            &what,
-                            &d.package,
-                            &low,
-                            &hits,
-                            true,
-                        )));
-                    }
-                }
+        if !resolved
+            && from_registry(d)
+            && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
+            && let Some(low) = lowest_allowed(r)
+        {
+            let hits: Vec<&Advisory> = advisories
+                .iter()
+                .filter(|a| a.krate == d.package && a.affects(&low))
+                .collect();
+            if !hits.is_empty() {
+                let what = format!(
+                    "{name} requirement \"{}\" allows {} {low}, which",
+                    d.req.as_deref().unwrap_or_default(),
+                    d.package
+                );
+                out.push(site.with_inheritors(vulnerable(
+                    file,
+                    d.span.clone(),
+                    &what,
+                    &d.package,
+                    &low,
+                    &hits,
+                    true,
+                )));
             }
         }
     }
@@ -843,36 +844,50 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         if let Some((_, d, v, n)) = bad.first() {
             let file = site.file(manifests);
             let name = display_name(d);
-            let feats = cp
-                .features
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(" or ");
-            let msg = if *n == 0 {
+            let quoted: Vec<String> = cp.features.iter().map(|f| format!("`{f}`")).collect();
+            let (msg, help) = if *n == 0 {
                 let defaults = if d.default_features {
                     "its default features"
                 } else {
                     "`default-features = false`"
                 };
-                format!(
-                    "{name} {v} has no crypto provider with {defaults} and neither {feats}: it compiles, then panics at the first encode or decode"
+                (
+                    format!(
+                        "{name} {v} has no crypto provider with {defaults} and neither {}: it compiles, then panics at the first encode or decode",
+                        quoted.join(" nor ")
+                    ),
+                    format!(
+                        "add exactly one provider feature to `{}`: `features = [\"{}\"]` (or `\"{}\"`)",
+                        d.key,
+                        cp.features.last().map(String::as_str).unwrap_or_default(),
+                        cp.features.first().map(String::as_str).unwrap_or_default(),
+                    ),
                 )
             } else {
-                format!(
-                    "{name} {v} enables both {feats}: it cannot pick a crypto provider and panics at the first encode or decode"
+                (
+                    format!(
+                        "{name} {v} enables both {}: it cannot pick a crypto provider and panics at the first encode or decode",
+                        quoted.join(" and ")
+                    ),
+                    format!(
+                        "keep exactly one of {} in the features of `{}`",
+                        quoted.join(" and "),
+                        d.key
+                    ),
                 )
             };
-            let help = format!(
-                "enable exactly one provider: `{} = {{ version = \"{}\", features = [\"{}\"] }}` (or `\"{}\"`)",
-                d.key,
-                d.req.as_deref().unwrap_or("*"),
-                cp.features.last().map(String::as_str).unwrap_or_default(),
-                cp.features.first().map(String::as_str).unwrap_or_default(),
-            );
             let mut diag = Diagnostic::new("JWT014", file, site.dep.span.clone(), msg)
                 .with_label("no usable crypto provider feature")
                 .with_help(help);
+            let norm = |f: &str| f.replace('-', "_");
+            for f in d.features.iter().filter(|f| !cp.features.contains(f)) {
+                if cp.features.contains(&norm(f)) {
+                    diag = diag.with_note(format!(
+                        "feature `{f}` only enables the optional dependency; the provider feature is `{}`",
+                        norm(f)
+                    ));
+                }
+            }
             for (u, d, _, _) in &bad {
                 if manifests[*u].path != file || d.span != site.dep.span {
                     diag = diag.with_secondary(
@@ -1010,7 +1025,7 @@ fn unpinned(
     };
     let suggest = advisory_floor(&d.package)
         .map(|v| format!("`{} = \"{}\"`", d.key, caret_text(&v)))
-        .unwrap_or_else(|| format!("`{} = \"x.y\"` on the release you reviewed", d.key));
+        .unwrap_or_else(|| format!("`{} = \"x.y\"`", d.key));
     let msg = format!(
         "{name} requirement \"{text}\" in {table} {why}: a JWT crate's validation defaults can change in any of them"
     );
@@ -1018,7 +1033,7 @@ fn unpinned(
         Diagnostic::new("JWT011", file, d.span.clone(), msg)
             .with_label(label)
             .with_help(format!(
-                "write a caret requirement on a reviewed release, e.g. {suggest}"
+                "write a caret requirement on the release you reviewed, e.g. {suggest}"
             )),
     )
 }
@@ -1124,10 +1139,10 @@ pub fn resolved_jwt_versions(manifest: &Manifest, locks: &[Lockfile]) -> Vec<(St
             locked_match(l, &d.package, req.as_ref())
                 .and_then(|j| Version::parse(&l.packages[j].version).ok())
         });
-        if let Some(v) = locked.or_else(|| req.as_ref().and_then(lowest_allowed)) {
-            if seen.insert((d.package.clone(), v.clone())) {
-                out.push((d.package.clone(), v));
-            }
+        if let Some(v) = locked.or_else(|| req.as_ref().and_then(lowest_allowed))
+            && seen.insert((d.package.clone(), v.clone()))
+        {
+            out.push((d.package.clone(), v));
         }
     }
     out
