@@ -199,11 +199,11 @@ fn comparator_floor(c: &Comparator) -> Version {
     match c.op {
         Op::Less | Op::LessEq => return Version::new(0, 0, 0),
         Op::Greater => match (c.minor, c.patch) {
-            (None, _) => return Version::new(c.major + 1, 0, 0),
-            (Some(m), None) => return Version::new(c.major, m + 1, 0),
+            (None, _) => return Version::new(c.major.saturating_add(1), 0, 0),
+            (Some(m), None) => return Version::new(c.major, m.saturating_add(1), 0),
             (Some(_), Some(p)) => {
                 if c.pre.is_empty() {
-                    v.patch = p + 1;
+                    v.patch = p.saturating_add(1);
                 } else {
                     // The smallest pre-release above `x.y.z-pre` is `x.y.z-pre.0`.
                     v.pre = Prerelease::new(&format!("{}.0", c.pre)).unwrap_or_default();
@@ -329,23 +329,25 @@ fn effective_manifests(manifests: &[Manifest]) -> Vec<Manifest> {
 
 /// A locked package and the `(name, version)` of the dependencies it lists.
 fn lock_edges(lock: &Lockfile) -> Vec<Vec<usize>> {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (j, q) in lock.packages.iter().enumerate() {
+        by_name.entry(q.name.as_str()).or_default().push(j);
+    }
     lock.packages
         .iter()
         .map(|p| {
             p.dependencies
                 .iter()
                 .filter_map(|d| {
+                    // `name`, `name version` or `name version (source)`.
                     let mut parts = d.split_whitespace();
-                    let name = parts.next()?;
-                    let version = parts.next();
-                    let mut cands = lock
-                        .packages
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, q)| q.name == name);
-                    match version {
-                        Some(v) => cands.find(|(_, q)| q.version == v).map(|(j, _)| j),
-                        None => cands.next().map(|(j, _)| j),
+                    let cands = by_name.get(parts.next()?)?;
+                    match parts.next() {
+                        Some(v) => cands
+                            .iter()
+                            .copied()
+                            .find(|&j| lock.packages[j].version == v),
+                        None => cands.first().copied(),
                     }
                 })
                 .collect()
@@ -595,7 +597,13 @@ fn table_of(d: &Dependency, in_workspace: bool) -> String {
         return "[workspace.dependencies]".into();
     }
     match &d.target {
-        Some(t) => format!("[target.{t}.{}]", d.kind.table_name()),
+        Some(t)
+            if t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            format!("[target.{t}.{}]", d.kind.table_name())
+        }
+        Some(t) => format!("[target.'{t}'.{}]", d.kind.table_name()),
         None => format!("[{}]", d.kind.table_name()),
     }
 }
@@ -1179,6 +1187,11 @@ mod tests {
             assert_eq!(low(req).as_deref(), Some(want), "lowest allowed by {req:?}");
         }
         assert_eq!(low(">=2, <1"), None);
+        // Hostile numbers must not overflow.
+        assert_eq!(
+            low(">18446744073709551615").as_deref(),
+            Some("18446744073709551615.0.0")
+        );
     }
 
     #[test]

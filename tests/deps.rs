@@ -430,3 +430,41 @@ fn unreadable_advisory_db_is_a_finding_not_a_crash() {
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert_eq!(diags[0].code, "JWT000");
 }
+
+/// `aws-lc-rs` (the optional dependency) is not the provider feature `aws_lc_rs`: say so.
+#[test]
+fn provider_feature_typo_gets_a_note() {
+    let (_, diags) = run_dir("missing-crypto-backend", "fail");
+    let d = diags
+        .iter()
+        .find(|d| d.message.contains("10.4.0"))
+        .expect("JWT014 on the build dependency");
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("`aws-lc-rs`") && n.contains("`aws_lc_rs`")),
+        "{:?}",
+        d.notes
+    );
+    assert!(
+        d.message.contains("neither `rust_crypto` nor `aws_lc_rs`"),
+        "{}",
+        d.message
+    );
+}
+
+/// Messages name the table the entry is in, in TOML syntax.
+#[test]
+fn messages_name_the_dependency_table() {
+    let (_, diags) = run_dir("unpinned-jwt-dependency", "fail");
+    let tables: Vec<&str> = [
+        "[workspace.dependencies]",
+        "[dev-dependencies]",
+        "[build-dependencies]",
+        "[target.'cfg(unix)'.dependencies]",
+    ]
+    .into_iter()
+    .filter(|t| !diags.iter().any(|d| d.message.contains(t)))
+    .collect();
+    assert!(tables.is_empty(), "no message names {tables:?}");
+}
