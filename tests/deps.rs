@@ -468,3 +468,26 @@ fn messages_name_the_dependency_table() {
     .collect();
     assert!(tables.is_empty(), "no message names {tables:?}");
 }
+
+/// The dependency rules' pages carry every documentation heading and the catalogue fields.
+#[test]
+fn rule_pages_are_complete() {
+    for code in ["JWT011", "JWT012", "JWT013", "JWT014", "JWT015", "JWT016"] {
+        let r = cargo_jwtlint::catalog::catalog()
+            .get(code)
+            .unwrap_or_else(|| panic!("{code} has no rule page"));
+        for h in cargo_jwtlint::catalog::DOC_HEADINGS {
+            assert!(r.docs.contains(h), "rules/{}: missing `{h}`", r.file);
+        }
+        assert!(
+            !r.help.is_empty() && !r.cwe.is_empty() && !r.summary.is_empty(),
+            "rules/{}",
+            r.file
+        );
+        assert!(
+            r.security_severity.parse::<f32>().is_ok(),
+            "rules/{}",
+            r.file
+        );
+    }
+}
