@@ -160,9 +160,16 @@ pub fn catalog() -> &'static Catalog {
 
 /// The README's rules table, generated from the catalogue (a test keeps the README in sync).
 pub fn markdown_table() -> String {
-    let mut s = String::from("| Code | Name | Default level | What it finds |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("| Code | Name | Default level | What it finds |\n|---|---|---|---|\n");
     for r in &catalog().rules {
-        s.push_str(&format!("| {} | `{}` | {} | {} |\n", r.code, r.name, r.level.as_str(), r.summary));
+        s.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            r.code,
+            r.name,
+            r.level.as_str(),
+            r.summary
+        ));
     }
     s
 }

@@ -1,15 +1,1257 @@
-//! Dependency rules (placeholder until the deps branch lands).
-use std::path::PathBuf;
+//! The dependency rules (JWT011-JWT016): risky JWT crate requirements in Cargo.toml and risky
+//! versions resolved in Cargo.lock.
+//!
+//! Knowledge (which crates are JWT crates, advisories, unmaintained crates, crypto provider
+//! features) lives in `rules/advisories.toml`; this module only reads it. An optional RustSec
+//! advisory-db checkout adds advisories at run time ([`load_advisory_db`]).
+//!
+//! Model: every JWT dependency entry is a *requirement site* (a `[dependencies]`-like entry or a
+//! `[workspace.dependencies]` entry). Members that inherit a workspace entry add a secondary
+//! label to the workspace site instead of a finding of their own. Resolved versions are judged
+//! on every Cargo.lock independently, at the lock entry's `version = ` value; a manifest
+//! requirement is judged by the lowest version it allows only when no covering lockfile
+//! resolves it.
 
-use crate::diagnostic::Diagnostic;
-use crate::manifest::{Lockfile, Manifest};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-#[derive(Default, Clone, Debug)]
+use semver::{Comparator, Op, Prerelease, Version, VersionReq};
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Label, Level};
+use crate::manifest::{DepKind, Dependency, Lockfile, Manifest};
+
+/// Options of the dependency rules (`[deps]` in jwtlint.toml / CLI flags).
+#[derive(Clone, Debug, Default)]
 pub struct DepsOptions {
+    /// JWT016: report every JWT crate requirement that is not `=x.y.z`.
     pub strict_exact: bool,
+    /// `--advisory-db PATH`: a RustSec advisory-db checkout to read on top of the built-in table.
     pub advisory_db: Option<PathBuf>,
 }
 
-pub fn check(_manifests: &[Manifest], _locks: &[Lockfile], _opts: &DepsOptions) -> Vec<Diagnostic> {
-    Vec::new()
+// ---------------------------------------------------------------------------------------------
+// Knowledge (rules/advisories.toml)
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Knowledge {
+    jwt_crates: Vec<String>,
+    advisory_db_crates: Vec<String>,
+    crypto_provider: CryptoProvider,
+    #[serde(default)]
+    advisory: Vec<RawAdvisory>,
+    #[serde(default)]
+    unmaintained: Vec<Unmaintained>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CryptoProvider {
+    #[serde(rename = "crate")]
+    krate: String,
+    since: String,
+    features: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdvisory {
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(rename = "crate")]
+    krate: String,
+    affected: Vec<String>,
+    patched: Vec<String>,
+    summary: String,
+    url: String,
+    severity: Level,
+    #[serde(default)]
+    informational: Option<String>,
+    #[serde(default)]
+    via: Option<Vec<String>>,
+    #[serde(default)]
+    help: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unmaintained {
+    #[serde(rename = "crate")]
+    krate: String,
+    reason: String,
+    alternative: String,
+}
+
+/// One advisory, from the built-in table or from an advisory-db file.
+#[derive(Clone, Debug)]
+pub struct Advisory {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub krate: String,
+    /// Affected when any matches (empty: every version not patched or unaffected).
+    pub affected: Vec<VersionReq>,
+    pub patched: Vec<VersionReq>,
+    pub unaffected: Vec<VersionReq>,
+    pub summary: String,
+    pub url: String,
+    pub severity: Level,
+    pub informational: Option<String>,
+    /// Only report when reached in the lockfile from one of these crates (`None`: any JWT crate).
+    pub via: Option<Vec<String>>,
+    pub help: Option<String>,
+}
+
+impl Advisory {
+    pub fn affects(&self, v: &Version) -> bool {
+        let v = release_of(v);
+        (self.affected.is_empty() || self.affected.iter().any(|r| r.matches(&v)))
+            && !self.patched.iter().any(|r| r.matches(&v))
+            && !self.unaffected.iter().any(|r| r.matches(&v))
+    }
+
+    /// The lowest patched version above `v`, if the advisory names one.
+    fn fixed_above(&self, v: &Version) -> Option<Version> {
+        self.patched
+            .iter()
+            .filter_map(lowest_allowed)
+            .filter(|p| p > v)
+            .min()
+    }
+
+    fn title(&self) -> String {
+        match self.aliases.first() {
+            Some(a) => format!("{} ({a})", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
+
+fn knowledge() -> &'static Knowledge {
+    static K: OnceLock<Knowledge> = OnceLock::new();
+    K.get_or_init(|| {
+        let text = crate::catalog::catalog()
+            .data_file("advisories.toml")
+            .expect("rules/advisories.toml is embedded");
+        toml::from_str(text).unwrap_or_else(|e| panic!("rules/advisories.toml: {e}"))
+    })
+}
+
+fn parse_reqs(list: &[String], what: &str) -> Result<Vec<VersionReq>, String> {
+    list.iter()
+        .map(|r| VersionReq::parse(r).map_err(|e| format!("{what}: bad requirement `{r}`: {e}")))
+        .collect()
+}
+
+/// The built-in advisories of `rules/advisories.toml`.
+pub fn builtin_advisories() -> &'static [Advisory] {
+    static A: OnceLock<Vec<Advisory>> = OnceLock::new();
+    A.get_or_init(|| {
+        knowledge()
+            .advisory
+            .iter()
+            .map(|a| {
+                let ctx = format!("rules/advisories.toml: {}", a.id);
+                Advisory {
+                    id: a.id.clone(),
+                    aliases: a.aliases.clone(),
+                    krate: a.krate.clone(),
+                    affected: parse_reqs(&a.affected, &ctx).unwrap_or_else(|e| panic!("{e}")),
+                    patched: parse_reqs(&a.patched, &ctx).unwrap_or_else(|e| panic!("{e}")),
+                    unaffected: Vec::new(),
+                    summary: a.summary.clone(),
+                    url: a.url.clone(),
+                    severity: a.severity,
+                    informational: a.informational.clone(),
+                    via: a.via.clone(),
+                    help: a.help.clone(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// The crates the dependency rules treat as JWT crates.
+pub fn jwt_crates() -> &'static [String] {
+    &knowledge().jwt_crates
+}
+
+pub fn is_jwt_crate(name: &str) -> bool {
+    knowledge().jwt_crates.iter().any(|c| c == name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions
+
+/// `v` without pre-release and build metadata, so requirements match it by number alone.
+fn release_of(v: &Version) -> Version {
+    Version::new(v.major, v.minor, v.patch)
+}
+
+/// The lowest version one comparator allows.
+fn comparator_floor(c: &Comparator) -> Version {
+    let (minor, patch) = (c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+    let mut v = Version::new(c.major, minor, patch);
+    match c.op {
+        Op::Less | Op::LessEq => return Version::new(0, 0, 0),
+        Op::Greater => match (c.minor, c.patch) {
+            (None, _) => return Version::new(c.major.saturating_add(1), 0, 0),
+            (Some(m), None) => return Version::new(c.major, m.saturating_add(1), 0),
+            (Some(_), Some(p)) => {
+                if c.pre.is_empty() {
+                    v.patch = p.saturating_add(1);
+                } else {
+                    // The smallest pre-release above `x.y.z-pre` is `x.y.z-pre.0`.
+                    v.pre = Prerelease::new(&format!("{}.0", c.pre)).unwrap_or_default();
+                }
+                return v;
+            }
+        },
+        _ => {}
+    }
+    v.pre = c.pre.clone();
+    v
+}
+
+/// The lowest version a requirement allows: the largest lower bound of its comparators
+/// (`"8"` → 8.0.0, `"^9.2"` → 9.2.0, `"~8.1"` → 8.1.0, `">=7, <10"` → 7.0.0, `"*"` → 0.0.0).
+/// `None` when the requirement allows nothing (`">=2, <1"`).
+pub fn lowest_allowed(req: &VersionReq) -> Option<Version> {
+    let v = req
+        .comparators
+        .iter()
+        .map(comparator_floor)
+        .max()
+        .unwrap_or(Version::new(0, 0, 0));
+    let satisfiable = req.comparators.iter().all(|c| {
+        let probe = release_of(&v);
+        match c.op {
+            // Upper bounds must still hold for the floor.
+            Op::Less | Op::LessEq | Op::Exact | Op::Tilde | Op::Caret | Op::Wildcard => {
+                Comparator {
+                    pre: Prerelease::EMPTY,
+                    ..c.clone()
+                }
+                .matches(&probe)
+                    || !v.pre.is_empty()
+            }
+            _ => true,
+        }
+    });
+    satisfiable.then_some(v)
+}
+
+/// Parses a Cargo requirement string (`""` is not a requirement).
+pub fn parse_req(s: &str) -> Option<VersionReq> {
+    let s = s.trim();
+    if s.is_empty() {
+        None
+    } else {
+        VersionReq::parse(s).ok()
+    }
+}
+
+/// Has the requirement an upper bound? (`*`, `>=x` and `>x` alone have none.)
+fn has_upper_bound(req: &VersionReq) -> bool {
+    req.comparators
+        .iter()
+        .any(|c| !matches!(c.op, Op::Greater | Op::GreaterEq))
+}
+
+/// Is the requirement exactly one `=x.y.z`?
+fn is_exact(req: &VersionReq) -> bool {
+    matches!(req.comparators.as_slice(), [c] if c.op == Op::Exact && c.minor.is_some() && c.patch.is_some())
+}
+
+/// `10.3.0` → `10.3`, `0.17.12` → `0.17.12`: what to write in a caret requirement.
+fn caret_text(v: &Version) -> String {
+    if v.major > 0 && v.minor == 0 && v.patch == 0 && v.pre.is_empty() {
+        v.major.to_string()
+    } else if v.patch == 0 && v.pre.is_empty() {
+        format!("{}.{}", v.major, v.minor)
+    } else {
+        v.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project layout: workspaces and lockfiles
+
+/// `a/b/Cargo.toml` → `a/b`; `Cargo.toml` → ``.
+fn dir_of(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[..i],
+        None => "",
+    }
+}
+
+fn is_ancestor_or_self(anc: &str, dir: &str) -> bool {
+    anc.is_empty()
+        || anc == dir
+        || (dir.starts_with(anc) && dir.as_bytes().get(anc.len()) == Some(&b'/'))
+}
+
+/// Index of the nearest workspace manifest at or above manifest `i`.
+fn nearest_workspace(manifests: &[Manifest], i: usize) -> Option<usize> {
+    let dir = dir_of(&manifests[i].path);
+    manifests
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.workspace.is_some() && is_ancestor_or_self(dir_of(&m.path), dir))
+        .max_by_key(|(_, m)| dir_of(&m.path).len())
+        .map(|(j, _)| j)
+}
+
+/// The lockfile cargo uses for manifest `i`: the workspace's, else the package's own.
+fn covering_lock(manifests: &[Manifest], locks: &[Lockfile], i: usize) -> Option<usize> {
+    let at = |dir: &str| locks.iter().position(|l| dir_of(&l.path) == dir);
+    nearest_workspace(manifests, i)
+        .and_then(|w| at(dir_of(&manifests[w].path)))
+        .or_else(|| at(dir_of(&manifests[i].path)))
+}
+
+/// The manifests with `workspace = true` entries filled in from their workspace.
+fn effective_manifests(manifests: &[Manifest]) -> Vec<Manifest> {
+    let mut out = manifests.to_vec();
+    for (i, m) in out.iter_mut().enumerate() {
+        if m.dependencies.iter().any(|d| d.workspace)
+            && let Some(w) = nearest_workspace(manifests, i)
+        {
+            m.inherit_from(&manifests[w]);
+        }
+    }
+    out
+}
+
+/// A locked package and the `(name, version)` of the dependencies it lists.
+fn lock_edges(lock: &Lockfile) -> Vec<Vec<usize>> {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (j, q) in lock.packages.iter().enumerate() {
+        by_name.entry(q.name.as_str()).or_default().push(j);
+    }
+    lock.packages
+        .iter()
+        .map(|p| {
+            p.dependencies
+                .iter()
+                .filter_map(|d| {
+                    // `name`, `name version` or `name version (source)`.
+                    let mut parts = d.split_whitespace();
+                    let cands = by_name.get(parts.next()?)?;
+                    match parts.next() {
+                        Some(v) => cands
+                            .iter()
+                            .copied()
+                            .find(|&j| lock.packages[j].version == v),
+                        None => cands.first().copied(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Multi-source BFS from every package whose name is in `roots`; returns parent pointers
+/// (`Some(None)` for a root, `Some(Some(p))` for a package reached from `p`).
+fn reach_from(
+    lock: &Lockfile,
+    edges: &[Vec<usize>],
+    roots: &[String],
+) -> Vec<Option<Option<usize>>> {
+    let mut parent = vec![None; lock.packages.len()];
+    let mut queue = VecDeque::new();
+    for (i, p) in lock.packages.iter().enumerate() {
+        if roots.contains(&p.name) {
+            parent[i] = Some(None);
+            queue.push_back(i);
+        }
+    }
+    while let Some(i) = queue.pop_front() {
+        for &j in &edges[i] {
+            if parent[j].is_none() {
+                parent[j] = Some(Some(i));
+                queue.push_back(j);
+            }
+        }
+    }
+    parent
+}
+
+fn chain(lock: &Lockfile, parent: &[Option<Option<usize>>], mut i: usize) -> String {
+    let mut names = vec![];
+    loop {
+        let p = &lock.packages[i];
+        names.push(format!("{} {}", p.name, p.version));
+        match parent[i] {
+            Some(Some(up)) if names.len() < 16 => i = up,
+            _ => break,
+        }
+    }
+    names.reverse();
+    names.join(" → ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Advisory database (RustSec advisory-db checkout)
+
+#[derive(Deserialize)]
+struct DbFile {
+    advisory: DbAdvisory,
+    #[serde(default)]
+    versions: DbVersions,
+}
+
+#[derive(Deserialize)]
+struct DbAdvisory {
+    id: String,
+    package: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    informational: Option<String>,
+    #[serde(default)]
+    withdrawn: Option<toml::Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct DbVersions {
+    #[serde(default)]
+    patched: Vec<String>,
+    #[serde(default)]
+    unaffected: Vec<String>,
+}
+
+/// What an advisory-db checkout holds for the JWT-related crates.
+#[derive(Debug, Default)]
+pub struct AdvisoryDb {
+    pub advisories: Vec<Advisory>,
+    /// Ids the database marks as withdrawn (dropped from the built-in table too).
+    pub withdrawn: Vec<String>,
+    /// Files that could not be read or parsed: (path, reason).
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Parses one advisory-db Markdown file (TOML front matter in a ```` ```toml ```` fence).
+/// `Ok(None)` for a withdrawn advisory (its id is returned in the error-free `withdrawn` list).
+fn parse_db_advisory(text: &str) -> Result<(Advisory, bool), String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let body = text
+        .strip_prefix("```toml")
+        .ok_or("missing ```toml front matter")?
+        .trim_start_matches(['\r', '\n']);
+    let end = body
+        .find("\n```")
+        .ok_or("unterminated ```toml front matter")?;
+    let fm: DbFile = toml::from_str(&body[..end]).map_err(|e| e.to_string())?;
+    let rest = &body[end + 4..];
+    let heading = rest
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .map(str::trim);
+    let title = fm
+        .advisory
+        .title
+        .as_deref()
+        .or(heading)
+        .unwrap_or("advisory without title");
+    let ctx = format!("advisory {}", fm.advisory.id);
+    let adv =
+        Advisory {
+            url: fm.advisory.url.clone().unwrap_or_else(|| {
+                format!("https://rustsec.org/advisories/{}.html", fm.advisory.id)
+            }),
+            id: fm.advisory.id,
+            aliases: fm.advisory.aliases,
+            krate: fm.advisory.package,
+            affected: Vec::new(),
+            patched: parse_reqs(&fm.versions.patched, &ctx)?,
+            unaffected: parse_reqs(&fm.versions.unaffected, &ctx)?,
+            summary: lowercase_first(title.trim_end_matches('.')),
+            severity: if fm.advisory.informational.is_some() {
+                Level::Warning
+            } else {
+                Level::Error
+            },
+            informational: fm.advisory.informational,
+            via: None,
+            help: None,
+        };
+    Ok((adv, fm.advisory.withdrawn.is_some()))
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match (c.next(), c.clone().next()) {
+        (Some(f), Some(n)) if f.is_uppercase() && !n.is_uppercase() => {
+            f.to_lowercase().chain(c).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// Reads `crates/<name>/*.md` of a RustSec advisory-db checkout for the JWT-related crates.
+pub fn load_advisory_db(root: &Path) -> AdvisoryDb {
+    let mut db = AdvisoryDb::default();
+    if !root.join("crates").is_dir() {
+        db.errors.push((
+            root.to_path_buf(),
+            "not an advisory-db checkout (no `crates/` folder)".into(),
+        ));
+        return db;
+    }
+    for name in &knowledge().advisory_db_crates {
+        let dir = root.join("crates").join(name);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.sort();
+        for f in files {
+            match std::fs::read_to_string(&f)
+                .map_err(|e| e.to_string())
+                .and_then(|t| parse_db_advisory(&t))
+            {
+                Ok((a, true)) => db.withdrawn.push(a.id),
+                Ok((a, false)) => db.advisories.push(a),
+                Err(e) => db.errors.push((f, e)),
+            }
+        }
+    }
+    db
+}
+
+/// The built-in advisories merged with a database's: a database entry replaces a built-in one
+/// with the same id or alias; withdrawn ids are dropped.
+fn merged_advisories(db: Option<&AdvisoryDb>) -> Vec<Advisory> {
+    let Some(db) = db else {
+        return builtin_advisories().to_vec();
+    };
+    let same = |a: &Advisory, b: &Advisory| {
+        a.id == b.id || a.aliases.contains(&b.id) || b.aliases.contains(&a.id)
+    };
+    let mut out: Vec<Advisory> = builtin_advisories()
+        .iter()
+        .filter(|b| !db.withdrawn.contains(&b.id) && !db.advisories.iter().any(|a| same(a, b)))
+        .cloned()
+        .collect();
+    for a in &db.advisories {
+        let mut a = a.clone();
+        // Keep the built-in routing and help for crypto crates the table already knows.
+        if let Some(b) = builtin_advisories().iter().find(|b| same(&a, b)) {
+            a.via = b.via.clone();
+            a.help = a.help.or_else(|| b.help.clone());
+        }
+        out.push(a);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirement sites
+
+struct Site {
+    /// Manifest holding the entry (workspace manifest for `[workspace.dependencies]`).
+    owner: usize,
+    /// The entry as written (a workspace entry for inherited dependencies).
+    dep: Dependency,
+    /// Manifests whose builds use this entry (owner, or the inheriting members).
+    users: Vec<usize>,
+    /// `(file, span)` of each inheriting member entry.
+    inheritors: Vec<(String, Range<usize>)>,
+}
+
+impl Site {
+    fn file<'a>(&self, manifests: &'a [Manifest]) -> &'a str {
+        &manifests[self.owner].path
+    }
+
+    fn with_inheritors(&self, mut d: Diagnostic) -> Diagnostic {
+        for (f, s) in &self.inheritors {
+            d = d.with_secondary(f, s.clone(), "inherited here with `workspace = true`");
+        }
+        d
+    }
+}
+
+fn display_name(d: &Dependency) -> String {
+    if d.key == d.package {
+        format!("`{}`", d.key)
+    } else {
+        format!("`{}` (package `{}`)", d.key, d.package)
+    }
+}
+
+fn table_of(d: &Dependency, in_workspace: bool) -> String {
+    if in_workspace {
+        return "[workspace.dependencies]".into();
+    }
+    match &d.target {
+        Some(t)
+            if t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            format!("[target.{t}.{}]", d.kind.table_name())
+        }
+        Some(t) => format!("[target.'{t}'.{}]", d.kind.table_name()),
+        None => format!("[{}]", d.kind.table_name()),
+    }
+}
+
+fn collect_sites(manifests: &[Manifest], eff: &[Manifest]) -> Vec<Site> {
+    let mut sites: Vec<Site> = Vec::new();
+    let mut ws_site: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    for (i, m) in manifests.iter().enumerate() {
+        for d in m.workspace.iter().flat_map(|w| &w.dependencies) {
+            if is_jwt_crate(&d.package) {
+                ws_site.insert((m.path.clone(), d.span.start), sites.len());
+                sites.push(Site {
+                    owner: i,
+                    dep: d.clone(),
+                    users: vec![],
+                    inheritors: vec![],
+                });
+            }
+        }
+    }
+    for (i, m) in eff.iter().enumerate() {
+        for d in &m.dependencies {
+            if !is_jwt_crate(&d.package) {
+                continue;
+            }
+            if d.workspace {
+                let Some((wf, ws)) = &d.inherited_span else {
+                    continue;
+                };
+                if let Some(&s) = ws_site.get(&(wf.clone(), ws.start)) {
+                    sites[s].users.push(i);
+                    if m.path != *wf || d.span != *ws {
+                        sites[s].inheritors.push((m.path.clone(), d.span.clone()));
+                    }
+                }
+                continue;
+            }
+            sites.push(Site {
+                owner: i,
+                dep: d.clone(),
+                users: vec![i],
+                inheritors: vec![],
+            });
+        }
+    }
+    for s in &mut sites {
+        if s.users.is_empty() {
+            s.users.push(s.owner);
+        }
+    }
+    sites
+}
+
+/// Is the site's dependency from a registry (not a path or git source)?
+fn from_registry(d: &Dependency) -> bool {
+    d.path.is_none() && d.git.is_none()
+}
+
+/// The version of `package` a lockfile resolves for requirement `req`, if any.
+fn locked_match(lock: &Lockfile, package: &str, req: Option<&VersionReq>) -> Option<usize> {
+    lock.packages.iter().enumerate().find_map(|(j, p)| {
+        if p.name != package || p.source.is_none() {
+            return None;
+        }
+        let v = Version::parse(&p.version).ok()?;
+        req.is_none_or(|r| r.matches(&release_of(&v)) || r.matches(&v))
+            .then_some(j)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The check
+
+/// Runs JWT011-JWT016 over a project's manifests and lockfiles (paths relative to the root).
+pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let db = opts.advisory_db.as_deref().map(load_advisory_db);
+    if let Some(db) = &db {
+        for (p, e) in &db.errors {
+            let file = p.to_string_lossy().replace('\\', "/");
+            out.push(
+                Diagnostic::new(
+                    "JWT000",
+                    &file,
+                    0..0,
+                    format!("advisory database file could not be read: {e}"),
+                )
+                .with_help(
+                    "point `--advisory-db` at a RustSec advisory-db checkout, or fix the file",
+                ),
+            );
+        }
+    }
+    let advisories = merged_advisories(db.as_ref());
+    let eff = effective_manifests(manifests);
+    let sites = collect_sites(manifests, &eff);
+    // Secondary labels for lock findings: (lock, package) → requirement sites it resolves.
+    let mut resolved_at: BTreeMap<(usize, usize), Vec<Label>> = BTreeMap::new();
+
+    for site in &sites {
+        let file = site.file(manifests);
+        let d = &site.dep;
+        let in_ws = manifests[site.owner].workspace.as_ref().is_some_and(|w| {
+            w.dependencies
+                .iter()
+                .any(|x| x.span == d.span && x.key == d.key)
+        });
+        let req = d.req.as_deref().and_then(parse_req);
+        let name = display_name(d);
+
+        // JWT011 unpinned-jwt-dependency
+        if let Some(diag) = unpinned(file, d, req.as_ref(), &name, in_ws) {
+            out.push(site.with_inheritors(diag));
+        }
+
+        // JWT013 unmaintained-jwt-crate
+        if d.path.is_none()
+            && let Some(u) = knowledge()
+                .unmaintained
+                .iter()
+                .find(|u| u.krate == d.package)
+        {
+            let msg = format!(
+                "{name} is an unmaintained JWT crate ({}): a flaw found in it will not be fixed",
+                u.reason
+            );
+            out.push(
+                site.with_inheritors(
+                    Diagnostic::new("JWT013", file, d.span.clone(), msg)
+                        .with_label("unmaintained JWT crate")
+                        .with_help(format!("migrate to the maintained {}", u.alternative)),
+                ),
+            );
+        }
+
+        // JWT016 non-exact-jwt-requirement
+        if opts.strict_exact
+            && from_registry(d)
+            && let Some(r) = &req
+            && !is_exact(r)
+        {
+            let low = lowest_allowed(r)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "x.y.z".into());
+            let msg = format!(
+                "{name} requirement \"{}\" is not exact: a lockfile refresh can bring in a JWT release nobody reviewed",
+                d.req.as_deref().unwrap_or_default()
+            );
+            out.push(
+                site.with_inheritors(
+                    Diagnostic::new("JWT016", file, d.span.clone(), msg)
+                        .with_label("not an `=x.y.z` requirement")
+                        .with_help(format!(
+                            "pin the reviewed release exactly: `{} = \"={low}\"`",
+                            d.key
+                        )),
+                ),
+            );
+        }
+
+        // JWT012 vulnerable-jwt-version (manifest side), unless a covering lockfile resolves it.
+        let mut resolved = false;
+        for &u in &site.users {
+            if let Some(l) = covering_lock(manifests, locks, u)
+                && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
+            {
+                resolved = true;
+                let labels = resolved_at.entry((l, j)).or_default();
+                let label = Label {
+                    file: file.to_string(),
+                    span: d.span.clone(),
+                    message: "required here".into(),
+                };
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+        }
+        if !resolved
+            && from_registry(d)
+            && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
+            && let Some(low) = lowest_allowed(r)
+        {
+            let hits: Vec<&Advisory> = advisories
+                .iter()
+                .filter(|a| a.krate == d.package && a.affects(&low))
+                .collect();
+            if !hits.is_empty() {
+                let what = format!(
+                    "{name} requirement \"{}\" allows {} {low}, which",
+                    d.req.as_deref().unwrap_or_default(),
+                    d.package
+                );
+                out.push(site.with_inheritors(vulnerable(
+                    file,
+                    d.span.clone(),
+                    &what,
+                    &d.package,
+                    &low,
+                    &hits,
+                    true,
+                )));
+            }
+        }
+    }
+
+    // JWT014 missing-crypto-backend, per package using the entry (features add up per member).
+    let cp = &knowledge().crypto_provider;
+    let since = Version::parse(&cp.since).expect("crypto_provider.since is a version");
+    for site in sites.iter().filter(|s| s.dep.package == cp.krate) {
+        let mut bad: Vec<(usize, &Dependency, Version, usize)> = Vec::new();
+        for &u in &site.users {
+            let Some(d) = eff[u].dependencies.iter().find(|d| {
+                d.package == cp.krate
+                    && if u == site.owner && !d.workspace {
+                        d.span == site.dep.span
+                    } else {
+                        d.inherited_span.as_ref().is_some_and(|(f, s)| {
+                            *f == manifests[site.owner].path && *s == site.dep.span
+                        })
+                    }
+            }) else {
+                // A workspace entry nobody inherits: nothing is built with it.
+                continue;
+            };
+            let req = d.req.as_deref().and_then(parse_req);
+            let lock_v = covering_lock(manifests, locks, u).and_then(|l| {
+                locked_match(&locks[l], &d.package, req.as_ref())
+                    .and_then(|j| Version::parse(&locks[l].packages[j].version).ok())
+            });
+            let Some(v) = lock_v.or_else(|| req.as_ref().and_then(lowest_allowed)) else {
+                continue;
+            };
+            if release_of(&v) < since {
+                continue;
+            }
+            let n = cp
+                .features
+                .iter()
+                .filter(|f| d.features.contains(f))
+                .count();
+            if n != 1 {
+                bad.push((u, d, v, n));
+            }
+        }
+        if let Some((_, d, v, n)) = bad.first() {
+            let file = site.file(manifests);
+            let name = display_name(d);
+            let quoted: Vec<String> = cp.features.iter().map(|f| format!("`{f}`")).collect();
+            let (msg, help) = if *n == 0 {
+                let defaults = if d.default_features {
+                    "its default features"
+                } else {
+                    "`default-features = false`"
+                };
+                (
+                    format!(
+                        "{name} {v} has no crypto provider with {defaults} and neither {}: it compiles, then panics at the first encode or decode",
+                        quoted.join(" nor ")
+                    ),
+                    format!(
+                        "add exactly one provider feature to `{}`: `features = [\"{}\"]` (or `\"{}\"`)",
+                        d.key,
+                        cp.features.last().map(String::as_str).unwrap_or_default(),
+                        cp.features.first().map(String::as_str).unwrap_or_default(),
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "{name} {v} enables both {}: it cannot pick a crypto provider and panics at the first encode or decode",
+                        quoted.join(" and ")
+                    ),
+                    format!(
+                        "keep exactly one of {} in the features of `{}`",
+                        quoted.join(" and "),
+                        d.key
+                    ),
+                )
+            };
+            let mut diag = Diagnostic::new("JWT014", file, site.dep.span.clone(), msg)
+                .with_label("no usable crypto provider feature")
+                .with_help(help);
+            let norm = |f: &str| f.replace('-', "_");
+            for f in d.features.iter().filter(|f| !cp.features.contains(f)) {
+                if cp.features.contains(&norm(f)) {
+                    diag = diag.with_note(format!(
+                        "feature `{f}` only enables the optional dependency; the provider feature is `{}`",
+                        norm(f)
+                    ));
+                }
+            }
+            for (u, d, _, _) in &bad {
+                if manifests[*u].path != file || d.span != site.dep.span {
+                    diag = diag.with_secondary(
+                        &manifests[*u].path,
+                        d.span.clone(),
+                        "used here without a provider feature",
+                    );
+                }
+            }
+            out.push(diag);
+        }
+    }
+
+    // JWT015 missing-lockfile
+    for (i, m) in eff.iter().enumerate() {
+        if !m.package.as_ref().is_some_and(|p| p.has_bin)
+            || covering_lock(manifests, locks, i).is_some()
+        {
+            continue;
+        }
+        if let Some(d) = m
+            .dependencies
+            .iter()
+            .find(|d| d.kind != DepKind::Dev && is_jwt_crate(&d.package) && d.path.is_none())
+        {
+            let name = display_name(d);
+            let pkg = m
+                .package
+                .as_ref()
+                .map(|p| p.name.as_str())
+                .unwrap_or_default();
+            let msg = format!(
+                "binary package `{pkg}` depends on {name} but its workspace has no committed Cargo.lock: every build may resolve a different JWT crate version"
+            );
+            out.push(
+                Diagnostic::new("JWT015", &m.path, d.span.clone(), msg)
+                    .with_label("resolved afresh on every build")
+                    .with_help("commit Cargo.lock at the workspace root (remove it from .gitignore) so releases build the reviewed versions"),
+            );
+        }
+    }
+
+    // JWT012 vulnerable-jwt-version (lockfile side).
+    for (l, lock) in locks.iter().enumerate() {
+        let edges = lock_edges(lock);
+        let mut reach: BTreeMap<Vec<String>, Vec<Option<Option<usize>>>> = BTreeMap::new();
+        for (j, p) in lock.packages.iter().enumerate() {
+            if p.source.is_none() {
+                continue;
+            }
+            let Ok(v) = Version::parse(&p.version) else {
+                continue;
+            };
+            let jwt = is_jwt_crate(&p.name);
+            let mut hits = Vec::new();
+            let mut via_chain = None;
+            for a in advisories
+                .iter()
+                .filter(|a| a.krate == p.name && a.affects(&v))
+            {
+                if jwt {
+                    hits.push(a);
+                    continue;
+                }
+                let roots = a.via.clone().unwrap_or_else(|| jwt_crates().to_vec());
+                let parent = reach
+                    .entry(roots.clone())
+                    .or_insert_with(|| reach_from(lock, &edges, &roots));
+                if parent[j].is_some_and(|up| up.is_some()) {
+                    via_chain.get_or_insert_with(|| chain(lock, parent, j));
+                    hits.push(a);
+                }
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            let what = match &via_chain {
+                Some(c) => format!("{} {v} resolved in Cargo.lock (through {c}), which", p.name),
+                None => format!("{} {v} resolved in Cargo.lock, which", p.name),
+            };
+            let mut diag = vulnerable(&lock.path, p.span.clone(), &what, &p.name, &v, &hits, false);
+            for label in resolved_at.get(&(l, j)).into_iter().flatten() {
+                diag = diag.with_secondary(&label.file, label.span.clone(), label.message.clone());
+            }
+            out.push(diag);
+        }
+    }
+    out
+}
+
+fn unpinned(
+    file: &str,
+    d: &Dependency,
+    req: Option<&VersionReq>,
+    name: &str,
+    in_ws: bool,
+) -> Option<Diagnostic> {
+    let table = table_of(d, in_ws);
+    if d.path.is_some() && d.git.is_none() {
+        return None;
+    }
+    if let Some(git) = &d.git {
+        if d.rev.is_some() || d.tag.is_some() {
+            return None;
+        }
+        let follows = match &d.branch {
+            Some(b) => format!("branch `{b}`"),
+            None => "the default branch".to_string(),
+        };
+        let msg = format!(
+            "{name} in {table} is a git dependency that follows {follows}: every `cargo update` takes whatever was pushed there, unreviewed"
+        );
+        return Some(
+            Diagnostic::new("JWT011", file, d.git_span.clone().unwrap_or(d.span.clone()), msg)
+                .with_label("no `rev` or `tag`")
+                .with_help(format!("pin a reviewed commit: `{} = {{ git = \"{git}\", rev = \"<full commit sha>\" }}`, or use a crates.io release", d.key)),
+        );
+    }
+    let text = d.req.as_deref().unwrap_or("");
+    let (why, label) = match req {
+        None if text.trim().is_empty() => (
+            "has no version requirement, which cargo treats as `*`",
+            "no version",
+        ),
+        None => return None,
+        Some(r) if r.comparators.is_empty() => (
+            "accepts every release (`*`), including new major versions",
+            "any version",
+        ),
+        Some(r) if !has_upper_bound(r) => (
+            "has no upper bound, so it accepts every future major version",
+            "no upper bound",
+        ),
+        _ => return None,
+    };
+    let suggest = advisory_floor(&d.package)
+        .map(|v| format!("`{} = \"{}\"`", d.key, caret_text(&v)))
+        .unwrap_or_else(|| format!("`{} = \"x.y\"`", d.key));
+    let msg = format!(
+        "{name} requirement \"{text}\" in {table} {why}: a JWT crate's validation defaults can change in any of them"
+    );
+    Some(
+        Diagnostic::new("JWT011", file, d.span.clone(), msg)
+            .with_label(label)
+            .with_help(format!(
+                "write a caret requirement on the release you reviewed, e.g. {suggest}"
+            )),
+    )
+}
+
+/// The first version of `krate` that no built-in advisory affects (caret-requirement floor).
+fn advisory_floor(krate: &str) -> Option<Version> {
+    builtin_advisories()
+        .iter()
+        .filter(|a| a.krate == krate)
+        .filter_map(|a| a.patched.iter().filter_map(lowest_allowed).min())
+        .max()
+}
+
+/// One JWT012 finding listing every advisory that hits `v`.
+fn vulnerable(
+    file: &str,
+    span: Range<usize>,
+    what: &str,
+    krate: &str,
+    v: &Version,
+    hits: &[&Advisory],
+    manifest: bool,
+) -> Diagnostic {
+    let level = hits
+        .iter()
+        .map(|a| a.severity)
+        .max()
+        .unwrap_or(Level::Warning);
+    let mut msg = what.to_string();
+    if let [a] = hits {
+        let _ = write!(msg, " is affected by {}: {}", a.title(), a.summary);
+    } else {
+        let _ = write!(msg, " is affected by {} advisories: ", hits.len());
+        let parts: Vec<String> = hits
+            .iter()
+            .map(|a| format!("{}: {}", a.title(), a.summary))
+            .collect();
+        msg.push_str(&parts.join("; "));
+    }
+    let fixed = hits
+        .iter()
+        .filter(|a| a.help.is_none())
+        .filter_map(|a| a.fixed_above(v))
+        .max();
+    let mut help = Vec::new();
+    if let Some(f) = fixed {
+        if manifest {
+            help.push(format!(
+                "require {krate} {f} or later: `\"{}\"`",
+                caret_text(&f)
+            ));
+        } else if is_jwt_crate(krate) {
+            help.push(format!(
+                "update to {krate} {f} or later: require `\"{}\"` in Cargo.toml and run `cargo update -p {krate}`",
+                caret_text(&f)
+            ));
+        } else {
+            help.push(format!(
+                "update to {krate} {f} or later (`cargo update -p {krate}`); if a JWT crate holds it back, upgrade that crate"
+            ));
+        }
+    }
+    help.extend(hits.iter().filter_map(|a| a.help.clone()));
+    if help.is_empty() {
+        help.push(format!(
+            "no fixed {krate} release exists: replace the crate or the feature that brings it in"
+        ));
+    }
+    let mut d = Diagnostic::new("JWT012", file, span, msg)
+        .with_level(level)
+        .with_label(if manifest {
+            "lowest allowed version is affected"
+        } else {
+            "affected version resolved"
+        })
+        .with_help(help.join("; "));
+    for a in hits {
+        d = d.with_note(format!("{}: {}", a.id, a.url));
+    }
+    d
+}
+
+/// The JWT crates a manifest depends on, with the version its lockfile resolves, else the lowest
+/// version its requirement allows (for source rules that depend on the API generation).
+/// Pass a manifest whose `workspace = true` entries were filled by [`Manifest::inherit_from`].
+pub fn resolved_jwt_versions(manifest: &Manifest, locks: &[Lockfile]) -> Vec<(String, Version)> {
+    let dir = dir_of(&manifest.path);
+    let mut candidates: Vec<&Lockfile> = locks
+        .iter()
+        .filter(|l| is_ancestor_or_self(dir_of(&l.path), dir))
+        .collect();
+    // Nearest first: the package's own lockfile, then the enclosing workspace's.
+    candidates.sort_by_key(|l| std::cmp::Reverse(dir_of(&l.path).len()));
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for d in manifest
+        .dependencies
+        .iter()
+        .filter(|d| is_jwt_crate(&d.package))
+    {
+        let req = d.req.as_deref().and_then(parse_req);
+        let locked = candidates.iter().find_map(|l| {
+            locked_match(l, &d.package, req.as_ref())
+                .and_then(|j| Version::parse(&l.packages[j].version).ok())
+        });
+        if let Some(v) = locked.or_else(|| req.as_ref().and_then(lowest_allowed))
+            && seen.insert((d.package.clone(), v.clone()))
+        {
+            out.push((d.package.clone(), v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn low(s: &str) -> Option<String> {
+        lowest_allowed(&VersionReq::parse(s).unwrap()).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn lowest_allowed_versions() {
+        for (req, want) in [
+            ("8", "8.0.0"),
+            ("^9.2", "9.2.0"),
+            ("=7.2.0", "7.2.0"),
+            ("~8.1", "8.1.0"),
+            (">=7, <10", "7.0.0"),
+            (">=9.3, <11", "9.3.0"),
+            ("*", "0.0.0"),
+            ("<10", "0.0.0"),
+            (">9", "10.0.0"),
+            (">9.2", "9.3.0"),
+            (">9.2.1", "9.2.2"),
+            ("9.*", "9.0.0"),
+            ("0.17.12", "0.17.12"),
+            (">= 0.17.12", "0.17.12"),
+            (">=1.0.0-rc.1", "1.0.0-rc.1"),
+            ("10.3", "10.3.0"),
+        ] {
+            assert_eq!(low(req).as_deref(), Some(want), "lowest allowed by {req:?}");
+        }
+        assert_eq!(low(">=2, <1"), None);
+        // Hostile numbers must not overflow.
+        assert_eq!(
+            low(">18446744073709551615").as_deref(),
+            Some("18446744073709551615.0.0")
+        );
+    }
+
+    #[test]
+    fn upper_bounds_and_exactness() {
+        let r = |s: &str| VersionReq::parse(s).unwrap();
+        assert!(!has_upper_bound(&r("*")));
+        assert!(!has_upper_bound(&r(">=7")));
+        assert!(!has_upper_bound(&r(">7, >=8")));
+        assert!(has_upper_bound(&r(">=7, <10")));
+        assert!(has_upper_bound(&r("~1.2")));
+        assert!(has_upper_bound(&r("1")));
+        assert!(is_exact(&r("=9.3.1")));
+        assert!(!is_exact(&r("=9.3")));
+        assert!(!is_exact(&r("9.3.1")));
+    }
+
+    #[test]
+    fn builtin_table_loads_and_judges() {
+        let v = |s: &str| Version::parse(s).unwrap();
+        let hits = |k: &str, s: &str| {
+            builtin_advisories()
+                .iter()
+                .filter(|a| a.krate == k && a.affects(&v(s)))
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hits("jsonwebtoken", "10.3.0"), Vec::<&str>::new());
+        assert_eq!(hits("jsonwebtoken", "10.2.9"), ["GHSA-h395-gr6q-cpjc"]);
+        assert_eq!(hits("jsonwebtoken", "8.3.0").len(), 2);
+        assert_eq!(hits("jsonwebtoken", "6.0.1").len(), 3);
+        assert_eq!(hits("jsonwebtoken", "3.0.0").len(), 4);
+        assert_eq!(
+            hits("ring", "0.16.20"),
+            ["RUSTSEC-2025-0010", "RUSTSEC-2025-0009"]
+        );
+        assert_eq!(hits("ring", "0.17.14"), Vec::<&str>::new());
+        assert_eq!(hits("simple_asn1", "0.6.1"), Vec::<&str>::new());
+        assert_eq!(hits("rsa", "0.9.6"), ["RUSTSEC-2023-0071"]);
+        assert!(
+            builtin_advisories()
+                .iter()
+                .all(|a| a.id != "RUSTSEC-2025-0007"),
+            "withdrawn advisory must not be listed"
+        );
+        assert_eq!(advisory_floor("jsonwebtoken"), Some(v("10.3.0")));
+        assert!(is_jwt_crate("jwt-compact") && !is_jwt_crate("ring"));
+    }
+
+    #[test]
+    fn advisory_db_front_matter() {
+        let text = "```toml\n[advisory]\nid = \"RUSTSEC-2099-0001\"\npackage = \"jwt\"\ndate = 2099-01-01\n\
+                    informational = \"unsound\"\n\n[versions]\npatched = [\">= 0.17.0\"]\nunaffected = [\"< 0.10.0\"]\n```\n\n\
+                    # Tokens Are Accepted twice.\n\nBody.\n";
+        let (a, withdrawn) = parse_db_advisory(text).unwrap();
+        assert!(!withdrawn);
+        assert_eq!(a.summary, "tokens Are Accepted twice");
+        assert!(a.affects(&Version::new(0, 16, 0)));
+        assert!(!a.affects(&Version::new(0, 9, 0)));
+        assert!(!a.affects(&Version::new(0, 17, 0)));
+        assert_eq!(a.severity, Level::Warning);
+        assert!(parse_db_advisory("no front matter").is_err());
+    }
 }

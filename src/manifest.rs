@@ -55,6 +55,8 @@ pub struct Dependency {
     pub span: Range<usize>,
     /// For inherited entries: the span in the workspace manifest of the entry it inherits.
     pub inherited_span: Option<(String, Range<usize>)>,
+    /// Byte range of the `git = ...` value, if any.
+    pub git_span: Option<Range<usize>>,
 }
 
 impl Dependency {
@@ -232,6 +234,7 @@ fn deps_of(t: &dyn TableLike, kind: DepKind, target: Option<&str>) -> Vec<Depend
             key_span: key_span.clone(),
             span: item.span().unwrap_or(key_span.clone()),
             inherited_span: None,
+            git_span: None,
         };
         match item {
             Item::Value(Value::String(s)) => {
@@ -248,6 +251,7 @@ fn deps_of(t: &dyn TableLike, kind: DepKind, target: Option<&str>) -> Vec<Depend
                 }
                 d.req = s("version");
                 d.git = s("git");
+                d.git_span = tbl.get("git").and_then(|v| v.span());
                 d.branch = s("branch");
                 d.tag = s("tag");
                 d.rev = s("rev");
