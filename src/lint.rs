@@ -229,7 +229,8 @@ pub fn run(req: &LintRequest) -> Report {
         .filter(|m| m.workspace.is_some())
         .cloned()
         .collect();
-    for m in manifests.iter_mut() {
+    let mut inherited = manifests.clone();
+    for m in inherited.iter_mut() {
         if let Some(ws) = workspaces
             .iter()
             .filter(|w| m.dir.starts_with(&w.dir))
@@ -240,7 +241,7 @@ pub fn run(req: &LintRequest) -> Report {
     }
     // One crate map per package (deepest manifest directory containing the file).
     let known = known_crates();
-    let packages: Vec<(PathBuf, CrateMap)> = manifests
+    let packages: Vec<(PathBuf, CrateMap)> = inherited
         .iter()
         .filter(|m| m.package.is_some())
         .map(|m| {
