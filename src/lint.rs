@@ -73,17 +73,17 @@ struct FileResult {
     package: Option<usize>,
 }
 
-fn read_text(f: &Found) -> Result<String, Diagnostic> {
+fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
     let bytes = std::fs::read(&f.abs).map_err(|e| {
-        Diagnostic::new(
+        Box::new(Diagnostic::new(
             "JWT000",
             &f.rel,
             0..0,
             format!("cannot read this file, so it was not checked: {e}"),
-        )
+        ))
     })?;
     String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::new(
+        Box::new(Diagnostic::new(
             "JWT000",
             &f.rel,
             0..0,
@@ -91,7 +91,7 @@ fn read_text(f: &Found) -> Result<String, Diagnostic> {
                 "this file is not valid UTF-8 (invalid byte at offset {}), so it was not checked",
                 e.utf8_error().valid_up_to()
             ),
-        )
+        ))
     })
 }
 
@@ -113,7 +113,7 @@ fn lint_rust(
     let text = match read_text(f) {
         Ok(t) => t,
         Err(d) => {
-            r.diagnostics.push(d);
+            r.diagnostics.push(*d);
             return r;
         }
     };
@@ -195,7 +195,7 @@ pub fn run(req: &LintRequest) -> Report {
         let text = match read_text(f) {
             Ok(t) => t,
             Err(d) => {
-                diagnostics.push(d);
+                diagnostics.push(*d);
                 continue;
             }
         };

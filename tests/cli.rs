@@ -1,0 +1,416 @@
+//! The CLI as a user meets it, through the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-jwtlint"));
+    c.env_remove("CARGO_TERM_COLOR").env("NO_COLOR", "1");
+    c
+}
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/cli")
+        .join(p)
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run cargo-jwtlint")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+/// (code, path, line) of every finding in a JSON report.
+fn findings(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn help_and_version_work_directly_and_as_cargo_subcommand() {
+    for args in [&["--help"][..], &["jwtlint", "--help"][..]] {
+        let o = bin().args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("--format"), "{args:?}: {}", stdout(&o));
+    }
+    for args in [&["--version"][..], &["jwtlint", "--version"][..]] {
+        let o = bin().args(args).output().unwrap();
+        assert!(o.status.success());
+        assert!(
+            stdout(&o).contains(env!("CARGO_PKG_VERSION")),
+            "{}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn unknown_option_is_a_usage_error() {
+    let o = bin().arg("--no-such-flag").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn workspace_mode_finds_every_kind_and_uses_root_relative_paths() {
+    // Run from inside a member: the whole workspace is linted, paths relative to its root.
+    let o = run_in(&fixture("workspace/api"), &["jwtlint", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = findings(&json(&o));
+    let want = [
+        ("JWT102", "api/src/lib.rs", 12),
+        ("JWT801", "api/src/lib.rs", 13),
+        ("JWT101", "api/src/lib.rs", 18),
+        ("JWT801", "api/src/lib.rs", 31),
+        ("JWT401", "web/src/lib.rs", 6),
+        ("JWT401", "web/src/lib.rs", 7),
+        ("JWT201", "worker/src/main.rs", 12),
+        ("JWT201", "worker/src/main.rs", 18),
+        ("JWT011", "worker/Cargo.toml", 11),
+    ];
+    for (c, p, l) in want {
+        assert!(
+            got.iter()
+                .any(|(gc, gp, gl)| gc == c && gp == p && *gl == l),
+            "missing {c} at {p}:{l}; got {got:?}"
+        );
+    }
+    // Safe code stays quiet: the pinned verifier, the theme and PKCE storage, the 15-minute token,
+    // and the secret read with expect().
+    for (p, l) in [
+        ("api/src/lib.rs", 22),
+        ("api/src/lib.rs", 24),
+        ("web/src/lib.rs", 11),
+        ("web/src/lib.rs", 12),
+        ("worker/src/main.rs", 23),
+        ("worker/src/main.rs", 29),
+    ] {
+        assert!(
+            !got.iter().any(|(_, gp, gl)| gp == p && *gl == l),
+            "false positive at {p}:{l}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn clean_project_exits_zero() {
+    let o = run_in(&fixture("clean"), &["jwtlint"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("no findings"), "{}", stdout(&o));
+}
+
+#[test]
+fn fail_on_error_ignores_warnings_and_select_narrows() {
+    let dir = fixture("workspace");
+    let o = run_in(&dir, &["--select", "JWT401", "--format", "json"]);
+    let got = findings(&json(&o));
+    assert!(
+        !got.is_empty() && got.iter().all(|(c, _, _)| c == "JWT401"),
+        "{got:?}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&dir, &["--select", "JWT401", "--fail-on", "error"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "JWT401 is a warning, below --fail-on error"
+    );
+    let o = run_in(
+        &dir,
+        &["--ignore", "JWT1,hardcoded-secret", "--format", "json"],
+    );
+    let got = findings(&json(&o));
+    assert!(
+        got.iter()
+            .all(|(c, _, _)| !c.starts_with("JWT1") && c != "JWT801"),
+        "{got:?}"
+    );
+    let o = run_in(&dir, &["--select", "JWT999"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn output_file_and_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture("workspace");
+    let out = tmp.path().join("r.sarif");
+    let o = run_in(
+        &dir,
+        &["--format", "sarif", "--output", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "with --output nothing goes to stdout");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "JWT101"
+        && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "api/src/lib.rs"
+        && r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"));
+    let o = run_in(&dir, &["--format", "github"]);
+    let s = stdout(&o);
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("::error file=api/src/lib.rs,line=18,")
+                && l.contains("title=JWT101 unverified-decode::")),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("::warning file=web/src/lib.rs,line=6,")),
+        "{s}"
+    );
+    let o = run_in(&dir, &["--format", "human", "--color", "never"]);
+    let s = stdout(&o);
+    assert!(
+        s.contains("error[JWT101]")
+            && s.contains("--> api/src/lib.rs:18:5")
+            && s.contains("= help:"),
+        "{s}"
+    );
+    assert!(!s.contains('\u{1b}'), "no colour with --color never");
+    let o = run_in(&dir, &["--format", "human", "--color", "always"]);
+    assert!(stdout(&o).contains('\u{1b}'), "colour with --color always");
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = bin().arg("rules").output().unwrap();
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("JWT101  unverified-decode"),
+        "{}",
+        stdout(&o)
+    );
+    let o = bin()
+        .args(["jwtlint", "rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "JWT801" && r["level"] == "error")
+    );
+    for q in ["JWT102", "algorithm-from-token"] {
+        let o = bin().args(["explain", q]).output().unwrap();
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("## Why is this bad?"), "{}", stdout(&o));
+    }
+    let o = bin().args(["explain", "JWT999"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    for (p, text) in files {
+        let path = t.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    t
+}
+
+const MANIFEST: &str = "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { version = \"10.3\", features = [\"rust_crypto\"] }\n";
+
+#[test]
+fn config_errors_point_into_the_file_and_exit_2() {
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", ""),
+        ("jwtlint.toml", "select = [\"JWT101\"]\nbogus = 1\n"),
+    ]);
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("jwtlint.toml:2:1") && err.contains("unknown key `bogus`"),
+        "{err}"
+    );
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", ""),
+        ("jwtlint.toml", "ignore = [\"JWT777\"]\n"),
+    ]);
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule `JWT777`"));
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", ""),
+        (
+            "jwtlint.toml",
+            "[rules.long-token-lifetime]\naccess-token-max = \"soon\"\n",
+        ),
+    ]);
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("jwtlint.toml:2:20"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", ""),
+        ("jwtlint.toml", "select = [\n"),
+    ]);
+    assert_eq!(run_in(t.path(), &[]).status.code(), Some(2));
+}
+
+const INSECURE: &str =
+    "pub fn f(t: &str) {\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(t);\n}\n";
+
+#[test]
+fn config_in_cargo_metadata_and_thresholds() {
+    let lib =
+        "struct C { exp: u64 }\npub fn f(now: u64) { let _c = C { exp: now + 60 * 60 * 2 }; }\n";
+    let t = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", lib)]);
+    let o = run_in(t.path(), &["--format", "json"]);
+    assert!(
+        findings(&json(&o))
+            .iter()
+            .any(|(c, _, l)| c == "JWT201" && *l == 2)
+    );
+    let m =
+        format!("{MANIFEST}\n[package.metadata.jwtlint.rules.JWT201]\naccess-token-max = \"3h\"\n");
+    let t = project(&[("Cargo.toml", &m), ("src/lib.rs", lib)]);
+    let o = run_in(t.path(), &["--format", "json"]);
+    assert!(
+        findings(&json(&o)).iter().all(|(c, _, _)| c != "JWT201"),
+        "3h limit allows 2h"
+    );
+    let cfg = "exclude = [\"src/gen\"]\n[per-path-ignores]\n\"src/legacy/**\" = [\"JWT101\"]\n[rules.JWT101]\nlevel = \"note\"\n";
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("jwtlint.toml", cfg),
+        ("src/lib.rs", INSECURE),
+        ("src/gen/x.rs", INSECURE),
+        ("src/legacy/y.rs", INSECURE),
+    ]);
+    let o = run_in(t.path(), &["--format", "json"]);
+    let v = json(&o);
+    let got = findings(&v);
+    assert_eq!(
+        got.iter()
+            .filter(|(c, _, _)| c == "JWT101")
+            .map(|(_, p, _)| p.as_str())
+            .collect::<Vec<_>>(),
+        ["src/lib.rs"]
+    );
+    assert_eq!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "JWT101")
+            .unwrap()["level"],
+        "note"
+    );
+    assert_eq!(v["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn suppressions_need_a_known_rule_and_a_reason_and_must_be_used() {
+    let lib = "pub fn f(t: &str) {\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(t); // jwtlint: allow(JWT101) reads our own cached token\n    // jwtlint: allow(unverified-decode) statement below\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(\n        t,\n    );\n    let _x = 1; // jwtlint: allow(JWT101) nothing here\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(t); // jwtlint: allow(JWT10) typo\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(t); // jwtlint: allow(JWT101)\n}\n";
+    let t = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", lib)]);
+    let o = run_in(t.path(), &["--format", "json"]);
+    let v = json(&o);
+    let got = findings(&v);
+    let at = |code: &str| {
+        got.iter()
+            .filter(|(c, _, _)| c == code)
+            .map(|(_, _, l)| *l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("JWT101"), [8], "{got:?}");
+    assert_eq!(at("JWT002"), [7], "{got:?}");
+    assert_eq!(at("JWT003"), [8, 9], "{got:?}");
+    assert_eq!(v["summary"]["suppressed"], 3);
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", lib),
+        ("jwtlint.toml", "require-reason = false\n"),
+    ]);
+    let got = findings(&json(&run_in(t.path(), &["--format", "json"])));
+    assert_eq!(
+        got.iter().filter(|(c, _, _)| c == "JWT003").count(),
+        1,
+        "only the unknown rule remains: {got:?}"
+    );
+}
+
+#[test]
+fn unparseable_files_are_findings_and_other_files_still_count() {
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", INSECURE),
+        ("src/bad.rs", "fn main() { let x = ; }\n"),
+    ]);
+    let o = run_in(t.path(), &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let got = findings(&json(&o));
+    assert!(
+        got.contains(&("JWT000".into(), "src/bad.rs".into(), 1)),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("JWT101".into(), "src/lib.rs".into(), 2)),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn path_mode_lints_given_paths_relative_to_cwd() {
+    let t = project(&[
+        ("a/Cargo.toml", MANIFEST),
+        ("a/src/lib.rs", INSECURE),
+        ("b/src/lib.rs", INSECURE),
+    ]);
+    let o = run_in(t.path(), &["a", "--format", "json"]);
+    let got = findings(&json(&o));
+    assert_eq!(got, [("JWT101".to_string(), "a/src/lib.rs".to_string(), 2)]);
+    // A loose file without a manifest: known crates are assumed under their own names.
+    let o = run_in(t.path(), &["b/src/lib.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&json(&o)),
+        [("JWT101".to_string(), "b/src/lib.rs".to_string(), 2)]
+    );
+    let o = run_in(t.path(), &["missing.rs", "--format", "json"]);
+    assert_eq!(findings(&json(&o))[0].0, "JWT000");
+}
+
+#[test]
+fn no_manifest_in_workspace_mode_is_a_usage_error() {
+    let t = tempfile::tempdir().unwrap();
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no Cargo.toml"));
+}
