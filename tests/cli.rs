@@ -414,3 +414,45 @@ fn no_manifest_in_workspace_mode_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no Cargo.toml"));
 }
+
+#[test]
+fn suppressions_in_cargo_toml() {
+    let m = "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { version = \"*\", features = [\"rust_crypto\"] } # jwtlint: allow(JWT011, JWT012) pinned by our Cargo.lock policy\njwt-simple = \">= 0.10\"\n# jwtlint: allow(unpinned-jwt-dependency)\n";
+    let t = project(&[("Cargo.toml", m), ("src/lib.rs", "")]);
+    let got = findings(&json(&run_in(t.path(), &["--format", "json"])));
+    let at = |code: &str| {
+        got.iter()
+            .filter(|(c, _, _)| c == code)
+            .map(|(_, _, l)| *l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("JWT011"), [8], "{got:?}");
+    assert_eq!(
+        at("JWT003"),
+        [9],
+        "the last directive has no reason: {got:?}"
+    );
+    assert_eq!(at("JWT002"), [9], "and matches nothing below it: {got:?}");
+}
+
+#[test]
+fn macro_bodies_are_checked_with_real_positions() {
+    let lib = "lazy_static::lazy_static! {\n    static ref KEY: jsonwebtoken::EncodingKey = jsonwebtoken::EncodingKey::from_secret(b\"lazy-secret\");\n}\npub fn f(t: &str) {\n    println!(\"{:?}\", jsonwebtoken::dangerous::insecure_decode::<u8>(t).is_ok());\n    let v = vec![jsonwebtoken::DecodingKey::from_secret(b\"in-a-vec\")];\n    drop(v);\n}\n";
+    let t = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", lib)]);
+    let v = json(&run_in(t.path(), &["--format", "json"]));
+    let got: Vec<(String, u64, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(got.contains(&("JWT801".into(), 2, 49)), "{got:?}");
+    assert!(got.contains(&("JWT101".into(), 5, 22)), "{got:?}");
+    assert!(got.contains(&("JWT801".into(), 6, 18)), "{got:?}");
+}
