@@ -1,0 +1,206 @@
+//! JWT501, the per-function part: a jsonwebtoken `Validation::new(<asymmetric alg>)` that the
+//! function never gives an issuer or an audience before using it. Runs once per function body.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::visit::{self, Visit};
+use syn::{Expr, Pat};
+
+use super::Walker;
+use crate::diagnostic::Diagnostic;
+use crate::index;
+
+#[derive(Debug, Default, Deserialize)]
+struct Data {
+    validation_ctors: Vec<String>,
+    asymmetric: Vec<String>,
+    issuer_methods: Vec<String>,
+    audience_methods: Vec<String>,
+    issuer_fields: Vec<String>,
+    audience_fields: Vec<String>,
+}
+
+fn data() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT501").expect("JWT501 in catalogue");
+        Data {
+            validation_ctors: r.data("validation_ctors"),
+            asymmetric: r.data("asymmetric"),
+            issuer_methods: r.data("issuer_methods"),
+            audience_methods: r.data("audience_methods"),
+            issuer_fields: r.data("issuer_fields"),
+            audience_fields: r.data("audience_fields"),
+        }
+    })
+}
+
+#[derive(Default)]
+struct Candidate {
+    span: std::ops::Range<usize>,
+    alg: String,
+    issuer: bool,
+    audience: bool,
+    escapes: bool,
+}
+
+struct Scan<'w, 'a> {
+    w: &'w Walker<'a>,
+    found: BTreeMap<String, Candidate>,
+}
+
+fn ident_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => ident_of(&r.expr),
+        Expr::Paren(p) => ident_of(&p.expr),
+        _ => None,
+    }
+}
+
+fn pat_ident(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(i) => Some(i.ident.to_string()),
+        Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+/// Does this expression hand the variable to someone else (return value, struct field, `&mut`)?
+fn mentions(e: &Expr, name: &str) -> bool {
+    struct M<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for M<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if i == self.0 {
+                self.1 = true;
+            }
+        }
+    }
+    let mut m = M(name, false);
+    m.visit_expr(e);
+    m.1
+}
+
+impl<'ast> Visit<'ast> for Scan<'_, '_> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (Some(name), Some(init)) = (pat_ident(&l.pat), &l.init)
+            && let Expr::Call(c) = &*init.expr
+            && let Expr::Path(fp) = &*c.func
+        {
+            let canon = self.w.ctx.resolve(&fp.path);
+            if data().validation_ctors.iter().any(|p| index::path_matches(&canon, p))
+                && let Some(Expr::Path(a)) = c.args.first()
+                && let Some(last) = a.path.segments.last()
+                && data().asymmetric.iter().any(|x| last.ident == x)
+            {
+                self.found.insert(
+                    name,
+                    Candidate { span: index::span_of(c), alg: last.ident.to_string(), ..Default::default() },
+                );
+            }
+        }
+        visit::visit_local(self, l);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if let Some(v) = ident_of(&m.receiver)
+            && let Some(c) = self.found.get_mut(&v)
+        {
+            let name = m.method.to_string();
+            if data().issuer_methods.contains(&name) {
+                c.issuer = true;
+            }
+            if data().audience_methods.contains(&name) {
+                c.audience = true;
+            }
+        }
+        visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if let Expr::Field(f) = &*a.left
+            && let Some(v) = ident_of(&f.base)
+            && let Some(c) = self.found.get_mut(&v)
+            && let syn::Member::Named(n) = &f.member
+        {
+            let n = n.to_string();
+            if data().issuer_fields.contains(&n) {
+                c.issuer = true;
+            }
+            if data().audience_fields.contains(&n) || n == "validate_aud" {
+                c.audience = true;
+            }
+        }
+        visit::visit_expr_assign(self, a);
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        if let Some(e) = &r.expr {
+            for (name, c) in self.found.iter_mut() {
+                if mentions(e, name) {
+                    c.escapes = true;
+                }
+            }
+        }
+        visit::visit_expr_return(self, r);
+    }
+
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        for fv in &s.fields {
+            for (name, c) in self.found.iter_mut() {
+                if mentions(&fv.expr, name) {
+                    c.escapes = true;
+                }
+            }
+        }
+        visit::visit_expr_struct(self, s);
+    }
+
+    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+        if r.mutability.is_some()
+            && let Some(v) = ident_of(&r.expr)
+            && let Some(c) = self.found.get_mut(&v)
+        {
+            c.escapes = true;
+        }
+        visit::visit_expr_reference(self, r);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}
+
+/// Checks one function body.
+pub fn check_fn(w: &mut Walker, body: &syn::Block) {
+    if !w.ctx.enabled("JWT501") {
+        return;
+    }
+    let mut scan = Scan { w, found: BTreeMap::new() };
+    scan.visit_block(body);
+    // The tail expression hands the value back to the caller.
+    if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() {
+        for (name, c) in scan.found.iter_mut() {
+            if mentions(tail, name) {
+                c.escapes = true;
+            }
+        }
+    }
+    let found = std::mem::take(&mut scan.found);
+    for (_, c) in found {
+        if c.escapes || (c.issuer && c.audience) {
+            continue;
+        }
+        let missing = match (c.issuer, c.audience) {
+            (false, false) => "neither the issuer nor the audience is",
+            (false, true) => "the issuer is not",
+            _ => "the audience is not",
+        };
+        let msg = format!(
+            "probable missing claim check: this `Validation::new({})` verifies identity-provider tokens, but {missing} checked, so tokens issued for other applications or tenants are accepted",
+            c.alg
+        );
+        let label = if !c.issuer && !c.audience { "no set_issuer or set_audience" } else if !c.issuer { "no set_issuer" } else { "no set_audience" };
+        w.report(Diagnostic::new("JWT501", w.ctx.path, c.span, msg).with_label(label));
+    }
+}
