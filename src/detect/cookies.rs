@@ -1,0 +1,314 @@
+//! JWT402 insecure-token-cookie: a cookie holding a token built without `HttpOnly` or `Secure`,
+//! or with `SameSite=None`, in any Rust web stack that uses the cookie crate (axum-extra,
+//! tower-cookies, actix-web, rocket, poem, salvo), and raw `Set-Cookie` headers for tokens that
+//! lack those attributes. Runs once per function body, so attributes set later through
+//! `cookie.set_http_only(true)` count.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::visit::{self, Visit};
+use syn::{Expr, Pat};
+
+use super::Walker;
+use super::storage::token_like;
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, Val};
+
+#[derive(Debug, Default, Deserialize)]
+struct Data {
+    /// Cookie constructors: path pattern and whether the name/value come as one tuple.
+    constructors: Vec<Ctor>,
+    /// Builder or setter methods per attribute.
+    http_only: Vec<String>,
+    secure: Vec<String>,
+    same_site: Vec<String>,
+    /// Methods that make a removal cookie (no token inside).
+    removal: Vec<String>,
+    /// Crates whose cookie jar sets `Secure` itself (rocket under TLS).
+    secure_by_framework: Vec<String>,
+    /// Methods that add a cookie with HttpOnly set by the framework (rocket `add_private`).
+    private_adders: Vec<String>,
+    /// Crates that provide cookies; the rule only runs in packages that depend on one.
+    crates: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Ctor {
+    call: String,
+    #[serde(default)]
+    tuple: bool,
+}
+
+fn data() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| {
+        let r = crate::catalog::catalog().get("JWT402").expect("JWT402 in catalogue");
+        Data {
+            constructors: r.data("constructors"),
+            http_only: r.data("http_only"),
+            secure: r.data("secure"),
+            same_site: r.data("same_site"),
+            removal: r.data("removal"),
+            secure_by_framework: r.data("secure_by_framework"),
+            private_adders: r.data("private_adders"),
+            crates: r.data("crates"),
+        }
+    })
+}
+
+/// What is known about one cookie's attributes: `None` = never set, `Some(None)` = set from a
+/// value we cannot evaluate (trusted), `Some(Some(b))` = set to a literal.
+#[derive(Debug, Default, Clone)]
+struct Attrs {
+    http_only: Option<Option<bool>>,
+    secure: Option<Option<bool>>,
+    same_site_none: bool,
+    removal: bool,
+    private: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Cookie {
+    name: String,
+    span: std::ops::Range<usize>,
+    attrs: Attrs,
+}
+
+struct Scan<'w, 'a> {
+    w: &'w Walker<'a>,
+    /// Cookies bound to a variable, by name.
+    bound: BTreeMap<String, Cookie>,
+    /// Cookies built in one expression.
+    done: Vec<Cookie>,
+    /// Spans of method calls already folded into a chain.
+    seen: std::collections::HashSet<(usize, usize)>,
+    /// Raw `Set-Cookie` header findings.
+    raw: Vec<(std::ops::Range<usize>, String, bool, bool)>,
+}
+
+fn lit_bool(w: &Walker, e: &Expr) -> Option<bool> {
+    match w.eval(e) {
+        Some(Val::Bool(b)) => Some(b),
+        _ => None,
+    }
+}
+
+impl Scan<'_, '_> {
+    fn apply(&self, attrs: &mut Attrs, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let d = data();
+        let arg_bool = || m.args.first().map(|a| lit_bool(self.w, a)).unwrap_or(Some(true));
+        if d.http_only.contains(&name) {
+            attrs.http_only = Some(arg_bool());
+        } else if d.secure.contains(&name) {
+            attrs.secure = Some(arg_bool());
+        } else if d.same_site.contains(&name) {
+            let text = m.args.first().map(|a| self.w.ctx.snippet(&index::span_of(a)).to_string()).unwrap_or_default();
+            attrs.same_site_none = text.ends_with("::None") || text.contains("SameSite::None");
+        } else if d.removal.contains(&name) {
+            attrs.removal = true;
+        }
+    }
+
+    /// The cookie a constructor call builds, if it is one and holds a token.
+    fn ctor(&self, e: &Expr) -> Option<Cookie> {
+        let Expr::Call(c) = e else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        let canon = self.w.ctx.resolve(&p.path);
+        let ctor = data().constructors.iter().find(|k| index::path_matches(&canon, &k.call))?;
+        let (name, value) = if ctor.tuple {
+            match c.args.first()? {
+                Expr::Tuple(t) if t.elems.len() == 2 => (t.elems.first()?, t.elems.iter().nth(1)),
+                other => (other, None),
+            }
+        } else {
+            (c.args.first()?, c.args.iter().nth(1))
+        };
+        let name_text = match self.w.eval(name) {
+            Some(Val::Str(s)) => s,
+            Some(Val::ConstRef(n)) => n,
+            _ => self.w.ctx.snippet(&index::span_of(name)).to_string(),
+        };
+        let value_text = value.map(|v| self.w.ctx.snippet(&index::span_of(v)).to_string()).unwrap_or_default();
+        let empty_value = value.map(|v| matches!(self.w.eval(v), Some(Val::Str(s)) if s.is_empty())).unwrap_or(false);
+        if !(token_like(&name_text) || token_like(&value_text)) || empty_value {
+            return None;
+        }
+        Some(Cookie { name: name_text, span: index::span_of(c), attrs: Attrs::default() })
+    }
+
+    /// Folds a builder chain `Cookie::build(..).http_only(true).secure(true).finish()`.
+    fn chain(&mut self, e: &Expr) -> Option<Cookie> {
+        let mut methods = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::MethodCall(m) => {
+                    methods.push(m);
+                    cur = &m.receiver;
+                }
+                Expr::Paren(p) => cur = &p.expr,
+                _ => break,
+            }
+        }
+        let mut cookie = self.ctor(cur)?;
+        for m in methods.iter().rev() {
+            self.seen.insert((index::span_of(*m).start, index::span_of(*m).end));
+            let mut a = cookie.attrs.clone();
+            self.apply(&mut a, m);
+            cookie.attrs = a;
+        }
+        Some(cookie)
+    }
+}
+
+fn pat_ident(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(i) => Some(i.ident.to_string()),
+        Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for Scan<'_, '_> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (Some(name), Some(init)) = (pat_ident(&l.pat), &l.init)
+            && let Some(c) = self.chain(&init.expr)
+        {
+            self.bound.insert(name, c);
+            visit::visit_expr(self, &init.expr);
+            return;
+        }
+        visit::visit_local(self, l);
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::MethodCall(m) => {
+                let key = (index::span_of(m).start, index::span_of(m).end);
+                if !self.seen.contains(&key) {
+                    // A setter on a bound cookie.
+                    if let Expr::Path(p) = &*m.receiver
+                        && let Some(id) = p.path.get_ident().map(|i| i.to_string())
+                        && self.bound.contains_key(&id)
+                    {
+                        let mut a = self.bound[&id].attrs.clone();
+                        self.apply(&mut a, m);
+                        self.bound.get_mut(&id).expect("bound").attrs = a;
+                    } else if let Some(c) = self.chain(e) {
+                        self.done.push(c);
+                    }
+                    // A private jar sets HttpOnly itself.
+                    if data().private_adders.contains(&m.method.to_string()) {
+                        for a in &m.args {
+                            if let Expr::Path(p) = a
+                                && let Some(id) = p.path.get_ident().map(|i| i.to_string())
+                                && let Some(c) = self.bound.get_mut(&id)
+                            {
+                                c.attrs.private = true;
+                            }
+                        }
+                    }
+                }
+                self.raw_header(&m.args, index::span_of(m));
+            }
+            Expr::Call(c) => {
+                if let Some(ck) = self.ctor(e) {
+                    self.done.push(ck);
+                }
+                self.raw_header(&c.args, index::span_of(c));
+            }
+            _ => {}
+        }
+        visit::visit_expr(self, e);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}
+
+impl Scan<'_, '_> {
+    /// `("Set-Cookie", format!("token={}; Path=/", t))`-style raw headers.
+    fn raw_header(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, span: std::ops::Range<usize>) {
+        let texts: Vec<&Expr> = args
+            .iter()
+            .flat_map(|a| match a {
+                Expr::Tuple(t) => t.elems.iter().collect::<Vec<_>>(),
+                e => vec![e],
+            })
+            .collect();
+        let is_set_cookie = texts.iter().any(|a| {
+            matches!(self.w.eval(a), Some(Val::Str(s)) if s.eq_ignore_ascii_case("set-cookie"))
+                || matches!(a, Expr::Path(p) if p.path.segments.last().map(|s| s.ident == "SET_COOKIE").unwrap_or(false))
+        });
+        if !is_set_cookie {
+            return;
+        }
+        for a in texts {
+            let text = self.w.ctx.snippet(&index::span_of(a)).to_string();
+            let lower = text.to_ascii_lowercase();
+            if lower.eq_ignore_ascii_case("\"set-cookie\"") || lower.ends_with("set_cookie") {
+                continue;
+            }
+            let name = text.trim_start_matches(|c: char| !c.is_alphanumeric()).split('=').next().unwrap_or("");
+            let name = name.rsplit(['(', '"', ' ']).next().unwrap_or(name);
+            if (token_like(name) || token_like(&text)) && (!lower.contains("httponly") || !lower.contains("secure")) {
+                self.raw.push((span.clone(), name.to_string(), lower.contains("httponly"), lower.contains("secure")));
+                return;
+            }
+        }
+    }
+}
+
+/// Checks one function body.
+pub fn check_fn(w: &mut Walker, body: &syn::Block) {
+    if !w.ctx.enabled("JWT402") || !w.ctx.crates.depends_on_any(&data().crates) {
+        return;
+    }
+    let mut scan = Scan {
+        w,
+        bound: BTreeMap::new(),
+        done: Vec::new(),
+        seen: Default::default(),
+        raw: Vec::new(),
+    };
+    scan.visit_block(body);
+    let framework_secure = data().secure_by_framework.iter().any(|c| scan.w.ctx.crates.depends_on(c));
+    let mut cookies: Vec<Cookie> = scan.done;
+    cookies.extend(scan.bound.into_values());
+    let raw = scan.raw;
+    for c in cookies {
+        let a = &c.attrs;
+        if a.removal {
+            continue;
+        }
+        let mut problems = Vec::new();
+        if a.http_only.is_none() && !a.private || a.http_only == Some(Some(false)) {
+            problems.push("no `HttpOnly`, so any script on the page can read it");
+        }
+        if (a.secure.is_none() && !framework_secure) || a.secure == Some(Some(false)) {
+            problems.push("no `Secure`, so it is also sent over plain HTTP");
+        }
+        if a.same_site_none {
+            problems.push("`SameSite=None`, so it is sent with cross-site requests");
+        }
+        if problems.is_empty() {
+            continue;
+        }
+        let msg = format!("token cookie `{}` is set with {}", c.name, problems.join("; "));
+        w.report(
+            Diagnostic::new("JWT402", w.ctx.path, c.span, msg)
+                .with_label("token cookie built here")
+                .with_help("build token cookies with `.http_only(true).secure(true).same_site(SameSite::Strict)` (or `Lax`)"),
+        );
+    }
+    for (span, name, http_only, secure) in raw {
+        let missing: Vec<&str> = [(!http_only).then_some("HttpOnly"), (!secure).then_some("Secure")].into_iter().flatten().collect();
+        let msg = format!(
+            "`Set-Cookie` header for token `{name}` lacks {}; the token can be read by scripts or sent over plain HTTP",
+            missing.join(" and ")
+        );
+        w.report(Diagnostic::new("JWT402", w.ctx.path, span, msg).with_label("raw Set-Cookie header"));
+    }
+}
