@@ -327,6 +327,24 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 _ => None,
             }
         }
+        // Byte arrays: `&[]`, `[1, 2, 3]`, `[0u8; 32]` (a literal key).
+        Expr::Array(a) => {
+            let mut out = Vec::new();
+            for e in &a.elems {
+                match ev(e)? {
+                    Val::Int(i) => out.push(u8::try_from(i).ok()?),
+                    _ => return None,
+                }
+            }
+            Some(Val::Bytes(out))
+        }
+        Expr::Repeat(r) => {
+            let (Val::Int(b), Val::Int(n)) = (ev(&r.expr)?, ev(&r.len)?) else {
+                return None;
+            };
+            let n = usize::try_from(n).ok().filter(|n| *n <= 1 << 16)?;
+            Some(Val::Bytes(vec![u8::try_from(b).ok()?; n]))
+        }
         Expr::Binary(b) => {
             let l = ev(&b.left);
             let r = ev(&b.right);
@@ -388,7 +406,8 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     };
                     Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
                 }
-                "checked_add" | "saturating_add" | "wrapping_add" | "add" => binop(
+                "checked_add" | "saturating_add" | "wrapping_add" | "add" | "checked_add_signed"
+                | "saturating_add_signed" => binop(
                     &syn::BinOp::Add(Default::default()),
                     recv(),
                     ev(m.args.first()?),
@@ -519,6 +538,8 @@ fn binop(op: &syn::BinOp, l: Option<Val>, r: Option<Val>) -> Option<Val> {
         Div(_) | DivAssign(_) => match (l, r) {
             (Val::Int(a), Val::Int(b)) if b != 0 => Some(Val::Int(a / b)),
             (Val::Dur(d), v) => Some(Val::Dur(d / v.as_secs()?)),
+            // `now_millis / 1000`: still "now" (the offset scales with it).
+            (Val::Time(t), v) if v.as_secs()? != 0.0 => Some(Val::Time(t / v.as_secs()?)),
             (a, b) if b.as_secs()? != 0.0 => Some(Val::Float(a.as_secs()? / b.as_secs()?)),
             _ => None,
         },

@@ -230,7 +230,7 @@ fn short(pat: &str) -> String {
     segs[segs.len().saturating_sub(2)..].join("::")
 }
 
-fn jwt_file(w: &Walker) -> bool {
+pub(crate) fn jwt_file(w: &Walker) -> bool {
     let t = &w.ctx.text.text;
     memchr::memmem::find(t.as_bytes(), b"jwt").is_some()
         || memchr::memmem::find(t.as_bytes(), b"Jwt").is_some()
