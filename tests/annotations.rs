@@ -4,7 +4,9 @@
 //!
 //! `//~ JWT101` expects a finding of JWT101 whose primary label starts on that line;
 //! `//~^ JWT101` expects it on the line above (one `^` per line up). Several codes may follow
-//! one marker (`//~ JWT801 JWT801` expects two findings on the line).
+//! one marker (`//~ JWT801 JWT801` expects two findings on the line). A finding in test code
+//! (`#[cfg(test)]`, `tests/`, `examples/` ...) carries the `test-code` tag; its annotation says
+//! so: `//~ JWT101 test-code`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,12 +32,21 @@ fn annotations(rel: &str, text: &str) -> Expect {
         let rest = &line[pos + 3..];
         let ups = rest.chars().take_while(|c| *c == '^').count();
         let target = (i + 1).saturating_sub(ups);
-        for code in rest[ups..].split_whitespace() {
+        let words: Vec<&str> = rest[ups..].split_whitespace().collect();
+        let test = words.contains(&"test-code");
+        for code in words {
+            if code == "test-code" {
+                continue;
+            }
             if !code.starts_with("JWT") {
                 break;
             }
-            *out.entry((rel.to_string(), target, code.to_string()))
-                .or_default() += 1;
+            let code = if test {
+                format!("{code} test-code")
+            } else {
+                code.to_string()
+            };
+            *out.entry((rel.to_string(), target, code)).or_default() += 1;
         }
     }
     out
@@ -88,14 +99,14 @@ fn findings(dir: &Path, code: &str) -> (Expect, BTreeMap<(String, usize, String)
             .source(&d.primary.file)
             .map(|s| s.line_of(d.primary.span.start))
             .unwrap_or(0);
-        let key = (d.primary.file.clone(), line, d.code.clone());
-        *got.entry(key.clone()).or_default() += 1;
-        let tags = if d.tags.iter().any(|t| t == "test-code") {
-            " [test-code]"
+        let code = if d.tags.iter().any(|t| t == "test-code") {
+            format!("{} test-code", d.code)
         } else {
-            ""
+            d.code.clone()
         };
-        msgs.insert(key, format!("{}{tags}: {}", d.level.as_str(), d.message));
+        let key = (d.primary.file.clone(), line, code);
+        *got.entry(key.clone()).or_default() += 1;
+        msgs.insert(key, format!("{}: {}", d.level.as_str(), d.message));
     }
     (got, msgs)
 }
@@ -155,7 +166,7 @@ fn check_rule(code: &str) {
         for f in source_files(dir) {
             let text = std::fs::read_to_string(&f).unwrap();
             for (k, n) in annotations(&rel(dir, &f), &text) {
-                if k.2 == code {
+                if k.2.split(' ').next() == Some(code) {
                     annotated += n;
                 }
                 *want.entry(k).or_default() += n;
@@ -163,7 +174,10 @@ fn check_rule(code: &str) {
         }
         let (got, msgs) = findings(dir, code);
         // Parse errors and internal errors are always reported; they must be annotated too.
-        want.retain(|k, _| k.2 == code || k.2 == "JWT000" || k.2 == "JWT001");
+        want.retain(|k, _| {
+            let c = k.2.split(' ').next().unwrap_or("");
+            c == code || c == "JWT000" || c == "JWT001"
+        });
         if let Some(d) = diff(&name, &want, &got, &msgs) {
             report.push_str(&d);
         }
@@ -230,11 +244,15 @@ fn every_source_rule_has_a_fixture() {
 fn annotation_syntax() {
     let a = annotations(
         "src/lib.rs",
-        "let a = 1; //~ JWT101\nlet b = 2;\n//~^ JWT102 JWT102\nfoo(); // JWT801 not a marker\n",
+        "let a = 1; //~ JWT101\nlet b = 2;\n//~^ JWT102 JWT102\nfoo(); // JWT801 not a marker\nbar(); //~ JWT201 test-code\n",
     );
     assert_eq!(a.get(&("src/lib.rs".into(), 1, "JWT101".into())), Some(&1));
     assert_eq!(a.get(&("src/lib.rs".into(), 2, "JWT102".into())), Some(&2));
-    assert_eq!(a.len(), 2);
+    assert_eq!(
+        a.get(&("src/lib.rs".into(), 5, "JWT201 test-code".into())),
+        Some(&1)
+    );
+    assert_eq!(a.len(), 3);
 }
 
 /// The harness must be able to fail: a missing and an unexpected finding both show in the diff.
