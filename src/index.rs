@@ -37,8 +37,11 @@ impl CrateMap {
         self.packages.insert(package.to_string());
     }
 
+    /// Crate names compare with `-` and `_` as the same character (`frank_jwt`, `gloo-storage`).
     pub fn depends_on(&self, package: &str) -> bool {
         self.packages.contains(package)
+            || self.packages.contains(&package.replace('-', "_"))
+            || self.packages.contains(&package.replace('_', "-"))
     }
 
     pub fn depends_on_any(&self, packages: &[String]) -> bool {
@@ -327,7 +330,8 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 _ => None,
             }
         }
-        // Byte arrays: `&[]`, `[1, 2, 3]`, `[0u8; 32]` (a literal key).
+        // Byte arrays: `&[]`, `[1, 2, 3]` (a literal key). `[0u8; 32]` is not evaluated: such a
+        // buffer is nearly always filled with random bytes before use.
         Expr::Array(a) => {
             let mut out = Vec::new();
             for e in &a.elems {
@@ -337,13 +341,6 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 }
             }
             Some(Val::Bytes(out))
-        }
-        Expr::Repeat(r) => {
-            let (Val::Int(b), Val::Int(n)) = (ev(&r.expr)?, ev(&r.len)?) else {
-                return None;
-            };
-            let n = usize::try_from(n).ok().filter(|n| *n <= 1 << 16)?;
-            Some(Val::Bytes(vec![u8::try_from(b).ok()?; n]))
         }
         Expr::Binary(b) => {
             let l = ev(&b.left);
