@@ -509,12 +509,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::check_assign(self, a);
                 lifetime::check_assign(self, a);
                 secrets::check_assign(self, a);
+                storage::check_assign(self, a);
             }
             Expr::Struct(s) => {
                 api::check_struct(self, s);
                 alg::check_struct(self, s);
                 lifetime::check_struct(self, s);
                 secrets::check_struct(self, s);
+                storage::check_struct(self, s);
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
