@@ -278,7 +278,15 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let syn::Member::Named(n) = &f.member else {
         return;
     };
-    let owner = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
+    // The assigned-to value's name plus, for a local, what it was built from
+    // (`let mut mw = JwtMiddleware::new(); mw.key = ..`).
+    let mut owner = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
+    if let Expr::Path(p) = &*f.base
+        && let Some(b) = p.path.get_ident().and_then(|i| w.binding(&i.to_string()))
+    {
+        owner.push(' ');
+        owner.push_str(&b.init_text);
+    }
     check_field(w, &n.to_string(), &owner, &a.right, index::span_of(a));
 }
 
