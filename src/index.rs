@@ -403,7 +403,11 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     };
                     Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
                 }
-                "checked_add" | "saturating_add" | "wrapping_add" | "add" | "checked_add_signed"
+                "checked_add"
+                | "saturating_add"
+                | "wrapping_add"
+                | "add"
+                | "checked_add_signed"
                 | "saturating_add_signed" => binop(
                     &syn::BinOp::Add(Default::default()),
                     recv(),

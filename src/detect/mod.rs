@@ -43,10 +43,13 @@ impl Default for RuleOptions {
     }
 }
 
+/// A check run once a constant's value is known.
+pub type DeferredCheck = Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>;
+
 /// A check that needs the value of a constant defined in another file of the crate.
 pub struct Deferred {
     pub const_name: String,
-    pub check: Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>,
+    pub check: DeferredCheck,
 }
 
 /// What a file's walk produces.
@@ -518,6 +521,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 secrets::check_struct(self, s);
                 storage::check_struct(self, s);
             }
+            Expr::Path(p) => api::check_path(self, p),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
                 alg::note_comparison(self, &b.right);
@@ -552,14 +556,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 return;
             }
             Expr::Macro(m) => {
-                if m.mac.path.is_ident("matches")
+                if (m.mac.path.is_ident("matches")
                     || m.mac.path.is_ident("assert_eq")
-                    || m.mac.path.is_ident("assert_ne")
+                    || m.mac.path.is_ident("assert_ne"))
+                    && let Some(args) = crate::parse::macro_exprs(&m.mac)
                 {
-                    if let Some(args) = crate::parse::macro_exprs(&m.mac) {
-                        for a in &args {
-                            alg::note_comparison(self, a);
-                        }
+                    for a in &args {
+                        alg::note_comparison(self, a);
                     }
                 }
                 self.visit_macro_body(&m.mac);

@@ -241,12 +241,16 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
 fn cookie_flag_report(w: &mut Walker, flag: &str, span: std::ops::Range<usize>, name: &str) {
     let (msg, help) = if flag == "HttpOnly" {
         (
-            format!("token cookie `{name}` is set without HttpOnly, so any script running on the page (one XSS is enough) can read the token"),
+            format!(
+                "token cookie `{name}` is set without HttpOnly, so any script running on the page (one XSS is enough) can read the token"
+            ),
             "set `http_only` to true for every cookie that carries a token",
         )
     } else {
         (
-            format!("token cookie `{name}` is set without Secure, so the browser also sends the token over plain HTTP where it can be intercepted"),
+            format!(
+                "token cookie `{name}` is set without Secure, so the browser also sends the token over plain HTTP where it can be intercepted"
+            ),
             "set `secure` to true for every cookie that carries a token (browsers accept Secure cookies on http://localhost during development)",
         )
     };
