@@ -342,6 +342,15 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             }
             Some(Val::Bytes(out))
         }
+        // `now.timestamp_millis() / 1000`: back to seconds. A millisecond timestamp on its own
+        // is not evaluated (its offsets would be read as seconds).
+        Expr::Binary(b)
+            if matches!(b.op, syn::BinOp::Div(_))
+                && millis_receiver(&b.left).is_some()
+                && ev(&b.right) == Some(Val::Int(1000)) =>
+        {
+            ev(millis_receiver(&b.left)?)
+        }
         Expr::Binary(b) => {
             let l = ev(&b.left);
             let r = ev(&b.right);
@@ -394,9 +403,8 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
                 | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
                 | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
-                | "as_secs_f64" | "timestamp_millis" | "as_u64" | "to_std" | "into_std" | "get"
-                | "trim" => recv(),
-                "timestamp_nanos" => None,
+                | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim" => recv(),
+                "timestamp_nanos" | "timestamp_millis" | "as_millis" => None,
                 "pow" => {
                     let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
                         return None;
@@ -484,6 +492,23 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
     }
 }
 
+/// The receiver of a millisecond timestamp call (`now.timestamp_millis()`, `d.as_millis()`).
+fn millis_receiver(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Paren(p) => millis_receiver(&p.expr),
+        Expr::Cast(c) => millis_receiver(&c.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "timestamp_millis" | "as_millis"
+            ) =>
+        {
+            Some(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
 /// `std::env::var(..)`, `env::var_os`, `dotenv::var`, `option_env!`, `.get("...")` on config.
 pub fn is_env_lookup(e: &Expr) -> bool {
     match e {
@@ -539,8 +564,6 @@ fn binop(op: &syn::BinOp, l: Option<Val>, r: Option<Val>) -> Option<Val> {
         Div(_) | DivAssign(_) => match (l, r) {
             (Val::Int(a), Val::Int(b)) if b != 0 => Some(Val::Int(a / b)),
             (Val::Dur(d), v) => Some(Val::Dur(d / v.as_secs()?)),
-            // `now_millis / 1000`: still "now" (the offset scales with it).
-            (Val::Time(t), v) if v.as_secs()? != 0.0 => Some(Val::Time(t / v.as_secs()?)),
             (a, b) if b.as_secs()? != 0.0 => Some(Val::Float(a.as_secs()? / b.as_secs()?)),
             _ => None,
         },
