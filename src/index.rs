@@ -37,8 +37,11 @@ impl CrateMap {
         self.packages.insert(package.to_string());
     }
 
+    /// Crate names compare with `-` and `_` as the same character (`frank_jwt`, `gloo-storage`).
     pub fn depends_on(&self, package: &str) -> bool {
         self.packages.contains(package)
+            || self.packages.contains(&package.replace('-', "_"))
+            || self.packages.contains(&package.replace('_', "-"))
     }
 
     pub fn depends_on_any(&self, packages: &[String]) -> bool {
@@ -327,6 +330,27 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 _ => None,
             }
         }
+        // Byte arrays: `&[]`, `[1, 2, 3]` (a literal key). `[0u8; 32]` is not evaluated: such a
+        // buffer is nearly always filled with random bytes before use.
+        Expr::Array(a) => {
+            let mut out = Vec::new();
+            for e in &a.elems {
+                match ev(e)? {
+                    Val::Int(i) => out.push(u8::try_from(i).ok()?),
+                    _ => return None,
+                }
+            }
+            Some(Val::Bytes(out))
+        }
+        // `now.timestamp_millis() / 1000`: back to seconds. A millisecond timestamp on its own
+        // is not evaluated (its offsets would be read as seconds).
+        Expr::Binary(b)
+            if matches!(b.op, syn::BinOp::Div(_))
+                && millis_receiver(&b.left).is_some()
+                && ev(&b.right) == Some(Val::Int(1000)) =>
+        {
+            ev(millis_receiver(&b.left)?)
+        }
         Expr::Binary(b) => {
             let l = ev(&b.left);
             let r = ev(&b.right);
@@ -379,16 +403,20 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
                 | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
                 | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
-                | "as_secs_f64" | "timestamp_millis" | "as_u64" | "to_std" | "into_std" | "get"
-                | "trim" => recv(),
-                "timestamp_nanos" => None,
+                | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim" => recv(),
+                "timestamp_nanos" | "timestamp_millis" | "as_millis" => None,
                 "pow" => {
                     let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
                         return None;
                     };
                     Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
                 }
-                "checked_add" | "saturating_add" | "wrapping_add" | "add" => binop(
+                "checked_add"
+                | "saturating_add"
+                | "wrapping_add"
+                | "add"
+                | "checked_add_signed"
+                | "saturating_add_signed" => binop(
                     &syn::BinOp::Add(Default::default()),
                     recv(),
                     ev(m.args.first()?),
@@ -459,6 +487,23 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 "vec" => None,
                 _ => None,
             }
+        }
+        _ => None,
+    }
+}
+
+/// The receiver of a millisecond timestamp call (`now.timestamp_millis()`, `d.as_millis()`).
+fn millis_receiver(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Paren(p) => millis_receiver(&p.expr),
+        Expr::Cast(c) => millis_receiver(&c.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "timestamp_millis" | "as_millis"
+            ) =>
+        {
+            Some(&m.receiver)
         }
         _ => None,
     }

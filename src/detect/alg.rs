@@ -22,6 +22,8 @@ struct AlgData {
     sinks: Vec<Sink>,
     /// Fields that hold the algorithm allowlist.
     allowlist_fields: Vec<String>,
+    /// Types of an unverified header (a parameter of this type was decoded by the caller).
+    header_types: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +44,7 @@ fn data() -> &'static AlgData {
             alg_members: r.data("alg_members"),
             sinks: r.data("sinks"),
             allowlist_fields: r.data("allowlist_fields"),
+            header_types: r.data("header_types"),
         }
     })
 }
@@ -147,6 +150,25 @@ pub fn classify_binding(w: &Walker, init: &Expr, b: &mut Binding) {
     }
     if is_header_alg(w, init) && !sanitized(w, init) {
         b.header_alg = true;
+    }
+}
+
+/// A parameter typed as an unverified header (`header: &jsonwebtoken::Header`).
+pub fn classify_param(w: &Walker, ty: &syn::Type, b: &mut Binding) {
+    match ty {
+        syn::Type::Reference(r) => classify_param(w, &r.elem, b),
+        syn::Type::Paren(p) => classify_param(w, &p.elem, b),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let canon = w.ctx.resolve(&p.path);
+            if data()
+                .header_types
+                .iter()
+                .any(|t| index::path_matches(&canon, t))
+            {
+                b.header = true;
+            }
+        }
+        _ => {}
     }
 }
 

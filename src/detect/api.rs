@@ -238,7 +238,8 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     }
 }
 
-/// Paths used as values (`SignatureAlgorithm::None`).
+/// Paths used as values (`SignatureAlgorithm::None`), also as the type of an associated call
+/// (`JwsDangerReleaseWithoutVerify::default()`).
 pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
     let canon = w.ctx.resolve(&p.path);
     let hits: Vec<&ApiEntry> = table()
@@ -246,7 +247,10 @@ pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
         .filter(|e| {
             e.path
                 .as_deref()
-                .map(|x| index::path_matches(&canon, x))
+                .map(|x| {
+                    index::path_matches(&canon, x)
+                        || (canon.len() > 2 && index::path_matches(&canon[..canon.len() - 1], x))
+                })
                 .unwrap_or(false)
         })
         .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))

@@ -248,6 +248,37 @@ fn exp_field(f: &str) -> bool {
     data().exp_fields.iter().any(|x| x == f)
 }
 
+/// `let exp = now + 180 days;` in a file that deals with JWTs: the expiry is computed here and
+/// handed on (to a claims struct built elsewhere). Returns true when the binding is an expiry
+/// time, so later uses of it (`Claims { exp, .. }`) are not reported again.
+pub fn check_local(w: &mut Walker, pat: &syn::Pat, init: &Expr, val: Option<&Val>) -> bool {
+    let pat = match pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let syn::Pat::Ident(pi) = pat else {
+        return false;
+    };
+    let name = pi.ident.to_string();
+    if !exp_field(&name) || !matches!(val, Some(Val::Time(_))) {
+        return false;
+    }
+    if !w.ctx.enabled("JWT201") || !super::secrets::jwt_file(w) {
+        return true;
+    }
+    check_exp_expr(w, init, index::span_of(init), &name);
+    true
+}
+
+/// A value that is a local already checked as an expiry (`Claims { exp, .. }` after `let exp`).
+fn already_checked(w: &Walker, value: &Expr) -> bool {
+    let Expr::Path(p) = value else { return false };
+    p.path
+        .get_ident()
+        .and_then(|i| w.binding(&i.to_string()))
+        .is_some_and(|b| b.exp_checked)
+}
+
 pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     if !w.ctx.enabled("JWT201") {
         return;
@@ -256,7 +287,7 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let syn::Member::Named(n) = &f.member else {
         return;
     };
-    if exp_field(&n.to_string()) {
+    if exp_field(&n.to_string()) && !already_checked(w, &a.right) {
         let hint = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
         check_exp_expr(w, &a.right, index::span_of(a), &hint);
     }
@@ -277,7 +308,7 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         let syn::Member::Named(n) = &fv.member else {
             continue;
         };
-        if exp_field(&n.to_string()) {
+        if exp_field(&n.to_string()) && !already_checked(w, &fv.expr) {
             check_exp_expr(w, &fv.expr, index::span_of(fv), &hint);
         }
     }

@@ -43,10 +43,13 @@ impl Default for RuleOptions {
     }
 }
 
+/// A check run once a constant's value is known.
+pub type DeferredCheck = Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>;
+
 /// A check that needs the value of a constant defined in another file of the crate.
 pub struct Deferred {
     pub const_name: String,
-    pub check: Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>,
+    pub check: DeferredCheck,
 }
 
 /// What a file's walk produces.
@@ -70,6 +73,8 @@ pub struct Binding {
     pub storage: Option<&'static str>,
     /// The source text of the initializer (for name heuristics).
     pub init_text: String,
+    /// An expiry time already checked where it was bound (`let exp = now + ..`).
+    pub exp_checked: bool,
 }
 
 pub struct Ctx<'a> {
@@ -195,8 +200,43 @@ impl<'a> Walker<'a> {
             syn::Pat::Type(pt) => self.bind_pat(&pt.pat, b),
             syn::Pat::Reference(r) => self.bind_pat(&r.pat, b),
             syn::Pat::Paren(p) => self.bind_pat(&p.pat, b),
-            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => self.bind_pat(&ts.elems[0], b),
+            syn::Pat::Guard(g) => self.bind_pat(&g.pat, b),
+            // `Ok(x)` / `Some(x)` carry the value; `Err(e)` does not.
+            syn::Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && ts
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "Ok" || s.ident == "Some") =>
+            {
+                self.bind_pat(&ts.elems[0], b)
+            }
             _ => {}
+        }
+    }
+
+    /// The facts of a binding initialised from `init`.
+    fn classify(&self, init: &Expr) -> Binding {
+        let mut b = Binding {
+            val: self.eval(init),
+            init_text: self.ctx.snippet(&index::span_of(init)).to_string(),
+            ..Binding::default()
+        };
+        alg::classify_binding(self, init, &mut b);
+        storage::classify_binding(self, init, &mut b);
+        b
+    }
+
+    /// Binds typed function parameters whose type carries a fact (an unverified header).
+    fn bind_params<'p>(&mut self, inputs: impl Iterator<Item = &'p syn::FnArg>) {
+        for a in inputs {
+            let syn::FnArg::Typed(pt) = a else { continue };
+            let mut b = Binding::default();
+            alg::classify_param(self, &pt.ty, &mut b);
+            if b.header {
+                self.bind_pat(&pt.pat, b);
+            }
         }
     }
 
@@ -381,7 +421,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.with_test(t, |w| {
                     w.with_name(name, |w| {
                         let saved = std::mem::take(&mut w.compared);
-                        w.with_scope(|w| visit::visit_item_fn(w, f));
+                        w.with_scope(|w| {
+                            w.bind_params(f.sig.inputs.iter());
+                            visit::visit_item_fn(w, f)
+                        });
                         w.compared = saved;
                     })
                 });
@@ -419,7 +462,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.with_test(t, |w| {
             w.with_name(name, |w| {
                 let saved = std::mem::take(&mut w.compared);
-                w.with_scope(|w| visit::visit_impl_item_fn(w, f));
+                w.with_scope(|w| {
+                    w.bind_params(f.sig.inputs.iter());
+                    visit::visit_impl_item_fn(w, f)
+                });
                 w.compared = saved;
             })
         });
@@ -439,10 +485,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
         let mut b = Binding::default();
         if let Some(init) = &l.init {
-            b.val = self.eval(&init.expr);
-            b.init_text = self.ctx.snippet(&index::span_of(&*init.expr)).to_string();
-            alg::classify_binding(self, &init.expr, &mut b);
-            storage::classify_binding(self, &init.expr, &mut b);
+            b = self.classify(&init.expr);
+            b.exp_checked = lifetime::check_local(self, &l.pat, &init.expr, b.val.as_ref());
         }
         self.bind_pat(&l.pat, b);
     }
@@ -468,31 +512,57 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::check_assign(self, a);
                 lifetime::check_assign(self, a);
                 secrets::check_assign(self, a);
+                storage::check_assign(self, a);
             }
             Expr::Struct(s) => {
                 api::check_struct(self, s);
                 alg::check_struct(self, s);
                 lifetime::check_struct(self, s);
                 secrets::check_struct(self, s);
+                storage::check_struct(self, s);
             }
+            Expr::Path(p) => api::check_path(self, p),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
                 alg::note_comparison(self, &b.right);
             }
-            Expr::Match(m) => alg::note_comparison(self, &m.expr),
+            Expr::Match(m) => {
+                alg::note_comparison(self, &m.expr);
+                for a in &m.attrs {
+                    self.visit_attribute(a);
+                }
+                self.visit_expr(&m.expr);
+                // Each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
+                let b = self.classify(&m.expr);
+                for arm in &m.arms {
+                    self.with_scope(|w| {
+                        w.bind_pat(&arm.pat, b.clone());
+                        w.visit_pat(&arm.pat);
+                        w.visit_expr(&arm.body);
+                    });
+                }
+                return;
+            }
+            Expr::Let(l) => {
+                // `if let Ok(header) = decode_header(..)`: the binding lives in the enclosing
+                // scope (a slight over-approximation of the `if` body).
+                self.visit_expr(&l.expr);
+                let b = self.classify(&l.expr);
+                self.bind_pat(&l.pat, b);
+                return;
+            }
             Expr::Closure(c) => {
                 self.with_scope(|w| visit::visit_expr_closure(w, c));
                 return;
             }
             Expr::Macro(m) => {
-                if m.mac.path.is_ident("matches")
+                if (m.mac.path.is_ident("matches")
                     || m.mac.path.is_ident("assert_eq")
-                    || m.mac.path.is_ident("assert_ne")
+                    || m.mac.path.is_ident("assert_ne"))
+                    && let Some(args) = crate::parse::macro_exprs(&m.mac)
                 {
-                    if let Some(args) = crate::parse::macro_exprs(&m.mac) {
-                        for a in &args {
-                            alg::note_comparison(self, a);
-                        }
+                    for a in &args {
+                        alg::note_comparison(self, a);
                     }
                 }
                 self.visit_macro_body(&m.mac);

@@ -36,6 +36,11 @@ struct SecretData {
     secret_fields: Vec<String>,
     /// Minimum HMAC key length, bytes (RFC 7518 section 3.2: at least the hash size).
     min_len: usize,
+    /// Field names too generic to mean a JWT secret on their own (`key`): they count only when
+    /// the struct or the assigned-to value is named after JWTs (`jwt.key = ..`).
+    generic_secret_fields: Vec<String>,
+    /// Words that make a struct or value name JWT-related.
+    jwt_words: Vec<String>,
 }
 
 fn data() -> &'static SecretData {
@@ -49,6 +54,8 @@ fn data() -> &'static SecretData {
             private_key: r.data("private_key"),
             secret_fields: r.data("secret_fields"),
             min_len: r.data::<Option<usize>>("min_len").unwrap_or(32),
+            generic_secret_fields: r.data("generic_secret_fields"),
+            jwt_words: r.data("jwt_words"),
         }
     })
 }
@@ -230,7 +237,7 @@ fn short(pat: &str) -> String {
     segs[segs.len().saturating_sub(2)..].join("::")
 }
 
-fn jwt_file(w: &Walker) -> bool {
+pub(crate) fn jwt_file(w: &Walker) -> bool {
     let t = &w.ctx.text.text;
     memchr::memmem::find(t.as_bytes(), b"jwt").is_some()
         || memchr::memmem::find(t.as_bytes(), b"Jwt").is_some()
@@ -238,8 +245,20 @@ fn jwt_file(w: &Walker) -> bool {
         || memchr::memmem::find(t.as_bytes(), b"jsonwebtoken").is_some()
 }
 
-fn check_field(w: &mut Walker, field: &str, value: &Expr, span: std::ops::Range<usize>) {
+fn check_field(
+    w: &mut Walker,
+    field: &str,
+    owner: &str,
+    value: &Expr,
+    span: std::ops::Range<usize>,
+) {
     if !w.ctx.enabled("JWT801") || !data().secret_fields.iter().any(|f| f == field) || !jwt_file(w)
+    {
+        return;
+    }
+    let owner = owner.to_lowercase();
+    if data().generic_secret_fields.iter().any(|f| f == field)
+        && !data().jwt_words.iter().any(|j| owner.contains(j.as_str()))
     {
         return;
     }
@@ -259,14 +278,30 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let syn::Member::Named(n) = &f.member else {
         return;
     };
-    check_field(w, &n.to_string(), &a.right, index::span_of(a));
+    // The assigned-to value's name plus, for a local, what it was built from
+    // (`let mut mw = JwtMiddleware::new(); mw.key = ..`).
+    let mut owner = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
+    if let Expr::Path(p) = &*f.base
+        && let Some(b) = p.path.get_ident().and_then(|i| w.binding(&i.to_string()))
+    {
+        owner.push(' ');
+        owner.push_str(&b.init_text);
+    }
+    check_field(w, &n.to_string(), &owner, &a.right, index::span_of(a));
 }
 
 pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
+    let owner = s
+        .path
+        .segments
+        .iter()
+        .map(|p| p.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::");
     for fv in &s.fields {
         let syn::Member::Named(n) = &fv.member else {
             continue;
         };
-        check_field(w, &n.to_string(), &fv.expr, index::span_of(fv));
+        check_field(w, &n.to_string(), &owner, &fv.expr, index::span_of(fv));
     }
 }

@@ -24,6 +24,18 @@ struct StorageData {
     cookie_methods: Vec<String>,
     /// Words that mark a key or value as a token.
     token_words: Vec<String>,
+    /// Cookie settings that, set to `false`, expose a token cookie.
+    cookie_flags: Vec<CookieFlag>,
+    /// Fields naming the cookie in the same settings struct.
+    cookie_name_fields: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CookieFlag {
+    field: String,
+    /// `HttpOnly` or `Secure`.
+    flag: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +67,8 @@ fn data() -> &'static StorageData {
             write_methods: r.data("write_methods"),
             cookie_methods: r.data("cookie_methods"),
             token_words: r.data("token_words"),
+            cookie_flags: r.data("cookie_flags"),
+            cookie_name_fields: r.data("cookie_name_fields"),
         }
     })
 }
@@ -221,6 +235,89 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
                 .to_string();
             report(w, "document.cookie", span, &key);
         }
+    }
+}
+
+fn cookie_flag_report(w: &mut Walker, flag: &str, span: std::ops::Range<usize>, name: &str) {
+    let (msg, help) = if flag == "HttpOnly" {
+        (
+            format!(
+                "token cookie `{name}` is set without HttpOnly, so any script running on the page (one XSS is enough) can read the token"
+            ),
+            "set `http_only` to true for every cookie that carries a token",
+        )
+    } else {
+        (
+            format!(
+                "token cookie `{name}` is set without Secure, so the browser also sends the token over plain HTTP where it can be intercepted"
+            ),
+            "set `secure` to true for every cookie that carries a token (browsers accept Secure cookies on http://localhost during development)",
+        )
+    };
+    let d = Diagnostic::new("JWT401", w.ctx.path, span, msg)
+        .with_label(format!("{flag} off"))
+        .with_help(help);
+    w.report(d);
+}
+
+fn flag_of(field: &str) -> Option<&'static CookieFlag> {
+    data().cookie_flags.iter().find(|f| f.field == field)
+}
+
+/// A cookie settings struct literal that switches off HttpOnly or Secure for a cookie whose
+/// name (a name field of the same literal, or the struct's own name) says it carries a token.
+pub fn check_struct(w: &mut Walker, s: &syn::ExprStruct) {
+    if !w.ctx.enabled("JWT401") {
+        return;
+    }
+    let mut name: Option<String> = None;
+    for fv in &s.fields {
+        if let syn::Member::Named(n) = &fv.member
+            && data().cookie_name_fields.iter().any(|f| n == f)
+            && let Some(Val::Str(v)) = w.eval(&fv.expr)
+        {
+            name = Some(v);
+        }
+    }
+    let type_name = s
+        .path
+        .segments
+        .last()
+        .map(|p| p.ident.to_string())
+        .unwrap_or_default();
+    let name = match name {
+        Some(n) if token_like(&n) => n,
+        Some(_) => return,
+        None if token_like(&type_name) => type_name,
+        None => return,
+    };
+    for fv in &s.fields {
+        let syn::Member::Named(n) = &fv.member else {
+            continue;
+        };
+        if let Some(f) = flag_of(&n.to_string())
+            && w.eval(&fv.expr) == Some(Val::Bool(false))
+        {
+            cookie_flag_report(w, &f.flag, index::span_of(fv), &name);
+        }
+    }
+}
+
+/// `jwt_cookie.http_only = false`: the assigned-to value names a token.
+pub fn check_assign(w: &mut Walker, a: &syn::ExprAssign) {
+    if !w.ctx.enabled("JWT401") {
+        return;
+    }
+    let Expr::Field(f) = &*a.left else { return };
+    let syn::Member::Named(n) = &f.member else {
+        return;
+    };
+    let base = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
+    if let Some(flag) = flag_of(&n.to_string())
+        && token_like(&base)
+        && w.eval(&a.right) == Some(Val::Bool(false))
+    {
+        cookie_flag_report(w, &flag.flag, index::span_of(a), &base);
     }
 }
 
