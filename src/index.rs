@@ -134,6 +134,22 @@ impl UseMap {
                 }
             }
         };
+        // An alias chain: `use jsonwebtoken as jwt; use jwt::EncodingKey;`.
+        for _ in 0..8 {
+            let Some(full) = out.first().and_then(|h| self.names.get(h)) else {
+                break;
+            };
+            if full.len() == 1 && full[0] == out[0]
+                || full.first() == out.first()
+                    && full.len() > 1
+                    && full[..] == out[..full.len().min(out.len())]
+            {
+                break;
+            }
+            let mut v = full.clone();
+            v.extend(out[1..].iter().cloned());
+            out = v;
+        }
         // `::jsonwebtoken` or an alias chain: map the head to the real crate name.
         if let Some(h) = out.first_mut()
             && let Some(pkg) = crates.externs.get(h.as_str())
@@ -440,6 +456,10 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     match (recv(), fb) {
                         (Some(v), _) if !is_env_lookup(&m.receiver) => Some(v),
                         (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => {
+                            Some(Val::Fallback(Box::new(v)))
+                        }
+                        // `env::var(..).unwrap_or(DEFAULT_SECRET)`: resolved later, still a fallback.
+                        (_, Some(v @ Val::ConstRef(_))) if is_env_lookup(&m.receiver) => {
                             Some(Val::Fallback(Box::new(v)))
                         }
                         (_, Some(v)) => Some(v),

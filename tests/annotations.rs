@@ -214,6 +214,36 @@ fn jwt801_hardcoded_secret() {
     check_rule("JWT801");
 }
 
+#[test]
+fn jwt103_alg_none() {
+    check_rule("JWT103");
+}
+
+#[test]
+fn jwt202_exp_validation_disabled() {
+    check_rule("JWT202");
+}
+
+#[test]
+fn jwt203_excessive_leeway() {
+    check_rule("JWT203");
+}
+
+#[test]
+fn jwt402_insecure_token_cookie() {
+    check_rule("JWT402");
+}
+
+#[test]
+fn jwt501_aud_iss_not_validated() {
+    check_rule("JWT501");
+}
+
+#[test]
+fn jwt701_sensitive_claims() {
+    check_rule("JWT701");
+}
+
 /// Every source rule (JWT1xx–JWT9xx) of the catalogue has a fixture and a test above.
 #[test]
 fn every_source_rule_has_a_fixture() {

@@ -241,6 +241,13 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
 /// Paths used as values (`SignatureAlgorithm::None`), also as the type of an associated call
 /// (`JwsDangerReleaseWithoutVerify::default()`).
 pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
+    // A bare identifier only counts when it was imported by name: through a glob import, `None`
+    // would otherwise resolve to `josekit::jwt::None`.
+    if let Some(id) = p.path.get_ident()
+        && !w.ctx.uses.names.contains_key(&id.to_string())
+    {
+        return;
+    }
     let canon = w.ctx.resolve(&p.path);
     let hits: Vec<&ApiEntry> = table()
         .iter()

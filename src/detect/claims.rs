@@ -22,8 +22,14 @@ struct Data {
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT701").expect("JWT701 in catalogue");
-        Data { secret_fields: r.data("secret_fields"), personal_fields: r.data("personal_fields"), crates: r.data("crates") }
+        let r = crate::catalog::catalog()
+            .get("JWT701")
+            .expect("JWT701 in catalogue");
+        Data {
+            secret_fields: r.data("secret_fields"),
+            personal_fields: r.data("personal_fields"),
+            crates: r.data("crates"),
+        }
     })
 }
 
@@ -32,7 +38,12 @@ fn derives_serialize(attrs: &[syn::Attribute]) -> bool {
         a.path().is_ident("derive")
             && a.meta
                 .require_list()
-                .map(|l| l.tokens.to_string().split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "Serialize"))
+                .map(|l| {
+                    l.tokens
+                        .to_string()
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == "Serialize")
+                })
                 .unwrap_or(false)
     })
 }
@@ -40,17 +51,28 @@ fn derives_serialize(attrs: &[syn::Attribute]) -> bool {
 fn skipped(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("serde")
-            && a.meta.require_list().map(|l| l.tokens.to_string().contains("skip")).unwrap_or(false)
+            && a.meta
+                .require_list()
+                .map(|l| l.tokens.to_string().contains("skip"))
+                .unwrap_or(false)
     })
 }
 
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
-    if !w.ctx.enabled("JWT701") || !w.ctx.crates.depends_on_any(&data().crates) || !derives_serialize(&s.attrs) {
+    if !w.ctx.enabled("JWT701")
+        || !w.ctx.crates.depends_on_any(&data().crates)
+        || !derives_serialize(&s.attrs)
+    {
         return;
     }
-    let syn::Fields::Named(fields) = &s.fields else { return };
+    let syn::Fields::Named(fields) = &s.fields else {
+        return;
+    };
     let name = s.ident.to_string();
-    let has_exp = fields.named.iter().any(|f| f.ident.as_ref().map(|i| i == "exp").unwrap_or(false));
+    let has_exp = fields
+        .named
+        .iter()
+        .any(|f| f.ident.as_ref().map(|i| i == "exp").unwrap_or(false));
     if !name.ends_with("Claims") && !has_exp {
         return;
     }
@@ -72,7 +94,12 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
     if secrets.is_empty() && personal.is_empty() {
         return;
     }
-    let list = |v: &[(String, std::ops::Range<usize>)]| v.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let list = |v: &[(String, std::ops::Range<usize>)]| {
+        v.iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let msg = match (secrets.is_empty(), personal.is_empty()) {
         (false, true) => format!(
             "claims struct `{name}` puts secrets ({}) into the token; a JWT payload is only base64-encoded, so anyone holding the token can read them",
@@ -88,12 +115,17 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
             list(&personal)
         ),
     };
-    let mut diag = Diagnostic::new("JWT701", w.ctx.path, index::span_of(&s.ident), msg).with_label("signed claims");
+    let mut diag = Diagnostic::new("JWT701", w.ctx.path, index::span_of(&s.ident), msg)
+        .with_label("signed claims");
     if !secrets.is_empty() {
         diag = diag.with_level(crate::diagnostic::Level::Error);
     }
     for (n, span) in secrets.iter().chain(personal.iter()) {
-        diag = diag.with_secondary(w.ctx.path, span.clone(), format!("`{n}` is readable by anyone holding the token"));
+        diag = diag.with_secondary(
+            w.ctx.path,
+            span.clone(),
+            format!("`{n}` is readable by anyone holding the token"),
+        );
     }
     w.report(diag);
 }

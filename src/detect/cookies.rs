@@ -44,7 +44,9 @@ struct Ctor {
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT402").expect("JWT402 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT402")
+            .expect("JWT402 in catalogue");
         Data {
             constructors: r.data("constructors"),
             http_only: r.data("http_only"),
@@ -99,13 +101,22 @@ impl Scan<'_, '_> {
     fn apply(&self, attrs: &mut Attrs, m: &syn::ExprMethodCall) {
         let name = m.method.to_string();
         let d = data();
-        let arg_bool = || m.args.first().map(|a| lit_bool(self.w, a)).unwrap_or(Some(true));
+        let arg_bool = || {
+            m.args
+                .first()
+                .map(|a| lit_bool(self.w, a))
+                .unwrap_or(Some(true))
+        };
         if d.http_only.contains(&name) {
             attrs.http_only = Some(arg_bool());
         } else if d.secure.contains(&name) {
             attrs.secure = Some(arg_bool());
         } else if d.same_site.contains(&name) {
-            let text = m.args.first().map(|a| self.w.ctx.snippet(&index::span_of(a)).to_string()).unwrap_or_default();
+            let text = m
+                .args
+                .first()
+                .map(|a| self.w.ctx.snippet(&index::span_of(a)).to_string())
+                .unwrap_or_default();
             attrs.same_site_none = text.ends_with("::None") || text.contains("SameSite::None");
         } else if d.removal.contains(&name) {
             attrs.removal = true;
@@ -117,7 +128,10 @@ impl Scan<'_, '_> {
         let Expr::Call(c) = e else { return None };
         let Expr::Path(p) = &*c.func else { return None };
         let canon = self.w.ctx.resolve(&p.path);
-        let ctor = data().constructors.iter().find(|k| index::path_matches(&canon, &k.call))?;
+        let ctor = data()
+            .constructors
+            .iter()
+            .find(|k| index::path_matches(&canon, &k.call))?;
         let (name, value) = if ctor.tuple {
             match c.args.first()? {
                 Expr::Tuple(t) if t.elems.len() == 2 => (t.elems.first()?, t.elems.iter().nth(1)),
@@ -131,12 +145,20 @@ impl Scan<'_, '_> {
             Some(Val::ConstRef(n)) => n,
             _ => self.w.ctx.snippet(&index::span_of(name)).to_string(),
         };
-        let value_text = value.map(|v| self.w.ctx.snippet(&index::span_of(v)).to_string()).unwrap_or_default();
-        let empty_value = value.map(|v| matches!(self.w.eval(v), Some(Val::Str(s)) if s.is_empty())).unwrap_or(false);
+        let value_text = value
+            .map(|v| self.w.ctx.snippet(&index::span_of(v)).to_string())
+            .unwrap_or_default();
+        let empty_value = value
+            .map(|v| matches!(self.w.eval(v), Some(Val::Str(s)) if s.is_empty()))
+            .unwrap_or(false);
         if !(token_like(&name_text) || token_like(&value_text)) || empty_value {
             return None;
         }
-        Some(Cookie { name: name_text, span: index::span_of(c), attrs: Attrs::default() })
+        Some(Cookie {
+            name: name_text,
+            span: index::span_of(c),
+            attrs: Attrs::default(),
+        })
     }
 
     /// Folds a builder chain `Cookie::build(..).http_only(true).secure(true).finish()`.
@@ -154,8 +176,11 @@ impl Scan<'_, '_> {
             }
         }
         let mut cookie = self.ctor(cur)?;
+        self.seen
+            .insert((index::span_of(cur).start, index::span_of(cur).end));
         for m in methods.iter().rev() {
-            self.seen.insert((index::span_of(*m).start, index::span_of(*m).end));
+            self.seen
+                .insert((index::span_of(*m).start, index::span_of(*m).end));
             let mut a = cookie.attrs.clone();
             self.apply(&mut a, m);
             cookie.attrs = a;
@@ -215,7 +240,10 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
                 self.raw_header(&m.args, index::span_of(m));
             }
             Expr::Call(c) => {
-                if let Some(ck) = self.ctor(e) {
+                let key = (index::span_of(c).start, index::span_of(c).end);
+                if !self.seen.contains(&key)
+                    && let Some(ck) = self.ctor(e)
+                {
                     self.done.push(ck);
                 }
                 self.raw_header(&c.args, index::span_of(c));
@@ -230,7 +258,11 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
 
 impl Scan<'_, '_> {
     /// `("Set-Cookie", format!("token={}; Path=/", t))`-style raw headers.
-    fn raw_header(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, span: std::ops::Range<usize>) {
+    fn raw_header(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        span: std::ops::Range<usize>,
+    ) {
         let texts: Vec<&Expr> = args
             .iter()
             .flat_map(|a| match a {
@@ -251,10 +283,21 @@ impl Scan<'_, '_> {
             if lower.eq_ignore_ascii_case("\"set-cookie\"") || lower.ends_with("set_cookie") {
                 continue;
             }
-            let name = text.trim_start_matches(|c: char| !c.is_alphanumeric()).split('=').next().unwrap_or("");
+            let name = text
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .split('=')
+                .next()
+                .unwrap_or("");
             let name = name.rsplit(['(', '"', ' ']).next().unwrap_or(name);
-            if (token_like(name) || token_like(&text)) && (!lower.contains("httponly") || !lower.contains("secure")) {
-                self.raw.push((span.clone(), name.to_string(), lower.contains("httponly"), lower.contains("secure")));
+            if (token_like(name) || token_like(&text))
+                && (!lower.contains("httponly") || !lower.contains("secure"))
+            {
+                self.raw.push((
+                    span.clone(),
+                    name.to_string(),
+                    lower.contains("httponly"),
+                    lower.contains("secure"),
+                ));
                 return;
             }
         }
@@ -274,7 +317,10 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         raw: Vec::new(),
     };
     scan.visit_block(body);
-    let framework_secure = data().secure_by_framework.iter().any(|c| scan.w.ctx.crates.depends_on(c));
+    let framework_secure = data()
+        .secure_by_framework
+        .iter()
+        .any(|c| scan.w.ctx.crates.depends_on(c));
     let mut cookies: Vec<Cookie> = scan.done;
     cookies.extend(scan.bound.into_values());
     let raw = scan.raw;
@@ -296,7 +342,11 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         if problems.is_empty() {
             continue;
         }
-        let msg = format!("token cookie `{}` is set with {}", c.name, problems.join("; "));
+        let msg = format!(
+            "token cookie `{}` is set with {}",
+            c.name,
+            problems.join("; ")
+        );
         w.report(
             Diagnostic::new("JWT402", w.ctx.path, c.span, msg)
                 .with_label("token cookie built here")
@@ -304,11 +354,19 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         );
     }
     for (span, name, http_only, secure) in raw {
-        let missing: Vec<&str> = [(!http_only).then_some("HttpOnly"), (!secure).then_some("Secure")].into_iter().flatten().collect();
+        let missing: Vec<&str> = [
+            (!http_only).then_some("HttpOnly"),
+            (!secure).then_some("Secure"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let msg = format!(
             "`Set-Cookie` header for token `{name}` lacks {}; the token can be read by scripts or sent over plain HTTP",
             missing.join(" and ")
         );
-        w.report(Diagnostic::new("JWT402", w.ctx.path, span, msg).with_label("raw Set-Cookie header"));
+        w.report(
+            Diagnostic::new("JWT402", w.ctx.path, span, msg).with_label("raw Set-Cookie header"),
+        );
     }
 }

@@ -4,9 +4,12 @@
 
 pub mod alg;
 pub mod api;
+pub mod claims;
+pub mod cookies;
 pub mod lifetime;
 pub mod secrets;
 pub mod storage;
+pub mod validation;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -425,6 +428,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                             w.bind_params(f.sig.inputs.iter());
                             visit::visit_item_fn(w, f)
                         });
+                        validation::check_fn(w, &f.block);
+                        cookies::check_fn(w, &f.block);
                         w.compared = saved;
                     })
                 });
@@ -443,9 +448,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.with_test(t, |w| w.with_name(name, |w| visit::visit_item_impl(w, im)));
             }
             Item::Struct(s) => {
-                if self.ctx.enabled("JWT701") || self.ctx.enabled("JWT204") {
-                    // claims structs are looked at by detectors that need them
-                }
+                claims::check_struct_item(self, s);
                 let name = s.ident.to_string();
                 self.with_name(name, |w| visit::visit_item_struct(w, s));
             }
@@ -466,6 +469,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     w.bind_params(f.sig.inputs.iter());
                     visit::visit_impl_item_fn(w, f)
                 });
+                validation::check_fn(w, &f.block);
+                cookies::check_fn(w, &f.block);
                 w.compared = saved;
             })
         });

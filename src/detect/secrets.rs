@@ -180,6 +180,20 @@ fn check_arg(
             let base64 = k.base64;
             w.report_with_const(name, move |v| judge(kind, v, base64, &path, span, &what));
         }
+        Val::Fallback(inner) if matches!(*inner, Val::ConstRef(_)) => {
+            let Val::ConstRef(name) = *inner else { return };
+            let base64 = k.base64;
+            w.report_with_const(name, move |v| {
+                judge(
+                    kind,
+                    &Val::Fallback(Box::new(v.clone())),
+                    base64,
+                    &path,
+                    span,
+                    &what,
+                )
+            });
+        }
         v => {
             if let Some(d) = judge(kind, &v, k.base64, &path, span, &what) {
                 w.report(d);

@@ -25,7 +25,9 @@ struct Data {
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
     D.get_or_init(|| {
-        let r = crate::catalog::catalog().get("JWT501").expect("JWT501 in catalogue");
+        let r = crate::catalog::catalog()
+            .get("JWT501")
+            .expect("JWT501 in catalogue");
         Data {
             validation_ctors: r.data("validation_ctors"),
             asymmetric: r.data("asymmetric"),
@@ -68,7 +70,19 @@ fn pat_ident(p: &Pat) -> Option<String> {
     }
 }
 
-/// Does this expression hand the variable to someone else (return value, struct field, `&mut`)?
+/// Is this expression the variable itself, possibly wrapped (`v`, `Ok(v)`, `Arc::new(v)`, `(v, x)`)?
+fn returns(e: &Expr, name: &str) -> bool {
+    match e {
+        Expr::Path(p) => p.path.is_ident(name),
+        Expr::Paren(p) => returns(&p.expr, name),
+        Expr::Call(c) => c.args.iter().any(|a| returns(a, name)),
+        Expr::Tuple(t) => t.elems.iter().any(|a| returns(a, name)),
+        Expr::Struct(s) => s.fields.iter().any(|f| mentions(&f.expr, name)),
+        _ => false,
+    }
+}
+
+/// Does the variable appear anywhere in this expression?
 fn mentions(e: &Expr, name: &str) -> bool {
     struct M<'n>(&'n str, bool);
     impl<'ast> Visit<'ast> for M<'_> {
@@ -90,14 +104,21 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
             && let Expr::Path(fp) = &*c.func
         {
             let canon = self.w.ctx.resolve(&fp.path);
-            if data().validation_ctors.iter().any(|p| index::path_matches(&canon, p))
+            if data()
+                .validation_ctors
+                .iter()
+                .any(|p| index::path_matches(&canon, p))
                 && let Some(Expr::Path(a)) = c.args.first()
                 && let Some(last) = a.path.segments.last()
                 && data().asymmetric.iter().any(|x| last.ident == x)
             {
                 self.found.insert(
                     name,
-                    Candidate { span: index::span_of(c), alg: last.ident.to_string(), ..Default::default() },
+                    Candidate {
+                        span: index::span_of(c),
+                        alg: last.ident.to_string(),
+                        ..Default::default()
+                    },
                 );
             }
         }
@@ -139,7 +160,7 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if let Some(e) = &r.expr {
             for (name, c) in self.found.iter_mut() {
-                if mentions(e, name) {
+                if returns(e, name) {
                     c.escapes = true;
                 }
             }
@@ -176,12 +197,15 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     if !w.ctx.enabled("JWT501") {
         return;
     }
-    let mut scan = Scan { w, found: BTreeMap::new() };
+    let mut scan = Scan {
+        w,
+        found: BTreeMap::new(),
+    };
     scan.visit_block(body);
     // The tail expression hands the value back to the caller.
     if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() {
         for (name, c) in scan.found.iter_mut() {
-            if mentions(tail, name) {
+            if returns(tail, name) {
                 c.escapes = true;
             }
         }
@@ -200,7 +224,13 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
             "probable missing claim check: this `Validation::new({})` verifies identity-provider tokens, but {missing} checked, so tokens issued for other applications or tenants are accepted",
             c.alg
         );
-        let label = if !c.issuer && !c.audience { "no set_issuer or set_audience" } else if !c.issuer { "no set_issuer" } else { "no set_audience" };
+        let label = if !c.issuer && !c.audience {
+            "no set_issuer or set_audience"
+        } else if !c.issuer {
+            "no set_issuer"
+        } else {
+            "no set_audience"
+        };
         w.report(Diagnostic::new("JWT501", w.ctx.path, c.span, msg).with_label(label));
     }
 }
