@@ -5,9 +5,87 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use syn::Expr;
+
 use super::Walker;
 use crate::diagnostic::Diagnostic;
-use crate::index;
+use crate::index::{self, Val};
+
+/// The constant-table key that records "this package signs claims of type `name`" (`*`: of a
+/// type the linter could not tell).
+fn signed_key(name: &str) -> String {
+    format!("<signed:{name}>")
+}
+
+/// The claims type of an expression handed to a signing call, when it can be told.
+fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
+    match e {
+        Expr::Reference(r) => claims_type(w, &r.expr),
+        Expr::Paren(p) => claims_type(w, &p.expr),
+        Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
+            claims_type(w, &m.receiver)
+        }
+        Expr::Struct(s) => s.path.segments.last().map(|x| x.ident.to_string()),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) if p.path.segments.len() >= 2 => p
+                .path
+                .segments
+                .iter()
+                .nth_back(1)
+                .map(|x| x.ident.to_string()),
+            _ => None,
+        },
+        Expr::Path(p) => {
+            let b = w.binding(&p.path.get_ident()?.to_string())?;
+            let head: String = b
+                .init_text
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            head.rsplit("::")
+                .find(|s| s.chars().next().is_some_and(char::is_uppercase))
+                .map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+fn note(w: &mut Walker, arg: Option<&Expr>) {
+    let ty = arg
+        .and_then(|a| claims_type(w, a))
+        .unwrap_or_else(|| "*".to_string());
+    w.out.consts.insert(signed_key(&ty), Val::Bool(true));
+}
+
+/// Records claims types handed to signing functions (`jsonwebtoken::encode(&h, &claims, &k)`).
+pub fn note_signing_call(w: &mut Walker, c: &syn::ExprCall) {
+    let Expr::Path(p) = &*c.func else { return };
+    let canon = w.ctx.resolve(&p.path);
+    let hit = data().signers.iter().find(|s| {
+        s.call
+            .as_deref()
+            .is_some_and(|pat| index::path_matches(&canon, pat))
+    });
+    if let Some(s) = hit {
+        note(w, c.args.iter().nth(s.arg.max(0) as usize));
+    }
+}
+
+/// Records claims types of signing methods (`claims.sign_with_key(&key)`, `key.authenticate(c)`).
+pub fn note_signing_method(w: &mut Walker, m: &syn::ExprMethodCall) {
+    let name = m.method.to_string();
+    let Some(s) = data().signers.iter().find(|s| {
+        s.method.as_deref() == Some(name.as_str()) && w.ctx.crates.depends_on_any(&s.crates)
+    }) else {
+        return;
+    };
+    let arg = if s.arg < 0 {
+        Some(&*m.receiver)
+    } else {
+        m.args.iter().nth(s.arg as usize)
+    };
+    note(w, arg);
+}
 
 #[derive(Debug, Default, Deserialize)]
 struct Data {
@@ -16,6 +94,20 @@ struct Data {
     /// Field names that hold personal data.
     personal_fields: Vec<String>,
     /// Crates that sign tokens; the rule runs in packages depending on one of them.
+    crates: Vec<String>,
+    /// Calls and methods that sign claims: `{ call | method, arg }` (`arg = -1`: the receiver).
+    signers: Vec<Signer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Signer {
+    #[serde(default)]
+    call: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    arg: i32,
+    #[serde(default)]
     crates: Vec<String>,
 }
 
@@ -29,6 +121,7 @@ fn data() -> &'static Data {
             secret_fields: r.data("secret_fields"),
             personal_fields: r.data("personal_fields"),
             crates: r.data("crates"),
+            signers: r.data("signers"),
         }
     })
 }
@@ -127,5 +220,10 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
             format!("`{n}` is readable by anyone holding the token"),
         );
     }
-    w.report(diag);
+    // Only structs the package actually signs: by name, or any claims when the signed type is
+    // not known. A struct only read from third-party tokens is not reported.
+    for key in [signed_key(&name), signed_key("*")] {
+        let d = diag.clone();
+        w.report_with_const(key, move |_| Some(d));
+    }
 }

@@ -225,6 +225,23 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
                     } else if let Some(c) = self.chain(e) {
                         self.done.push(c);
                     }
+                    // A cookie attached to an outgoing request (a test client) needs no
+                    // attributes: they only mean something in `Set-Cookie`.
+                    if m.method == "cookie" {
+                        let recv = self
+                            .w
+                            .ctx
+                            .snippet(&index::span_of(&*m.receiver))
+                            .to_ascii_lowercase();
+                        if recv.contains("request")
+                            || recv.contains("client")
+                            || recv.contains("req")
+                        {
+                            for a in &m.args {
+                                let _ = self.chain(a);
+                            }
+                        }
+                    }
                     // A private jar sets HttpOnly itself.
                     if data().private_adders.contains(&m.method.to_string()) {
                         for a in &m.args {
@@ -278,29 +295,52 @@ impl Scan<'_, '_> {
             return;
         }
         for a in texts {
-            let text = self.w.ctx.snippet(&index::span_of(a)).to_string();
-            let lower = text.to_ascii_lowercase();
-            if lower.eq_ignore_ascii_case("\"set-cookie\"") || lower.ends_with("set_cookie") {
+            // Only header values whose text we can see: a literal, or a format!/concat! template.
+            let Some(template) = cookie_template(self.w, a) else {
+                continue;
+            };
+            if template.eq_ignore_ascii_case("set-cookie") {
                 continue;
             }
-            let name = text
-                .trim_start_matches(|c: char| !c.is_alphanumeric())
-                .split('=')
-                .next()
-                .unwrap_or("");
-            let name = name.rsplit(['(', '"', ' ']).next().unwrap_or(name);
-            if (token_like(name) || token_like(&text))
-                && (!lower.contains("httponly") || !lower.contains("secure"))
-            {
+            let lower = template.to_ascii_lowercase();
+            let name = template.split('=').next().unwrap_or("").trim().to_string();
+            if !template.contains('=') || !token_like(&name) {
+                continue;
+            }
+            if !lower.contains("httponly") || !lower.contains("secure") {
                 self.raw.push((
                     span.clone(),
-                    name.to_string(),
+                    name,
                     lower.contains("httponly"),
                     lower.contains("secure"),
                 ));
                 return;
             }
         }
+    }
+}
+
+/// The text of a header value: a string literal, or the template of `format!`/`concat!`.
+fn cookie_template(w: &Walker, e: &Expr) -> Option<String> {
+    match e {
+        Expr::Reference(r) => cookie_template(w, &r.expr),
+        Expr::Paren(p) => cookie_template(w, &p.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => cookie_template(w, &m.receiver),
+        Expr::Lit(_) => match w.eval(e) {
+            Some(Val::Str(s)) => Some(s),
+            _ => None,
+        },
+        Expr::Macro(m) if m.mac.path.is_ident("format") || m.mac.path.is_ident("concat") => {
+            let args = crate::parse::macro_exprs(&m.mac)?;
+            match args.first()? {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

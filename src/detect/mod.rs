@@ -504,6 +504,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 secrets::check_call(self, c);
                 lifetime::check_call(self, c);
                 storage::check_call(self, c);
+                claims::note_signing_call(self, c);
             }
             Expr::MethodCall(m) => {
                 api::check_method(self, m);
@@ -511,6 +512,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 secrets::check_method(self, m);
                 lifetime::check_method(self, m);
                 storage::check_method(self, m);
+                claims::note_signing_method(self, m);
             }
             Expr::Assign(a) => {
                 api::check_assign(self, a);
