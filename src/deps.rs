@@ -782,8 +782,7 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
                 }
             }
         }
-        if !resolved
-            && from_registry(d)
+        if from_registry(d)
             && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
             && let Some(low) = lowest_allowed(r)
         {
@@ -791,7 +790,12 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
                 .iter()
                 .filter(|a| a.krate == d.package && a.affects(&low))
                 .collect();
-            if !hits.is_empty() {
+            // A lockfile decides, unless the requirement itself shuts out every fixed release
+            // (`"8"` can never reach 9.0): then the manifest line is what has to change.
+            let shuts_out_fix = hits
+                .iter()
+                .any(|a| a.fixed_above(&low).is_some_and(|f| !r.matches(&f)));
+            if !hits.is_empty() && (!resolved || shuts_out_fix) {
                 let what = format!(
                     "{name} requirement \"{}\" allows {} {low}, which",
                     d.req.as_deref().unwrap_or_default(),
