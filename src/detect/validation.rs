@@ -43,6 +43,8 @@ fn data() -> &'static Data {
 struct Candidate {
     span: std::ops::Range<usize>,
     alg: String,
+    /// The algorithm is a literal asymmetric one (else it is computed: `header.alg`, a param).
+    asymmetric: bool,
     issuer: bool,
     audience: bool,
     escapes: bool,
@@ -97,32 +99,65 @@ fn mentions(e: &Expr, name: &str) -> bool {
     m.1
 }
 
+impl Scan<'_, '_> {
+    /// A `Validation::new(alg)` call: literal HMAC algorithms are left out (self-issued tokens).
+    fn ctor(&self, e: &Expr) -> Option<Candidate> {
+        let Expr::Call(c) = e else { return None };
+        let Expr::Path(fp) = &*c.func else {
+            return None;
+        };
+        let canon = self.w.ctx.resolve(&fp.path);
+        if !data()
+            .validation_ctors
+            .iter()
+            .any(|p| index::path_matches(&canon, p))
+        {
+            return None;
+        }
+        let arg = c.args.first()?;
+        let (alg, asymmetric) = match arg {
+            Expr::Path(a) if a.path.segments.len() >= 2 => {
+                let last = a.path.segments.last()?.ident.to_string();
+                if !data().asymmetric.contains(&last) {
+                    return None;
+                }
+                (last, true)
+            }
+            other => (
+                self.w.ctx.snippet(&index::span_of(other)).to_string(),
+                false,
+            ),
+        };
+        Some(Candidate {
+            span: index::span_of(c),
+            alg,
+            asymmetric,
+            ..Default::default()
+        })
+    }
+}
+
 impl<'ast> Visit<'ast> for Scan<'_, '_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (Some(name), Some(init)) = (pat_ident(&l.pat), &l.init)
-            && let Expr::Call(c) = &*init.expr
-            && let Expr::Path(fp) = &*c.func
+            && let Some(c) = self.ctor(&init.expr)
         {
-            let canon = self.w.ctx.resolve(&fp.path);
-            if data()
-                .validation_ctors
-                .iter()
-                .any(|p| index::path_matches(&canon, p))
-                && let Some(Expr::Path(a)) = c.args.first()
-                && let Some(last) = a.path.segments.last()
-                && data().asymmetric.iter().any(|x| last.ident == x)
-            {
-                self.found.insert(
-                    name,
-                    Candidate {
-                        span: index::span_of(c),
-                        alg: last.ident.to_string(),
-                        ..Default::default()
-                    },
-                );
-            }
+            self.found.insert(name, c);
         }
         visit::visit_local(self, l);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        // `decode(&t, &k, &Validation::new(Algorithm::RS256))`: built and used in one place.
+        for a in &call.args {
+            if let Expr::Reference(r) = a
+                && let Some(c) = self.ctor(&r.expr)
+                && c.asymmetric
+            {
+                self.found.insert(format!("#{}", c.span.start), c);
+            }
+        }
+        visit::visit_expr_call(self, call);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -215,14 +250,24 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         if c.escapes || (c.issuer && c.audience) {
             continue;
         }
+        // A computed algorithm may be HMAC (self-issued tokens without iss/aud): only report
+        // when the function checks one of the two and forgets the other.
+        if !c.asymmetric && c.issuer == c.audience {
+            continue;
+        }
         let missing = match (c.issuer, c.audience) {
             (false, false) => "neither the issuer nor the audience is",
             (false, true) => "the issuer is not",
             _ => "the audience is not",
         };
         let msg = format!(
-            "probable missing claim check: this `Validation::new({})` verifies identity-provider tokens, but {missing} checked, so tokens issued for other applications or tenants are accepted",
-            c.alg
+            "probable missing claim check: this `Validation::new({})` {}, but {missing} checked, so tokens issued for other applications or tenants are accepted",
+            c.alg,
+            if c.asymmetric {
+                "verifies identity-provider tokens"
+            } else {
+                "verifies tokens"
+            }
         );
         let label = if !c.issuer && !c.audience {
             "no set_issuer or set_audience"
