@@ -220,6 +220,11 @@ fn jwt103_alg_none() {
 }
 
 #[test]
+fn jwt204_token_without_exp() {
+    check_rule("JWT204");
+}
+
+#[test]
 fn jwt202_exp_validation_disabled() {
     check_rule("JWT202");
 }

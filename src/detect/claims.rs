@@ -50,11 +50,19 @@ fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
     }
 }
 
-fn note(w: &mut Walker, arg: Option<&Expr>) {
+/// The key for "this package signs `name` as the whole payload, so `exp` must be in it".
+fn signed_raw_key(name: &str) -> String {
+    format!("<signed-raw:{name}>")
+}
+
+fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     let ty = arg
         .and_then(|a| claims_type(w, a))
         .unwrap_or_else(|| "*".to_string());
     w.out.consts.insert(signed_key(&ty), Val::Bool(true));
+    if !adds_exp {
+        w.out.consts.insert(signed_raw_key(&ty), Val::Bool(true));
+    }
 }
 
 /// Records claims types handed to signing functions (`jsonwebtoken::encode(&h, &claims, &k)`).
@@ -67,7 +75,7 @@ pub fn note_signing_call(w: &mut Walker, c: &syn::ExprCall) {
             .is_some_and(|pat| index::path_matches(&canon, pat))
     });
     if let Some(s) = hit {
-        note(w, c.args.iter().nth(s.arg.max(0) as usize));
+        note(w, c.args.iter().nth(s.arg.max(0) as usize), s.adds_exp);
     }
 }
 
@@ -84,7 +92,7 @@ pub fn note_signing_method(w: &mut Walker, m: &syn::ExprMethodCall) {
     } else {
         m.args.iter().nth(s.arg as usize)
     };
-    note(w, arg);
+    note(w, arg, s.adds_exp);
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +117,9 @@ struct Signer {
     arg: i32,
     #[serde(default)]
     crates: Vec<String>,
+    /// The signer sets `exp` itself (jwt-simple `with_custom_claims(custom, valid_for)`).
+    #[serde(default)]
+    adds_exp: bool,
 }
 
 fn data() -> &'static Data {
@@ -151,7 +162,58 @@ fn skipped(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+fn flattened(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("serde")
+            && a.meta
+                .require_list()
+                .map(|l| l.tokens.to_string().contains("flatten"))
+                .unwrap_or(false)
+    })
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// JWT204: a signed claims struct without `exp`, or with an optional one.
+fn check_expiry(w: &mut Walker, s: &syn::ItemStruct, fields: &syn::FieldsNamed) {
+    if !w.ctx.enabled("JWT204") || fields.named.iter().any(|f| flattened(&f.attrs)) {
+        return;
+    }
+    let name = s.ident.to_string();
+    let exp = fields.named.iter().find(|f| {
+        f.ident
+            .as_ref()
+            .is_some_and(|i| i == "exp" || i == "expiration" || i == "expires_at")
+    });
+    let d = match exp {
+        None => Diagnostic::new(
+            "JWT204",
+            w.ctx.path,
+            index::span_of(&s.ident),
+            format!("tokens signed from `{name}` carry no `exp` claim, so they never expire and cannot be retired by time"),
+        )
+        .with_label("no `exp` field"),
+        Some(f) if is_option(&f.ty) && !skipped(&f.attrs) => Diagnostic::new(
+            "JWT204",
+            w.ctx.path,
+            index::span_of(f),
+            format!("`exp` of `{name}` is optional: a token signed with `None` here never expires"),
+        )
+        .with_label("optional expiry"),
+        _ => return,
+    };
+    w.report_with_const(signed_raw_key(&name), move |_| Some(d));
+}
+
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
+    if w.ctx.crates.depends_on_any(&data().crates)
+        && derives_serialize(&s.attrs)
+        && let syn::Fields::Named(fields) = &s.fields
+    {
+        check_expiry(w, s, fields);
+    }
     if !w.ctx.enabled("JWT701")
         || !w.ctx.crates.depends_on_any(&data().crates)
         || !derives_serialize(&s.attrs)

@@ -48,6 +48,8 @@ struct Candidate {
     issuer: bool,
     audience: bool,
     escapes: bool,
+    /// Where the one configured side was set (for a half-configured validation).
+    configured_at: Option<std::ops::Range<usize>>,
 }
 
 struct Scan<'w, 'a> {
@@ -167,9 +169,11 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
             let name = m.method.to_string();
             if data().issuer_methods.contains(&name) {
                 c.issuer = true;
+                c.configured_at = Some(index::span_of(m));
             }
             if data().audience_methods.contains(&name) {
                 c.audience = true;
+                c.configured_at = Some(index::span_of(m));
             }
         }
         visit::visit_expr_method_call(self, m);
@@ -276,6 +280,13 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         } else {
             "no set_audience"
         };
-        w.report(Diagnostic::new("JWT501", w.ctx.path, c.span, msg).with_label(label));
+        let d = match (&c.configured_at, c.issuer != c.audience) {
+            // Half configured: point at the check that is there, and at the validation.
+            (Some(at), true) => Diagnostic::new("JWT501", w.ctx.path, at.clone(), msg)
+                .with_label(label)
+                .with_secondary(w.ctx.path, c.span.clone(), "validation built here"),
+            _ => Diagnostic::new("JWT501", w.ctx.path, c.span.clone(), msg).with_label(label),
+        };
+        w.report(d);
     }
 }
