@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
+use crate::prefilter::{Decision, Prefilter};
 use crate::source::SourceText;
 use crate::suppress::{self, Directive};
 
@@ -65,6 +66,8 @@ pub fn known_crates() -> Vec<String> {
 
 struct FileResult {
     rel: String,
+    /// The prefilter found nothing a rule could match: the file was not parsed.
+    skipped: bool,
     source: Option<Arc<SourceText>>,
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
@@ -100,9 +103,11 @@ fn lint_rust(
     crates: &CrateMap,
     opts: &RuleOptions,
     package: Option<usize>,
+    prefilter: Option<&Prefilter>,
 ) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
+        skipped: false,
         source: None,
         diagnostics: Vec::new(),
         deferred: Vec::new(),
@@ -117,9 +122,20 @@ fn lint_rust(
             return r;
         }
     };
+    let decision = prefilter
+        .map(|p| p.decide(text.as_bytes(), crates))
+        .unwrap_or(Decision::Parse);
+    if decision == Decision::Skip {
+        r.skipped = true;
+        return r;
+    }
     let src = Arc::new(SourceText::new(text));
     r.directives = suppress::scan(&f.rel, &src, false);
     r.source = Some(src.clone());
+    if decision == Decision::Directives {
+        r.skipped = true;
+        return r;
+    }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let parsed = crate::parse::parse_file(&src.text);
         let res = match parsed {
@@ -176,6 +192,58 @@ fn lint_rust(
         }
     }
     r
+}
+
+/// Is the prefilter on? `CARGO_JWTLINT_NO_PREFILTER=1` turns it off (to compare results).
+fn prefilter_enabled() -> bool {
+    std::env::var_os("CARGO_JWTLINT_NO_PREFILTER").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// The consts of a file the prefilter skipped (run on the big-stack pool). Panics are contained.
+fn file_consts_of(text: &str) -> Option<HashMap<String, Val>> {
+    let r = std::panic::catch_unwind(|| {
+        let out = crate::parse::parse_file(text)
+            .ok()
+            .map(|f| detect::file_consts(&f));
+        proc_macro2::extra::invalidate_current_thread_spans();
+        out
+    });
+    r.ok().flatten()
+}
+
+/// Lints one Rust source text as a file of a package that depends on every known crate, with
+/// the default options, without the prefilter and without containing panics (an entry point
+/// for fuzzing and property tests). Returns the findings, directives' findings excluded.
+pub fn lint_source_text(path: &str, text: &str) -> Vec<Diagnostic> {
+    let crates = CrateMap::assume_all(&known_crates());
+    let opts = RuleOptions::default();
+    let src = SourceText::new(text.to_string());
+    let _ = suppress::scan(path, &src, false);
+    let _ = Prefilter::new(&[]).decide(text.as_bytes(), &crates);
+    let out = match crate::parse::parse_file(text) {
+        Ok(file) => {
+            let ctx = Ctx {
+                path,
+                text: &src,
+                uses: UseMap::default(),
+                crates: &crates,
+                opts: &opts,
+                is_test_file: detect::is_test_path(path),
+                consts: HashMap::new(),
+            };
+            detect::lint_file(ctx, &file).diagnostics
+        }
+        Err(e) => vec![Diagnostic::new("JWT000", path, e.span, e.message)],
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    out
+}
+
+/// Parses one manifest text (an entry point for fuzzing). Returns whether it parsed.
+pub fn lint_manifest_text(path: &str, text: &str) -> bool {
+    let src = Arc::new(SourceText::new(text.to_string()));
+    let _ = suppress::scan(path, &src, true);
+    Manifest::parse(path, PathBuf::from("."), src).is_ok()
 }
 
 /// Runs the whole pipeline.
@@ -266,6 +334,21 @@ pub fn run(req: &LintRequest) -> Report {
         enabled: cfg.enabled.iter().cloned().collect(),
     };
 
+    // The prefilter knows the catalogue's names and the JWT-related extern names in use.
+    let prefilter = prefilter_enabled().then(|| {
+        let known: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+        let mut externs: Vec<String> = packages
+            .iter()
+            .flat_map(|(_, cm)| cm.externs.iter())
+            .chain(fallback.externs.iter())
+            .filter(|(_, pkg)| known.contains(pkg.as_str()))
+            .map(|(e, _)| e.clone())
+            .collect();
+        externs.sort();
+        externs.dedup();
+        Prefilter::new(&externs)
+    });
+
     // Source files, in parallel, on threads with a large stack.
     let rust: Vec<&Found> = found
         .files
@@ -277,16 +360,17 @@ pub fn run(req: &LintRequest) -> Report {
             .map(|f| {
                 let pkg = package_of(&f.abs);
                 let crates = pkg.map(|i| &packages[i].1).unwrap_or(&fallback);
-                lint_rust(f, crates, &opts, pkg)
+                lint_rust(f, crates, &opts, pkg, prefilter.as_ref())
             })
             .collect()
     };
-    let results = match rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+        .ok();
+    let results = match &pool {
+        Some(pool) => pool.install(work),
+        None => work(),
     };
 
     // Deferred checks: constants resolved per package.
@@ -295,6 +379,59 @@ pub fn run(req: &LintRequest) -> Report {
         let c = consts.entry(r.package).or_default();
         for (k, v) in &r.consts {
             c.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    // Constants some deferred check needs but no parsed file defined: look for them in the files
+    // of the same package the prefilter skipped (a byte search first, then a parse).
+    let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
+    for (r, f) in results.iter().zip(&rust) {
+        if r.skipped {
+            skipped.entry(r.package).or_default().push(f);
+        }
+    }
+    let mut wanted_consts: Vec<(Option<usize>, &str)> = results
+        .iter()
+        .flat_map(|r| {
+            r.deferred
+                .iter()
+                .map(move |d| (r.package, d.const_name.as_str()))
+        })
+        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.contains_key(*n)))
+        .collect();
+    wanted_consts.sort();
+    wanted_consts.dedup();
+    let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (pkg, name) in wanted_consts {
+        if consts.get(&pkg).is_some_and(|t| t.contains_key(name)) {
+            continue;
+        }
+        for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
+            if opened.contains(f.rel.as_str()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read(&f.abs) else {
+                continue;
+            };
+            if memchr::memmem::find(&text, name.as_bytes()).is_none() {
+                continue;
+            }
+            opened.insert(&f.rel);
+            let parse = || {
+                String::from_utf8(text)
+                    .ok()
+                    .and_then(|t| file_consts_of(&t))
+            };
+            let found = match &pool {
+                Some(pool) => pool.install(parse),
+                None => parse(),
+            };
+            let table = consts.entry(pkg).or_default();
+            for (k, v) in found.unwrap_or_default() {
+                table.entry(k).or_insert(v);
+            }
+            if table.contains_key(name) {
+                break;
+            }
         }
     }
     for r in results {

@@ -1,0 +1,340 @@
+//! The prefilter: one Aho-Corasick pass over a file's bytes decides whether any rule could match
+//! it, before the (much more expensive) lexing, parsing and walking.
+//!
+//! The patterns are derived from the catalogue (`rules/*.md`, `[data]`), never written by hand:
+//! - every string that names a path (`call`, `path`, `header_sources`, `sinks.call`, ... anything
+//!   with `::`) requires its last segment; when the segment before it is a type (starts with an
+//!   upper-case letter, as in `EncodingKey::from_secret`), both words are required, because an
+//!   associated function can only be named through its type (`use` of an associated function is
+//!   not possible) and a file-local alias still names the type in its `use`;
+//! - every other identifier-like string in the data (`method`, `field`, `struct`, the lists of
+//!   field and method names such as `exp_fields`, `secret_fields`, `write_methods`,
+//!   `alg_members`, handle methods ...) is a trigger on its own;
+//! - strings under [`QUALIFIER_KEYS`] only narrow a match that something else started (messages,
+//!   versions, crate gates, key words such as `token_words`), so they are not triggers;
+//! - the extern names of the package's JWT-related dependencies (`jwt`, `jsonwebtoken`, renamed
+//!   ones too) are triggers in that package.
+//!
+//! Matches count only as whole identifiers (the bytes around them are not `[A-Za-z0-9_]`): every
+//! detector compares whole identifiers or path segments, and this keeps `exp` from matching
+//! `expect`. A file with no trigger but a `jwtlint:` directive is only scanned for directives (so
+//! unused suppressions are still reported); a file with neither is skipped.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::index::CrateMap;
+
+/// Keys of `[data]` tables whose strings qualify a match but never start one.
+pub const QUALIFIER_KEYS: &[&str] = &[
+    "message",
+    "help",
+    "level",
+    "versions",
+    "crates",
+    "storage",
+    "receiver",
+    "value",
+    "args",
+    "token_words",
+    "refresh_words",
+];
+
+/// The suppression marker (see `suppress::scan`).
+const DIRECTIVE: &str = "jwtlint:";
+
+/// What to do with a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Some rule could match: parse and walk it.
+    Parse,
+    /// No rule can match, but the file holds suppression directives: scan those only.
+    Directives,
+    /// Nothing in this file can produce a finding.
+    Skip,
+}
+
+/// One condition that makes a file worth parsing: all of these words occur in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Requirement(pub Vec<String>);
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(f) if f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+}
+
+fn from_path(p: &str) -> Option<Requirement> {
+    let segs: Vec<&str> = p.split("::").filter(|s| !s.is_empty()).collect();
+    let last = *segs.last()?;
+    if !is_ident(last) {
+        return None;
+    }
+    let mut words = vec![last.to_string()];
+    if segs.len() >= 3 {
+        let ty = segs[segs.len() - 2];
+        if is_ident(ty) && ty.starts_with(|c: char| c.is_ascii_uppercase()) {
+            words.insert(0, ty.to_string());
+        }
+    }
+    Some(Requirement(words))
+}
+
+fn collect(key: &str, v: &toml::Value, out: &mut BTreeSet<Requirement>) {
+    if QUALIFIER_KEYS.contains(&key) {
+        return;
+    }
+    match v {
+        toml::Value::String(s) if s.contains("::") => out.extend(from_path(s)),
+        toml::Value::String(s) if is_ident(s) => {
+            out.insert(Requirement(vec![s.clone()]));
+        }
+        toml::Value::Array(a) => a.iter().for_each(|x| collect(key, x, out)),
+        toml::Value::Table(t) => t.iter().for_each(|(k, x)| collect(k, x, out)),
+        _ => {}
+    }
+}
+
+/// Every requirement the catalogue's rules give (sorted, deduplicated).
+pub fn rule_requirements() -> Vec<Requirement> {
+    let mut out = BTreeSet::new();
+    for r in &crate::catalog::catalog().rules {
+        for (k, v) in &r.data {
+            collect(k, v, &mut out);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[derive(Debug, Clone)]
+enum Role {
+    /// Alone enough to parse the file.
+    Trigger,
+    /// Part of one or more conjunctions (indices into `conj`).
+    Part(Vec<usize>),
+    /// An extern crate name: a trigger in packages that depend on it under that name.
+    Extern,
+    Directive,
+}
+
+pub struct Prefilter {
+    ac: AhoCorasick,
+    patterns: Vec<String>,
+    roles: Vec<Vec<Role>>,
+    /// Conjunctions: pattern ids that must all occur.
+    conj: Vec<Vec<usize>>,
+}
+
+fn ident_byte(b: u8) -> bool {
+    b == b'_' || b.is_ascii_alphanumeric()
+}
+
+impl Prefilter {
+    /// Builds the automaton from the catalogue and the given extern crate names (with `_`).
+    pub fn new(extern_names: &[String]) -> Prefilter {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut id_of = |w: &str, roles: &mut Vec<Vec<Role>>| -> usize {
+            *ids.entry(w.to_string()).or_insert_with(|| {
+                patterns.push(w.to_string());
+                roles.push(Vec::new());
+                patterns.len() - 1
+            })
+        };
+        let mut conj: Vec<Vec<usize>> = Vec::new();
+        for Requirement(words) in rule_requirements() {
+            if let [w] = words.as_slice() {
+                let id = id_of(w, &mut roles);
+                roles[id].push(Role::Trigger);
+            } else {
+                let c = conj.len();
+                let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
+                for &m in &members {
+                    match roles[m].iter_mut().find(|r| matches!(r, Role::Part(_))) {
+                        Some(Role::Part(v)) => v.push(c),
+                        _ => roles[m].push(Role::Part(vec![c])),
+                    }
+                }
+                conj.push(members);
+            }
+        }
+        for e in extern_names {
+            if is_ident(e) {
+                let id = id_of(e, &mut roles);
+                roles[id].push(Role::Extern);
+            }
+        }
+        let id = id_of(DIRECTIVE, &mut roles);
+        roles[id].push(Role::Directive);
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .expect("prefilter patterns build");
+        Prefilter {
+            ac,
+            patterns,
+            roles,
+            conj,
+        }
+    }
+
+    /// All patterns of the automaton.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Decides what to do with one file of a package with these dependencies.
+    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+        let mut seen = vec![false; self.patterns.len()];
+        let mut conj_left: Vec<usize> = self.conj.iter().map(Vec::len).collect();
+        let mut directive = false;
+        for m in self.ac.find_iter(text) {
+            let id = m.pattern().as_usize();
+            let roles = &self.roles[id];
+            if matches!(roles.as_slice(), [Role::Directive]) {
+                directive = true;
+                continue;
+            }
+            // Whole identifiers only (every other pattern is an identifier).
+            let before = m.start().checked_sub(1).map(|i| text[i]);
+            let after = text.get(m.end()).copied();
+            if before.is_some_and(ident_byte) || after.is_some_and(ident_byte) {
+                continue;
+            }
+            if seen[id] {
+                continue;
+            }
+            seen[id] = true;
+            for r in roles {
+                match r {
+                    Role::Trigger => return Decision::Parse,
+                    Role::Extern if crates.externs.contains_key(&self.patterns[id]) => {
+                        return Decision::Parse;
+                    }
+                    Role::Part(cs) => {
+                        for &c in cs {
+                            conj_left[c] -= 1;
+                            if conj_left[c] == 0 {
+                                return Decision::Parse;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if directive {
+            Decision::Directives
+        } else {
+            Decision::Skip
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_data_strings(key: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            toml::Value::String(s) => out.push((key.to_string(), s.clone())),
+            toml::Value::Array(a) => a.iter().for_each(|x| all_data_strings(key, x, out)),
+            toml::Value::Table(t) => t.iter().for_each(|(k, x)| all_data_strings(k, x, out)),
+            _ => {}
+        }
+    }
+
+    /// Guards against drift: every name in every rule's `[data]` (except qualifier keys) is a
+    /// pattern, and a path's last segment is always required.
+    #[test]
+    fn every_name_in_the_catalogue_is_a_pattern() {
+        let pf = Prefilter::new(&[]);
+        let pats: BTreeSet<&str> = pf.patterns().iter().map(String::as_str).collect();
+        let reqs = rule_requirements();
+        let mut checked = 0;
+        for r in &crate::catalog::catalog().rules {
+            let mut strings = Vec::new();
+            for (k, v) in &r.data {
+                all_data_strings(k, v, &mut strings);
+            }
+            for (key, s) in strings {
+                if QUALIFIER_KEYS.contains(&key.as_str()) {
+                    continue;
+                }
+                let word = if s.contains("::") {
+                    s.rsplit("::").next().unwrap().to_string()
+                } else if is_ident(&s) {
+                    s.clone()
+                } else {
+                    continue;
+                };
+                assert!(
+                    pats.contains(word.as_str()),
+                    "{}: `{s}` ({key}) has no pattern `{word}`",
+                    r.code
+                );
+                assert!(
+                    reqs.iter().any(|q| q.0.last() == Some(&word)),
+                    "{}: `{word}` is required by no requirement",
+                    r.code
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} names checked");
+    }
+
+    #[test]
+    fn every_data_key_is_a_trigger_or_a_known_qualifier() {
+        // A new key in `[data]` is a trigger by default; this lists what the catalogue uses so a
+        // reviewer sees when one appears.
+        let mut keys = BTreeSet::new();
+        fn walk(v: &toml::Value, keys: &mut BTreeSet<String>) {
+            match v {
+                toml::Value::Table(t) => t.iter().for_each(|(k, x)| {
+                    keys.insert(k.clone());
+                    walk(x, keys)
+                }),
+                toml::Value::Array(a) => a.iter().for_each(|x| walk(x, keys)),
+                _ => {}
+            }
+        }
+        for r in &crate::catalog::catalog().rules {
+            walk(&toml::Value::Table(r.data.clone()), &mut keys);
+        }
+        assert!(keys.contains("call") && keys.contains("method"));
+    }
+
+    #[test]
+    fn decides_on_whole_identifiers_and_conjunctions() {
+        let pf = Prefilter::new(&["jsonwebtoken".to_string()]);
+        let none = CrateMap::default();
+        let mut jwt = CrateMap::default();
+        jwt.add("jsonwebtoken", "jsonwebtoken");
+        let d = |t: &str, c: &CrateMap| pf.decide(t.as_bytes(), c);
+        assert_eq!(
+            d("fn f() { dangerous::insecure_decode::<C>(&t) }", &none),
+            Decision::Parse
+        );
+        assert_eq!(d("fn f() { x.expect(\"y\") }", &none), Decision::Skip);
+        assert_eq!(d("fn f() { let e = c.exp; }", &none), Decision::Parse);
+        // `from_secret` alone is not enough: it must come with its type.
+        assert_eq!(d("fn from_secret() {}", &none), Decision::Skip);
+        assert_eq!(
+            d(
+                "use jsonwebtoken::EncodingKey as K; K::from_secret(b\"s\")",
+                &none
+            ),
+            Decision::Parse
+        );
+        assert_eq!(d("use jsonwebtoken;", &none), Decision::Skip);
+        assert_eq!(d("use jsonwebtoken;", &jwt), Decision::Parse);
+        assert_eq!(
+            d("// jwtlint: allow(JWT101) old\nfn f() {}", &none),
+            Decision::Directives
+        );
+        assert_eq!(d("", &none), Decision::Skip);
+    }
+}
