@@ -64,10 +64,13 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseError> {
 pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
     let mut stack: Vec<proc_macro2::token_stream::IntoIter> = vec![tokens.clone().into_iter()];
     let mut runs: Vec<usize> = vec![0];
+    // The previous token of each level when it was a joint punctuation (to see `=>`).
+    let mut prevs: Vec<Option<char>> = vec![None];
     while let Some(top) = stack.last_mut() {
         let Some(tt) = top.next() else {
             stack.pop();
             runs.pop();
+            prevs.pop();
             continue;
         };
         match tt {
@@ -82,24 +85,41 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
                 }
                 stack.push(g.stream().into_iter());
                 runs.push(0);
+                prevs.push(None);
+                if let Some(p) = prevs.iter_mut().rev().nth(1) {
+                    *p = None;
+                }
             }
             TokenTree::Punct(p) => {
                 let run = runs.last_mut().expect("runs follows stack");
-                if matches!(p.as_char(), ';' | ',') {
-                    *run = 0;
-                } else {
-                    *run += 1;
-                    if *run > MAX_OP_RUN {
-                        return Err(ParseError {
-                            message: format!(
-                                "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
-                            ),
-                            span: p.span().byte_range(),
-                        });
+                let prev = prevs.last_mut().expect("prevs follows stack");
+                let c = p.as_char();
+                let after_joint_eq = *prev == Some('=');
+                *prev = (p.spacing() == proc_macro2::Spacing::Joint).then_some(c);
+                match c {
+                    // Separators: a new expression starts after them.
+                    ';' | ',' => *run = 0,
+                    // `=>` starts a match arm's expression (parsed in a loop, not recursively).
+                    '>' if after_joint_eq => *run = 0,
+                    // Paths (`::`), type annotations, attributes, lifetimes, macro variables:
+                    // none of them nests the parser.
+                    ':' | '#' | '\'' | '$' => {}
+                    _ => {
+                        *run += 1;
+                        if *run > MAX_OP_RUN {
+                            return Err(ParseError {
+                                message: format!(
+                                    "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
+                                ),
+                                span: p.span().byte_range(),
+                            });
+                        }
                     }
                 }
             }
-            _ => {}
+            TokenTree::Ident(_) | TokenTree::Literal(_) => {
+                *prevs.last_mut().expect("prevs follows stack") = None;
+            }
         }
     }
     Ok(())
@@ -122,4 +142,28 @@ pub fn macro_block(mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
     use syn::parse::Parser;
     let parser = syn::Block::parse_within;
     parser.parse2(mac.tokens.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a generated `match` with thousands of block-bodied arms, or an `impl` with
+    /// thousands of methods, is ordinary code and must not be refused as an operator run.
+    #[test]
+    fn long_matches_and_paths_are_not_operator_runs() {
+        let arms: String = (0..3000)
+            .map(|i| format!("E::V{i} => {{ a::b::c() }}\n"))
+            .collect();
+        let text = format!("fn f(e: E) {{ match e {{ {arms} }} }}");
+        assert!(parse_file(&text).is_ok());
+    }
+
+    #[test]
+    fn long_prefix_chains_are_refused() {
+        let text = format!("fn f() {{ let x = {}1; }}", "-".repeat(MAX_OP_RUN + 1));
+        assert!(parse_file(&text).is_err());
+        let text = format!("fn f() {{ let x = {}1; }}", "|x| ".repeat(MAX_OP_RUN));
+        assert!(parse_file(&text).is_err());
+    }
 }

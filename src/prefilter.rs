@@ -307,6 +307,23 @@ mod tests {
         assert!(keys.contains("call") && keys.contains("method"));
     }
 
+    /// Writes the pattern list to `$JWTLINT_PRINT_PATTERNS` (used by tests/bench/run.sh so that
+    /// ripgrep searches for exactly the same words).
+    #[test]
+    fn print_patterns() {
+        if let Some(out) = std::env::var_os("JWTLINT_PRINT_PATTERNS") {
+            let pf = Prefilter::new(
+                &crate::lint::known_crates()
+                    .iter()
+                    .map(|c| c.replace('-', "_"))
+                    .collect::<Vec<_>>(),
+            );
+            let mut s = pf.patterns().join("\n");
+            s.push('\n');
+            std::fs::write(out, s).expect("write patterns");
+        }
+    }
+
     #[test]
     fn decides_on_whole_identifiers_and_conjunctions() {
         let pf = Prefilter::new(&["jsonwebtoken".to_string()]);
