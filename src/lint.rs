@@ -137,6 +137,15 @@ fn lint_rust(
         return r;
     }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        // Test hook (debug builds only): panic on files whose path contains this text, to prove
+        // a panic becomes a JWT001 finding and the run goes on.
+        #[cfg(debug_assertions)]
+        if let Some(t) = std::env::var_os("CARGO_JWTLINT_TEST_PANIC")
+            && !t.is_empty()
+            && f.rel.contains(&*t.to_string_lossy())
+        {
+            panic!("test panic requested by CARGO_JWTLINT_TEST_PANIC");
+        }
         let parsed = crate::parse::parse_file(&src.text);
         let res = match parsed {
             Ok(file) => {
