@@ -259,7 +259,15 @@ pub fn lint_manifest_text(path: &str, text: &str) -> bool {
 pub fn run(req: &LintRequest) -> Report {
     let cfg = &req.config;
     let exclude = |rel: &str| cfg.is_excluded(rel);
+    let stats = std::env::var_os("CARGO_JWTLINT_STATS").is_some();
+    let t0 = std::time::Instant::now();
+    let stage = |name: &str| {
+        if stats {
+            eprintln!("[stats] {name}: {:?}", t0.elapsed());
+        }
+    };
     let found = discover::discover(&req.root, &req.paths, &exclude);
+    stage("discover");
     let mut files_scanned = found.files.len() + found.problems.len();
     let mut diagnostics: Vec<Diagnostic> = found.problems;
     let mut sources: BTreeMap<String, Arc<SourceText>> = BTreeMap::new();
@@ -300,6 +308,7 @@ pub fn run(req: &LintRequest) -> Report {
             );
         }
     }
+    stage("manifests");
     // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
     let workspaces: Vec<Manifest> = manifests
         .iter()
@@ -382,6 +391,11 @@ pub fn run(req: &LintRequest) -> Report {
         None => work(),
     };
 
+    stage("sources");
+    if stats {
+        let parsed = results.iter().filter(|r| !r.skipped).count();
+        eprintln!("[stats] rust files: {}, parsed: {parsed}", results.len());
+    }
     // Deferred checks: constants resolved per package.
     let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
     for r in &results {
@@ -461,6 +475,7 @@ pub fn run(req: &LintRequest) -> Report {
         }
     }
 
+    stage("deferred");
     // Dependency rules.
     diagnostics.extend(crate::deps::check(
         &manifests,
@@ -489,6 +504,7 @@ pub fn run(req: &LintRequest) -> Report {
     diagnostics
         .retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
 
+    stage("deps");
     let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
     // Only keep texts the report points into.
     let wanted: std::collections::HashSet<&str> = kept
@@ -510,5 +526,6 @@ pub fn run(req: &LintRequest) -> Report {
         suppressed,
     };
     report.finish();
+    stage("report");
     report
 }

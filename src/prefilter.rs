@@ -39,7 +39,18 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "args",
     "token_words",
     "refresh_words",
+    // JWT401: a write method matters only on a storage handle, which `handles` names.
+    "write_methods",
+    // JWT102: alg members and allow-lists matter only on a value from `header_sources`.
+    "alg_members",
+    "allowlist_fields",
 ];
+
+/// Keys whose names matter only in a file that mentions JWTs, and the texts that say so. This
+/// mirrors the JWT801 detector's own gate on secret fields (`jwt_file` in `detect/secrets.rs`):
+/// a field named `key` is only a JWT secret in a file that talks about JWTs.
+pub const JWT_FILE_KEYS: &[&str] = &["secret_fields"];
+pub const JWT_FILE_MARKERS: &[&str] = &["jwt", "Jwt", "JWT", "jsonwebtoken"];
 
 /// The suppression marker (see `suppress::scan`).
 const DIRECTIVE: &str = "jwtlint:";
@@ -55,9 +66,16 @@ pub enum Decision {
     Skip,
 }
 
-/// One condition that makes a file worth parsing: all of these words occur in it.
+/// One condition that makes a file worth parsing: all of `words` occur in it, in a package that
+/// depends on one of `crates` (empty: any package). Crate-specific entries are gated the way the
+/// detectors gate them: the entry's `crates`, else the first segment of its path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Requirement(pub Vec<String>);
+pub struct Requirement {
+    pub words: Vec<String>,
+    pub crates: Vec<String>,
+    /// Also needs one of [`JWT_FILE_MARKERS`] anywhere in the text.
+    pub jwt_file: bool,
+}
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
@@ -65,7 +83,7 @@ fn is_ident(s: &str) -> bool {
         && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
-fn from_path(p: &str) -> Option<Requirement> {
+fn from_path(p: &str, crates: &[String]) -> Option<Requirement> {
     let segs: Vec<&str> = p.split("::").filter(|s| !s.is_empty()).collect();
     let last = *segs.last()?;
     if !is_ident(last) {
@@ -78,20 +96,46 @@ fn from_path(p: &str) -> Option<Requirement> {
             words.insert(0, ty.to_string());
         }
     }
-    Some(Requirement(words))
+    let crates = if crates.is_empty() && segs.len() >= 2 {
+        vec![segs[0].replace('_', "-")]
+    } else {
+        crates.to_vec()
+    };
+    Some(Requirement {
+        words,
+        crates,
+        jwt_file: false,
+    })
 }
 
-fn collect(key: &str, v: &toml::Value, out: &mut BTreeSet<Requirement>) {
+fn collect(key: &str, v: &toml::Value, gate: &[String], out: &mut BTreeSet<Requirement>) {
     if QUALIFIER_KEYS.contains(&key) {
         return;
     }
     match v {
-        toml::Value::String(s) if s.contains("::") => out.extend(from_path(s)),
+        toml::Value::String(s) if s.contains("::") => out.extend(from_path(s, gate)),
         toml::Value::String(s) if is_ident(s) => {
-            out.insert(Requirement(vec![s.clone()]));
+            out.insert(Requirement {
+                words: vec![s.clone()],
+                crates: gate.to_vec(),
+                jwt_file: JWT_FILE_KEYS.contains(&key),
+            });
         }
-        toml::Value::Array(a) => a.iter().for_each(|x| collect(key, x, out)),
-        toml::Value::Table(t) => t.iter().for_each(|(k, x)| collect(k, x, out)),
+        toml::Value::Array(a) => a.iter().for_each(|x| collect(key, x, gate, out)),
+        toml::Value::Table(t) => {
+            // An entry's own `crates` gates every name in it.
+            let own: Vec<String> = t
+                .get("crates")
+                .and_then(|c| c.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let gate = if own.is_empty() { gate } else { &own };
+            t.iter().for_each(|(k, x)| collect(k, x, gate, out))
+        }
         _ => {}
     }
 }
@@ -101,7 +145,7 @@ pub fn rule_requirements() -> Vec<Requirement> {
     let mut out = BTreeSet::new();
     for r in &crate::catalog::catalog().rules {
         for (k, v) in &r.data {
-            collect(k, v, &mut out);
+            collect(k, v, &[], &mut out);
         }
     }
     out.into_iter().collect()
@@ -109,10 +153,8 @@ pub fn rule_requirements() -> Vec<Requirement> {
 
 #[derive(Debug, Clone)]
 enum Role {
-    /// Alone enough to parse the file.
-    Trigger,
-    /// Part of one or more conjunctions (indices into `conj`).
-    Part(Vec<usize>),
+    /// A word of these requirements (indices into `reqs`).
+    Word(Vec<usize>),
     /// An extern crate name: a trigger in packages that depend on it under that name.
     Extern,
     Directive,
@@ -122,8 +164,8 @@ pub struct Prefilter {
     ac: AhoCorasick,
     patterns: Vec<String>,
     roles: Vec<Vec<Role>>,
-    /// Conjunctions: pattern ids that must all occur.
-    conj: Vec<Vec<usize>>,
+    /// Requirements: the pattern ids that must all occur, and the crate gate.
+    reqs: Vec<(Vec<usize>, Vec<String>, bool)>,
 }
 
 fn ident_byte(b: u8) -> bool {
@@ -143,22 +185,22 @@ impl Prefilter {
                 patterns.len() - 1
             })
         };
-        let mut conj: Vec<Vec<usize>> = Vec::new();
-        for Requirement(words) in rule_requirements() {
-            if let [w] = words.as_slice() {
-                let id = id_of(w, &mut roles);
-                roles[id].push(Role::Trigger);
-            } else {
-                let c = conj.len();
-                let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
-                for &m in &members {
-                    match roles[m].iter_mut().find(|r| matches!(r, Role::Part(_))) {
-                        Some(Role::Part(v)) => v.push(c),
-                        _ => roles[m].push(Role::Part(vec![c])),
-                    }
+        let mut reqs: Vec<(Vec<usize>, Vec<String>, bool)> = Vec::new();
+        for Requirement {
+            words,
+            crates,
+            jwt_file,
+        } in rule_requirements()
+        {
+            let r = reqs.len();
+            let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
+            for &m in &members {
+                match roles[m].iter_mut().find(|x| matches!(x, Role::Word(_))) {
+                    Some(Role::Word(v)) => v.push(r),
+                    _ => roles[m].push(Role::Word(vec![r])),
                 }
-                conj.push(members);
             }
+            reqs.push((members, crates, jwt_file));
         }
         for e in extern_names {
             if is_ident(e) {
@@ -176,7 +218,7 @@ impl Prefilter {
             ac,
             patterns,
             roles,
-            conj,
+            reqs,
         }
     }
 
@@ -188,8 +230,9 @@ impl Prefilter {
     /// Decides what to do with one file of a package with these dependencies.
     pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
         let mut seen = vec![false; self.patterns.len()];
-        let mut conj_left: Vec<usize> = self.conj.iter().map(Vec::len).collect();
+        let mut left: Vec<usize> = self.reqs.iter().map(|r| r.0.len()).collect();
         let mut directive = false;
+        let mut jwt_file: Option<bool> = None;
         for m in self.ac.find_iter(text) {
             let id = m.pattern().as_usize();
             let roles = &self.roles[id];
@@ -209,14 +252,22 @@ impl Prefilter {
             seen[id] = true;
             for r in roles {
                 match r {
-                    Role::Trigger => return Decision::Parse,
                     Role::Extern if crates.externs.contains_key(&self.patterns[id]) => {
                         return Decision::Parse;
                     }
-                    Role::Part(cs) => {
-                        for &c in cs {
-                            conj_left[c] -= 1;
-                            if conj_left[c] == 0 {
+                    Role::Word(rs) => {
+                        for &r in rs {
+                            left[r] -= 1;
+                            let (_, gate, needs_jwt) = &self.reqs[r];
+                            if left[r] == 0
+                                && crates.depends_on_any(gate)
+                                && (!needs_jwt
+                                    || *jwt_file.get_or_insert_with(|| {
+                                        JWT_FILE_MARKERS.iter().any(|k| {
+                                            memchr::memmem::find(text, k.as_bytes()).is_some()
+                                        })
+                                    }))
+                            {
                                 return Decision::Parse;
                             }
                         }
@@ -276,7 +327,7 @@ mod tests {
                     r.code
                 );
                 assert!(
-                    reqs.iter().any(|q| q.0.last() == Some(&word)),
+                    reqs.iter().any(|q| q.words.last() == Some(&word)),
                     "{}: `{word}` is required by no requirement",
                     r.code
                 );
@@ -332,21 +383,28 @@ mod tests {
         jwt.add("jsonwebtoken", "jsonwebtoken");
         let d = |t: &str, c: &CrateMap| pf.decide(t.as_bytes(), c);
         assert_eq!(
-            d("fn f() { dangerous::insecure_decode::<C>(&t) }", &none),
+            d("fn f() { dangerous::insecure_decode::<C>(&t) }", &jwt),
             Decision::Parse
         );
         assert_eq!(d("fn f() { x.expect(\"y\") }", &none), Decision::Skip);
         assert_eq!(d("fn f() { let e = c.exp; }", &none), Decision::Parse);
+        // A secret field only in a file that mentions JWTs (as the JWT801 detector requires).
+        assert_eq!(d("S { key: k }", &none), Decision::Skip);
+        assert_eq!(d("// jwt\nS { key: k }", &none), Decision::Parse);
+        assert_eq!(d("S { key: k } // myJwtThing", &none), Decision::Parse);
         // `from_secret` alone is not enough: it must come with its type.
         assert_eq!(d("fn from_secret() {}", &none), Decision::Skip);
         assert_eq!(
             d(
                 "use jsonwebtoken::EncodingKey as K; K::from_secret(b\"s\")",
-                &none
+                &jwt
             ),
             Decision::Parse
         );
         assert_eq!(d("use jsonwebtoken;", &none), Decision::Skip);
+        // Crate-specific names count only in packages depending on that crate.
+        assert_eq!(d("fn f() { decode(x) }", &none), Decision::Skip);
+        assert_eq!(d("fn f() { decode(x) }", &jwt), Decision::Parse);
         assert_eq!(d("use jsonwebtoken;", &jwt), Decision::Parse);
         assert_eq!(
             d("// jwtlint: allow(JWT101) old\nfn f() {}", &none),
