@@ -21,6 +21,7 @@
 //! unused suppressions are still reported); a file with neither is skipped.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -160,7 +161,63 @@ enum Role {
     Directive,
 }
 
+/// The prefilter of a run: the catalogue's requirements and one automaton per set of active
+/// requirements (built on first use). A package's automaton holds only the words that can matter
+/// in it: `new` (of `Validation::new`) is no pattern in a package without jsonwebtoken, so the
+/// search does not stop at every `new` of a vendored tree.
 pub struct Prefilter {
+    reqs: Vec<Requirement>,
+    externs: Vec<String>,
+    all: Matcher,
+    cache: Mutex<HashMap<(Vec<usize>, Vec<usize>), Arc<Matcher>>>,
+}
+
+impl Prefilter {
+    /// The prefilter for the catalogue and these extern crate names (with `_`).
+    pub fn new(extern_names: &[String]) -> Prefilter {
+        let reqs = rule_requirements();
+        Prefilter {
+            all: Matcher::new(reqs.clone(), extern_names),
+            reqs,
+            externs: extern_names.to_vec(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// All patterns any package can use.
+    pub fn patterns(&self) -> &[String] {
+        self.all.patterns()
+    }
+
+    /// Decides what to do with one file of a package with these dependencies.
+    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+        let active: Vec<usize> = (0..self.reqs.len())
+            .filter(|&i| crates.depends_on_any(&self.reqs[i].crates))
+            .collect();
+        let externs: Vec<usize> = (0..self.externs.len())
+            .filter(|&i| crates.externs.contains_key(&self.externs[i]))
+            .collect();
+        let key = (active, externs);
+        let m = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(key)
+                .or_insert_with_key(|(a, e)| {
+                    Arc::new(Matcher::new(
+                        a.iter().map(|&i| self.reqs[i].clone()).collect(),
+                        &e.iter()
+                            .map(|&i| self.externs[i].clone())
+                            .collect::<Vec<_>>(),
+                    ))
+                })
+                .clone()
+        };
+        m.decide(text, crates)
+    }
+}
+
+/// One automaton over a set of requirements.
+pub struct Matcher {
     ac: AhoCorasick,
     patterns: Vec<String>,
     roles: Vec<Vec<Role>>,
@@ -172,9 +229,9 @@ fn ident_byte(b: u8) -> bool {
     b == b'_' || b.is_ascii_alphanumeric()
 }
 
-impl Prefilter {
-    /// Builds the automaton from the catalogue and the given extern crate names (with `_`).
-    pub fn new(extern_names: &[String]) -> Prefilter {
+impl Matcher {
+    /// Builds the automaton from these requirements and extern crate names (with `_`).
+    pub fn new(requirements: Vec<Requirement>, extern_names: &[String]) -> Matcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
         let mut roles: Vec<Vec<Role>> = Vec::new();
@@ -190,7 +247,7 @@ impl Prefilter {
             words,
             crates,
             jwt_file,
-        } in rule_requirements()
+        } in requirements
         {
             let r = reqs.len();
             let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
@@ -210,11 +267,13 @@ impl Prefilter {
         }
         let id = id_of(DIRECTIVE, &mut roles);
         roles[id].push(Role::Directive);
+        // A DFA: the fastest search, and the automaton is small (a few hundred short words).
         let ac = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .expect("prefilter patterns build");
-        Prefilter {
+        Matcher {
             ac,
             patterns,
             roles,
