@@ -161,6 +161,9 @@ enum Role {
     Directive,
 }
 
+/// Active requirement indices and active extern indices.
+type CacheKey = (Vec<usize>, Vec<usize>);
+
 /// The prefilter of a run: the catalogue's requirements and one automaton per set of active
 /// requirements (built on first use). A package's automaton holds only the words that can matter
 /// in it: `new` (of `Validation::new`) is no pattern in a package without jsonwebtoken, so the
@@ -169,7 +172,7 @@ pub struct Prefilter {
     reqs: Vec<Requirement>,
     externs: Vec<String>,
     all: Matcher,
-    cache: Mutex<HashMap<(Vec<usize>, Vec<usize>), Arc<Matcher>>>,
+    cache: Mutex<HashMap<CacheKey, Arc<Matcher>>>,
 }
 
 impl Prefilter {
