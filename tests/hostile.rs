@@ -90,6 +90,28 @@ fn tree() -> &'static Tree {
             write(&root, rel, format!("{head}{expr};\n}}\n"));
             unchecked.push(rel.to_string());
         }
+        // Deep but legal: just inside the guard's limits, these must be parsed and walked without
+        // overflowing the stack of a debug build.
+        let near: [(&str, String); 6] = [
+            (
+                "src/near_paren.rs",
+                format!("{}1{}", "(".repeat(250), ")".repeat(250)),
+            ),
+            (
+                "src/near_block.rs",
+                format!("{}1{}", "{".repeat(250), "}".repeat(250)),
+            ),
+            ("src/near_closure.rs", format!("{}1", "|x| ".repeat(2_000))),
+            ("src/near_unary.rs", format!("{}1", "-".repeat(4_000))),
+            ("src/near_chain.rs", vec!["1"; 4_000].join(" + ").to_string()),
+            (
+                "src/near_generic.rs",
+                format!("Vec::<{}u8{}::new()", "Vec<".repeat(1_300), ">".repeat(1_301)),
+            ),
+        ];
+        for (rel, expr) in near {
+            write(&root, rel, format!("{head}{expr};\n}}\n"));
+        }
         // 15 MB of ordinary lines with a finding on the last line.
         let mut big = String::from("use jsonwebtoken::dangerous;\n");
         let filler = "// a comment line of filler text to make the file large enough\n";
@@ -269,6 +291,24 @@ fn deep_nesting_is_refused_with_a_reason() {
     ] {
         let m = find(v, "JWT000", p).unwrap()["message"].as_str().unwrap();
         assert!(m.contains("operators in a row"), "{p}: {m}");
+    }
+}
+
+#[test]
+fn deep_but_legal_code_is_parsed_without_overflow() {
+    let (_, v) = json();
+    for p in [
+        "src/near_paren.rs",
+        "src/near_block.rs",
+        "src/near_closure.rs",
+        "src/near_unary.rs",
+        "src/near_chain.rs",
+        "src/near_generic.rs",
+    ] {
+        assert!(
+            findings(v).iter().all(|f| f["path"] != p),
+            "{p} should parse cleanly: {v:#}"
+        );
     }
 }
 
