@@ -201,6 +201,11 @@ fn lint_rust(
             ));
         }
     }
+    // Drop the text now, on the worker, unless the report may point into it: holding every text
+    // until all files are done made the peak memory the size of the whole tree.
+    if r.diagnostics.is_empty() && r.deferred.is_empty() && r.directives.is_empty() {
+        r.source = None;
+    }
     r
 }
 
