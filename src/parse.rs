@@ -60,22 +60,58 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseError> {
     })
 }
 
+/// Keywords that nest the parser or the syntax tree like an operator: prefix (`return return
+/// ...`, `break`, `yield`, `box`, `become`) or chained (`as` casts, `else if` chains).
+const KEYWORD_OPS: &[&str] = &["return", "break", "yield", "box", "become", "as", "else"];
+
+/// The state of one bracket level of the walk.
+struct Level {
+    tokens: proc_macro2::token_stream::IntoIter,
+    /// Operators since the last `;`, `,` or `=>` (or the start of a new item, see below).
+    run: usize,
+    /// The previous token was a joint punctuation (to see `=>`).
+    joint: Option<char>,
+    /// The previous token can be followed by a postfix call or index (`f(..)`, `a[..]`).
+    operand: bool,
+    /// The previous token was a `{ .. }` group.
+    after_brace: bool,
+}
+
 /// Iterative check of nesting depth and operator runs.
+///
+/// A run counts, per bracket level, what makes syn recurse or the syntax tree nest without a
+/// bracket: operator punctuation (binary, unary, closures' `|`, `.`, `?`, `<`...), the keywords
+/// in [`KEYWORD_OPS`], and postfix calls and indexes (`f()()()`, `a[0][0]`). It restarts after
+/// `;`, `,` and `=>`, and at an identifier right after a `{ .. }` group (a new item or statement:
+/// only `else` and `as` continue an expression there). Paths (`::`), type annotations,
+/// attributes and lifetimes do not count.
 pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
-    let mut stack: Vec<proc_macro2::token_stream::IntoIter> = vec![tokens.clone().into_iter()];
-    let mut runs: Vec<usize> = vec![0];
-    // The previous token of each level when it was a joint punctuation (to see `=>`).
-    let mut prevs: Vec<Option<char>> = vec![None];
+    let level = |tokens: TokenStream| Level {
+        tokens: tokens.into_iter(),
+        run: 0,
+        joint: None,
+        operand: false,
+        after_brace: false,
+    };
+    let too_long = |span: proc_macro2::Span| ParseError {
+        message: format!(
+            "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
+        ),
+        span: span.byte_range(),
+    };
+    let mut stack: Vec<Level> = vec![level(tokens.clone())];
     while let Some(top) = stack.last_mut() {
-        let Some(tt) = top.next() else {
+        let Some(tt) = top.tokens.next() else {
             stack.pop();
-            runs.pop();
-            prevs.pop();
             continue;
         };
+        let depth = stack.len();
+        let Some(top) = stack.last_mut() else { break };
+        let after_brace = std::mem::take(&mut top.after_brace);
+        let joint = top.joint.take();
         match tt {
             TokenTree::Group(g) => {
-                if stack.len() >= MAX_DEPTH {
+                if depth >= MAX_DEPTH {
                     return Err(ParseError {
                         message: format!(
                             "nesting deeper than {MAX_DEPTH} levels; the file is not analysed (deep nesting could overflow the parser's stack)"
@@ -83,43 +119,56 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
                         span: g.span_open().byte_range(),
                     });
                 }
-                stack.push(g.stream().into_iter());
-                runs.push(0);
-                prevs.push(None);
-                if let Some(p) = prevs.iter_mut().rev().nth(1) {
-                    *p = None;
+                if g.delimiter() == proc_macro2::Delimiter::Brace {
+                    top.after_brace = true;
+                } else if top.operand {
+                    top.run += 1;
+                    if top.run > MAX_OP_RUN {
+                        return Err(too_long(g.span_open()));
+                    }
                 }
+                top.operand = true;
+                stack.push(level(g.stream()));
             }
             TokenTree::Punct(p) => {
-                let run = runs.last_mut().expect("runs follows stack");
-                let prev = prevs.last_mut().expect("prevs follows stack");
                 let c = p.as_char();
-                let after_joint_eq = *prev == Some('=');
-                *prev = (p.spacing() == proc_macro2::Spacing::Joint).then_some(c);
+                top.operand = c == '?';
+                if p.spacing() == proc_macro2::Spacing::Joint {
+                    top.joint = Some(c);
+                }
                 match c {
                     // Separators: a new expression starts after them.
-                    ';' | ',' => *run = 0,
+                    ';' | ',' => top.run = 0,
                     // `=>` starts a match arm's expression (parsed in a loop, not recursively).
-                    '>' if after_joint_eq => *run = 0,
+                    '>' if joint == Some('=') => top.run = 0,
                     // Paths (`::`), type annotations, attributes, lifetimes, macro variables:
                     // none of them nests the parser.
                     ':' | '#' | '\'' | '$' => {}
                     _ => {
-                        *run += 1;
-                        if *run > MAX_OP_RUN {
-                            return Err(ParseError {
-                                message: format!(
-                                    "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
-                                ),
-                                span: p.span().byte_range(),
-                            });
+                        top.run += 1;
+                        if top.run > MAX_OP_RUN {
+                            return Err(too_long(p.span()));
                         }
                     }
                 }
             }
-            TokenTree::Ident(_) | TokenTree::Literal(_) => {
-                *prevs.last_mut().expect("prevs follows stack") = None;
+            TokenTree::Ident(i) => {
+                let s = i.to_string();
+                let s = s.as_str();
+                if after_brace && s != "else" && s != "as" {
+                    top.run = 0;
+                }
+                if KEYWORD_OPS.contains(&s) {
+                    top.operand = false;
+                    top.run += 1;
+                    if top.run > MAX_OP_RUN {
+                        return Err(too_long(i.span()));
+                    }
+                } else {
+                    top.operand = true;
+                }
             }
+            TokenTree::Literal(_) => top.operand = true,
         }
     }
     Ok(())
@@ -157,6 +206,36 @@ mod tests {
             .collect();
         let text = format!("fn f(e: E) {{ match e {{ {arms} }} }}");
         assert!(parse_file(&text).is_ok());
+    }
+
+    /// Regression: keyword chains (`return return ...`) overflowed the stack (found while
+    /// hardening), and postfix chains nest the syntax tree without any bracket nesting.
+    #[test]
+    fn keyword_and_postfix_chains_are_refused() {
+        for (what, text) in [
+            ("return", "return ".repeat(MAX_OP_RUN + 1)),
+            ("break", "break ".repeat(MAX_OP_RUN + 1)),
+            ("as", format!("1{}", " as u8".repeat(MAX_OP_RUN + 1))),
+            ("call", format!("f{}", "()".repeat(MAX_OP_RUN + 1))),
+            ("index", format!("a{}", "[0]".repeat(MAX_OP_RUN + 1))),
+            (
+                "else if",
+                format!("if a {{}}{} {{}}", " else if a {}".repeat(MAX_OP_RUN + 1)),
+            ),
+        ] {
+            let text = format!("fn f() {{ let x = {text}; }}");
+            assert!(parse_file(&text).is_err(), "{what}");
+        }
+    }
+
+    /// Thousands of items in one file or block are not one long expression.
+    #[test]
+    fn many_items_are_not_operator_runs() {
+        let fns: String = (0..5000)
+            .map(|i| format!("pub fn f{i}(&self) -> u8 {{ g(1)[0] as u8 }}\n"))
+            .collect();
+        assert!(parse_file(&format!("impl S {{ {fns} }}")).is_ok());
+        assert!(parse_file(&fns.replace("&self", "")).is_ok());
     }
 
     #[test]

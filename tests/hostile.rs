@@ -69,7 +69,17 @@ fn tree() -> &'static Tree {
         .to_vec();
         // Each deep shape names the crate, so the prefilter sends it to the parser.
         let head = "use jsonwebtoken::dangerous;\nfn f() {\n    let x = ";
-        let deep: [(&str, String); 6] = [
+        let deep: [(&str, String); 11] = [
+            // Keyword and postfix chains: no bracket nesting, but syn recursion or a deeply
+            // nested tree (`return return ...` overflowed the stack before the guard knew it).
+            ("src/return_chain.rs", "return ".repeat(200_000)),
+            ("src/break_chain.rs", "break ".repeat(200_000)),
+            ("src/cast_chain.rs", format!("1{}", " as u8".repeat(200_000))),
+            ("src/index_chain.rs", format!("a{}", "[0]".repeat(300_000))),
+            (
+                "src/else_if_chain.rs",
+                format!("if a {{}}{} {{}}", " else if a {}".repeat(100_000)),
+            ),
             (
                 "src/deep_paren.rs",
                 format!("{}1{}", "(".repeat(50_000), ")".repeat(50_000)),
@@ -284,6 +294,11 @@ fn deep_nesting_is_refused_with_a_reason() {
         assert!(m.contains("nesting deeper"), "{p}: {m}");
     }
     for p in [
+        "src/return_chain.rs",
+        "src/break_chain.rs",
+        "src/cast_chain.rs",
+        "src/index_chain.rs",
+        "src/else_if_chain.rs",
         "src/deep_closure.rs",
         "src/long_chain.rs",
         "src/unary_chain.rs",
