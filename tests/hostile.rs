@@ -420,3 +420,38 @@ fn the_prefilter_changes_no_finding() {
     };
     assert_eq!(key(with), key(&without));
 }
+
+/// A deferred check needs a const from a file the prefilter skips (it names no rule's word):
+/// the const is found by a byte search in the package's skipped files and parsed lazily.
+#[test]
+fn a_const_in_a_skipped_file_still_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad/project/Cargo.toml"),
+        root.join("Cargo.toml"),
+    )
+    .unwrap();
+    write(
+        root,
+        "src/a.rs",
+        "use jsonwebtoken::EncodingKey;\nuse crate::keys::SIGNING;\npub fn k() -> EncodingKey { EncodingKey::from_secret(SIGNING) }\n",
+    );
+    write(
+        root,
+        "src/keys.rs",
+        "pub const SIGNING: &[u8] = b\"hunter2\";\n",
+    );
+    for no_prefilter in ["0", "1"] {
+        let out = Command::new(BIN)
+            .current_dir(root)
+            .args(["--format", "json", "."])
+            .env("CARGO_JWTLINT_NO_PREFILTER", no_prefilter)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let f = find(&v, "JWT801", "src/a.rs")
+            .unwrap_or_else(|| panic!("no JWT801 (no_prefilter={no_prefilter}): {v:#}"));
+        assert_eq!(f["line"].as_u64(), Some(3));
+    }
+}
