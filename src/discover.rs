@@ -190,7 +190,14 @@ fn walk_dir(root: &Path, dir: &Path, exclude: &dyn Fn(&str) -> bool, out: &mut D
                     .problems
                     .push(unreadable(&rel, format!("broken symlink: {e}"))),
             }
+        } else if !ft.is_dir() {
+            // FIFOs, sockets and devices are never opened (a FIFO would block the run), but a
+            // file the user expects to be checked is named, like any unreadable file.
+            out.problems.push(unreadable(
+                &rel,
+                "not a regular file (a FIFO, socket or device)",
+            ));
         }
-        // FIFOs, sockets, devices and directories named `*.rs` are never opened.
+        // Directories named `*.rs` are walked into, never opened as files.
     }
 }

@@ -1,6 +1,6 @@
 //! cargo-jwtlint: a static-analysis linter for risky JWT usage in Rust code and manifests.
 //!
-//! The path of a finding: `cli` → `config` → `discover` → `parse` → `index` → `detect` →
+//! The path of a finding: `cli` → `config` → `discover` → `prefilter` → `parse` → `index` → `detect` →
 //! `suppress` → `report` (the [`diagnostic::Report`]) → `emit`. Each stage is a module with one
 //! job, and data flows one way.
 
@@ -16,5 +16,6 @@ pub mod index;
 pub mod lint;
 pub mod manifest;
 pub mod parse;
+pub mod prefilter;
 pub mod source;
 pub mod suppress;

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
+use crate::prefilter::{Decision, Prefilter};
 use crate::source::SourceText;
 use crate::suppress::{self, Directive};
 
@@ -65,6 +66,8 @@ pub fn known_crates() -> Vec<String> {
 
 struct FileResult {
     rel: String,
+    /// The prefilter found nothing a rule could match: the file was not parsed.
+    skipped: bool,
     source: Option<Arc<SourceText>>,
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
@@ -100,9 +103,11 @@ fn lint_rust(
     crates: &CrateMap,
     opts: &RuleOptions,
     package: Option<usize>,
+    prefilter: Option<&Prefilter>,
 ) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
+        skipped: false,
         source: None,
         diagnostics: Vec::new(),
         deferred: Vec::new(),
@@ -117,10 +122,46 @@ fn lint_rust(
             return r;
         }
     };
+    let decision = prefilter
+        .map(|p| p.decide(text.as_bytes(), crates))
+        .unwrap_or(Decision::Parse);
+    if decision == Decision::Skip {
+        r.skipped = true;
+        // Not worth parsing, but a file that could not be parsed at all is still named.
+        if let Err(e) = crate::parse::quick_scan(&text) {
+            r.diagnostics.push(
+                Diagnostic::new(
+                    "JWT000",
+                    &f.rel,
+                    e.span,
+                    format!(
+                        "this file could not be parsed, so it was not checked: {}",
+                        e.message
+                    ),
+                )
+                .with_label("the lexer stopped here"),
+            );
+            r.source = Some(Arc::new(SourceText::new(text)));
+        }
+        return r;
+    }
     let src = Arc::new(SourceText::new(text));
     r.directives = suppress::scan(&f.rel, &src, false);
     r.source = Some(src.clone());
+    if decision == Decision::Directives {
+        r.skipped = true;
+        return r;
+    }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        // Test hook (debug builds only): panic on files whose path contains this text, to prove
+        // a panic becomes a JWT001 finding and the run goes on.
+        #[cfg(debug_assertions)]
+        if let Some(t) = std::env::var_os("CARGO_JWTLINT_TEST_PANIC")
+            && !t.is_empty()
+            && f.rel.contains(&*t.to_string_lossy())
+        {
+            panic!("test panic requested by CARGO_JWTLINT_TEST_PANIC");
+        }
         let parsed = crate::parse::parse_file(&src.text);
         let res = match parsed {
             Ok(file) => {
@@ -175,14 +216,79 @@ fn lint_rust(
             ));
         }
     }
+    // Drop the text now, on the worker, unless the report may point into it: holding every text
+    // until all files are done made the peak memory the size of the whole tree.
+    if r.diagnostics.is_empty() && r.deferred.is_empty() && r.directives.is_empty() {
+        r.source = None;
+    }
     r
+}
+
+/// Is the prefilter on? `CARGO_JWTLINT_NO_PREFILTER=1` turns it off (to compare results).
+fn prefilter_enabled() -> bool {
+    std::env::var_os("CARGO_JWTLINT_NO_PREFILTER").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// The consts of a file the prefilter skipped (run on the big-stack pool). Panics are contained.
+fn file_consts_of(text: &str) -> Option<HashMap<String, Val>> {
+    let r = std::panic::catch_unwind(|| {
+        let out = crate::parse::parse_file(text)
+            .ok()
+            .map(|f| detect::file_consts(&f));
+        proc_macro2::extra::invalidate_current_thread_spans();
+        out
+    });
+    r.ok().flatten()
+}
+
+/// Lints one Rust source text as a file of a package that depends on every known crate, with
+/// the default options, without the prefilter and without containing panics (an entry point
+/// for fuzzing and property tests). Returns the findings, directives' findings excluded.
+pub fn lint_source_text(path: &str, text: &str) -> Vec<Diagnostic> {
+    let crates = CrateMap::assume_all(&known_crates());
+    let opts = RuleOptions::default();
+    let src = SourceText::new(text.to_string());
+    let _ = suppress::scan(path, &src, false);
+    let _ = Prefilter::new(&[]).decide(text.as_bytes(), &crates);
+    let out = match crate::parse::parse_file(text) {
+        Ok(file) => {
+            let ctx = Ctx {
+                path,
+                text: &src,
+                uses: UseMap::default(),
+                crates: &crates,
+                opts: &opts,
+                is_test_file: detect::is_test_path(path),
+                consts: HashMap::new(),
+            };
+            detect::lint_file(ctx, &file).diagnostics
+        }
+        Err(e) => vec![Diagnostic::new("JWT000", path, e.span, e.message)],
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    out
+}
+
+/// Parses one manifest text (an entry point for fuzzing). Returns whether it parsed.
+pub fn lint_manifest_text(path: &str, text: &str) -> bool {
+    let src = Arc::new(SourceText::new(text.to_string()));
+    let _ = suppress::scan(path, &src, true);
+    Manifest::parse(path, PathBuf::from("."), src).is_ok()
 }
 
 /// Runs the whole pipeline.
 pub fn run(req: &LintRequest) -> Report {
     let cfg = &req.config;
     let exclude = |rel: &str| cfg.is_excluded(rel);
+    let stats = std::env::var_os("CARGO_JWTLINT_STATS").is_some();
+    let t0 = std::time::Instant::now();
+    let stage = |name: &str| {
+        if stats {
+            eprintln!("[stats] {name}: {:?}", t0.elapsed());
+        }
+    };
     let found = discover::discover(&req.root, &req.paths, &exclude);
+    stage("discover");
     let mut files_scanned = found.files.len() + found.problems.len();
     let mut diagnostics: Vec<Diagnostic> = found.problems;
     let mut sources: BTreeMap<String, Arc<SourceText>> = BTreeMap::new();
@@ -223,6 +329,7 @@ pub fn run(req: &LintRequest) -> Report {
             );
         }
     }
+    stage("manifests");
     // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
     let workspaces: Vec<Manifest> = manifests
         .iter()
@@ -253,19 +360,38 @@ pub fn run(req: &LintRequest) -> Report {
         })
         .collect();
     let fallback = CrateMap::assume_all(&known);
+    // The deepest package directory containing a file: a hash lookup per ancestor (a linear scan
+    // over hundreds of packages per file showed up in profiles of vendored trees).
+    let package_dirs: HashMap<&Path, usize> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, (dir, _))| (dir.as_path(), i))
+        .collect();
     let package_of = |abs: &Path| -> Option<usize> {
-        packages
-            .iter()
-            .enumerate()
-            .filter(|(_, (dir, _))| abs.starts_with(dir))
-            .max_by_key(|(_, (dir, _))| dir.components().count())
-            .map(|(i, _)| i)
+        abs.ancestors()
+            .skip(1)
+            .find_map(|a| package_dirs.get(a).copied())
     };
     let opts = RuleOptions {
         access_max_secs: cfg.access_max_secs,
         refresh_max_secs: cfg.refresh_max_secs,
         enabled: cfg.enabled.iter().cloned().collect(),
     };
+
+    // The prefilter knows the catalogue's names and the JWT-related extern names in use.
+    let prefilter = prefilter_enabled().then(|| {
+        let known: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+        let mut externs: Vec<String> = packages
+            .iter()
+            .flat_map(|(_, cm)| cm.externs.iter())
+            .chain(fallback.externs.iter())
+            .filter(|(_, pkg)| known.contains(pkg.as_str()))
+            .map(|(e, _)| e.clone())
+            .collect();
+        externs.sort();
+        externs.dedup();
+        Prefilter::new(&externs)
+    });
 
     // Source files, in parallel, on threads with a large stack.
     let rust: Vec<&Found> = found
@@ -278,24 +404,122 @@ pub fn run(req: &LintRequest) -> Report {
             .map(|f| {
                 let pkg = package_of(&f.abs);
                 let crates = pkg.map(|i| &packages[i].1).unwrap_or(&fallback);
-                lint_rust(f, crates, &opts, pkg)
+                lint_rust(f, crates, &opts, pkg, prefilter.as_ref())
             })
             .collect()
     };
-    let results = match rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+        .ok();
+    let mut results = match &pool {
+        Some(pool) => pool.install(work),
+        None => work(),
     };
+    // Claims structs the package signs but defines in a file the prefilter skipped (a plain
+    // `models.rs`): lint those files too, so the struct rules (JWT204, JWT701) see them.
+    let mut signed: HashMap<Option<usize>, Vec<String>> = HashMap::new();
+    for r in &results {
+        for k in r.consts.keys() {
+            if let Some(name) = k
+                .strip_prefix("<signed:")
+                .and_then(|n| n.strip_suffix('>'))
+                .filter(|n| *n != "*")
+            {
+                signed
+                    .entry(r.package)
+                    .or_default()
+                    .push(format!("struct {name}"));
+            }
+        }
+    }
+    let relint: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].skipped)
+        .filter(|&i| {
+            signed.get(&results[i].package).is_some_and(|names| {
+                std::fs::read(&rust[i].abs).is_ok_and(|t| {
+                    names
+                        .iter()
+                        .any(|n| memchr::memmem::find(&t, n.as_bytes()).is_some())
+                })
+            })
+        })
+        .collect();
+    for i in relint {
+        let f = rust[i];
+        let pkg = results[i].package;
+        let crates = pkg.map(|p| &packages[p].1).unwrap_or(&fallback);
+        let run = || lint_rust(f, crates, &opts, pkg, None);
+        results[i] = match &pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        };
+    }
 
+    stage("sources");
+    if stats {
+        let parsed = results.iter().filter(|r| !r.skipped).count();
+        eprintln!("[stats] rust files: {}, parsed: {parsed}", results.len());
+    }
     // Deferred checks: constants resolved per package.
     let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
     for r in &results {
         let c = consts.entry(r.package).or_default();
         for (k, v) in &r.consts {
             c.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    // Constants some deferred check needs but no parsed file defined: look for them in the files
+    // of the same package the prefilter skipped (a byte search first, then a parse).
+    let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
+    for (r, f) in results.iter().zip(&rust) {
+        if r.skipped {
+            skipped.entry(r.package).or_default().push(f);
+        }
+    }
+    let mut wanted_consts: Vec<(Option<usize>, &str)> = results
+        .iter()
+        .flat_map(|r| {
+            r.deferred
+                .iter()
+                .map(move |d| (r.package, d.const_name.as_str()))
+        })
+        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.contains_key(*n)))
+        .collect();
+    wanted_consts.sort();
+    wanted_consts.dedup();
+    let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (pkg, name) in wanted_consts {
+        if consts.get(&pkg).is_some_and(|t| t.contains_key(name)) {
+            continue;
+        }
+        for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
+            if opened.contains(f.rel.as_str()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read(&f.abs) else {
+                continue;
+            };
+            if memchr::memmem::find(&text, name.as_bytes()).is_none() {
+                continue;
+            }
+            opened.insert(&f.rel);
+            let parse = || {
+                String::from_utf8(text)
+                    .ok()
+                    .and_then(|t| file_consts_of(&t))
+            };
+            let found = match &pool {
+                Some(pool) => pool.install(parse),
+                None => parse(),
+            };
+            let table = consts.entry(pkg).or_default();
+            for (k, v) in found.unwrap_or_default() {
+                table.entry(k).or_insert(v);
+            }
+            if table.contains_key(name) {
+                break;
+            }
         }
     }
     for r in results {
@@ -316,6 +540,7 @@ pub fn run(req: &LintRequest) -> Report {
         }
     }
 
+    stage("deferred");
     // Dependency rules.
     diagnostics.extend(crate::deps::check(
         &manifests,
@@ -344,6 +569,7 @@ pub fn run(req: &LintRequest) -> Report {
     diagnostics
         .retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
 
+    stage("deps");
     let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
     // Only keep texts the report points into.
     let wanted: std::collections::HashSet<&str> = kept
@@ -365,5 +591,6 @@ pub fn run(req: &LintRequest) -> Report {
         suppressed,
     };
     report.finish();
+    stage("report");
     report
 }

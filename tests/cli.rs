@@ -372,13 +372,32 @@ fn unparseable_files_are_findings_and_other_files_still_count() {
     let t = project(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", INSECURE),
-        ("src/bad.rs", "fn main() { let x = ; }\n"),
+        // A syntax error in a file a rule could match: syn's error.
+        (
+            "src/bad.rs",
+            "fn main() { let k = jsonwebtoken::EncodingKey::from_secret(; }\n",
+        ),
+        // A file no rule could match is not parsed, but a lexically broken one is still named.
+        (
+            "src/broken.rs",
+            "fn main() {\n    let s = \"never closed;\n}\n",
+        ),
+        // A plain syntax error in a file no rule could match is not worth a parse.
+        ("src/irrelevant.rs", "fn main() { let x = ; }\n"),
     ]);
     let o = run_in(t.path(), &["--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let got = findings(&json(&o));
     assert!(
         got.contains(&("JWT000".into(), "src/bad.rs".into(), 1)),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("JWT000".into(), "src/broken.rs".into(), 2)),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|(_, p, _)| p == "src/irrelevant.rs"),
         "{got:?}"
     );
     assert!(

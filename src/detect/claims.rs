@@ -129,8 +129,8 @@ fn data() -> &'static Data {
             .get("JWT701")
             .expect("JWT701 in catalogue");
         Data {
-            secret_fields: r.data("secret_fields"),
-            personal_fields: r.data("personal_fields"),
+            secret_fields: r.data("claim_secret_fields"),
+            personal_fields: r.data("claim_personal_fields"),
             crates: r.data("crates"),
             signers: r.data("signers"),
         }

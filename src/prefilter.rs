@@ -1,0 +1,514 @@
+//! The prefilter: one Aho-Corasick pass over a file's bytes decides whether any rule could match
+//! it, before the (much more expensive) lexing, parsing and walking.
+//!
+//! The patterns are derived from the catalogue (`rules/*.md`, `[data]`), never written by hand:
+//! - every string that names a path (`call`, `path`, `header_sources`, `sinks.call`, ... anything
+//!   with `::`) requires its last segment; when the segment before it is a type (starts with an
+//!   upper-case letter, as in `EncodingKey::from_secret`), both words are required, because an
+//!   associated function can only be named through its type (`use` of an associated function is
+//!   not possible) and a file-local alias still names the type in its `use`;
+//! - every other identifier-like string in the data (`method`, `field`, `struct`, the lists of
+//!   field and method names such as `exp_fields`, `secret_fields`, `write_methods`,
+//!   `alg_members`, handle methods ...) is a trigger on its own;
+//! - strings under [`QUALIFIER_KEYS`] only narrow a match that something else started (messages,
+//!   versions, crate gates, key words such as `token_words`), so they are not triggers;
+//! - the extern names of the package's JWT-related dependencies (`jwt`, `jsonwebtoken`, renamed
+//!   ones too) are triggers in that package.
+//!
+//! Matches count only as whole identifiers (the bytes around them are not `[A-Za-z0-9_]`): every
+//! detector compares whole identifiers or path segments, and this keeps `exp` from matching
+//! `expect`. A file with no trigger but a `jwtlint:` directive is only scanned for directives (so
+//! unused suppressions are still reported); a file with neither is skipped.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::index::CrateMap;
+
+/// Keys of `[data]` tables whose strings qualify a match but never start one.
+pub const QUALIFIER_KEYS: &[&str] = &[
+    "message",
+    "help",
+    "level",
+    "versions",
+    "crates",
+    "storage",
+    "receiver",
+    "value",
+    "args",
+    "token_words",
+    "refresh_words",
+    // JWT401: a write method matters only on a storage handle, which `handles` names.
+    "write_methods",
+    // JWT102: alg members and allow-lists matter only on a value from `header_sources`.
+    "alg_members",
+    "allowlist_fields",
+    // JWT801: words that mark a struct or value as JWT-related.
+    "jwt_words",
+    // JWT401: cookie-name fields matter only next to a flag field (`cookie_flags`).
+    "cookie_name_fields",
+    "flag",
+    // JWT402: attributes matter only on a cookie built with one of `constructors`.
+    "http_only",
+    "secure",
+    "same_site",
+    "removal",
+    "secure_by_framework",
+    "private_adders",
+    // JWT501: issuer/audience configuration matters only on a `validation_ctors` value.
+    "asymmetric",
+    "issuer_methods",
+    "audience_methods",
+    "issuer_fields",
+    "audience_fields",
+    // JWT701/JWT204: field names matter only in a claims struct the package signs (the signing
+    // call is the trigger; struct definitions in skipped files are found lazily).
+    "claim_secret_fields",
+    "claim_personal_fields",
+];
+
+/// Keys whose names matter only in a file that mentions JWTs, and the texts that say so. This
+/// mirrors the JWT801 detector's own gate on secret fields (`jwt_file` in `detect/secrets.rs`):
+/// a field named `key` is only a JWT secret in a file that talks about JWTs.
+pub const JWT_FILE_KEYS: &[&str] = &["secret_fields", "generic_secret_fields", "cookie_flags"];
+pub const JWT_FILE_MARKERS: &[&str] = &["jwt", "Jwt", "JWT", "jsonwebtoken"];
+
+/// The suppression marker (see `suppress::scan`).
+const DIRECTIVE: &str = "jwtlint:";
+
+/// What to do with a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Some rule could match: parse and walk it.
+    Parse,
+    /// No rule can match, but the file holds suppression directives: scan those only.
+    Directives,
+    /// Nothing in this file can produce a finding.
+    Skip,
+}
+
+/// One condition that makes a file worth parsing: all of `words` occur in it, in a package that
+/// depends on one of `crates` (empty: any package). Crate-specific entries are gated the way the
+/// detectors gate them: the entry's `crates`, else the first segment of its path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Requirement {
+    pub words: Vec<String>,
+    pub crates: Vec<String>,
+    /// Also needs one of [`JWT_FILE_MARKERS`] anywhere in the text.
+    pub jwt_file: bool,
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(f) if f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+}
+
+fn from_path(p: &str, crates: &[String]) -> Option<Requirement> {
+    let segs: Vec<&str> = p.split("::").filter(|s| !s.is_empty()).collect();
+    let last = *segs.last()?;
+    if !is_ident(last) {
+        return None;
+    }
+    let mut words = vec![last.to_string()];
+    if segs.len() >= 3 {
+        let ty = segs[segs.len() - 2];
+        if is_ident(ty) && ty.starts_with(|c: char| c.is_ascii_uppercase()) {
+            words.insert(0, ty.to_string());
+        }
+    }
+    let crates = if crates.is_empty() && segs.len() >= 2 {
+        vec![segs[0].replace('_', "-")]
+    } else {
+        crates.to_vec()
+    };
+    Some(Requirement {
+        words,
+        crates,
+        jwt_file: false,
+    })
+}
+
+fn collect(key: &str, v: &toml::Value, gate: &[String], out: &mut BTreeSet<Requirement>) {
+    collect_in(key, v, gate, false, out)
+}
+
+fn collect_in(
+    key: &str,
+    v: &toml::Value,
+    gate: &[String],
+    jwt_file: bool,
+    out: &mut BTreeSet<Requirement>,
+) {
+    if QUALIFIER_KEYS.contains(&key) {
+        return;
+    }
+    // A JWT-file key gates every name below it, nested tables included.
+    let jwt_file = jwt_file || JWT_FILE_KEYS.contains(&key);
+    match v {
+        toml::Value::String(s) if s.contains("::") => out.extend(from_path(s, gate)),
+        toml::Value::String(s) if is_ident(s) => {
+            out.insert(Requirement {
+                words: vec![s.clone()],
+                crates: gate.to_vec(),
+                jwt_file,
+            });
+        }
+        toml::Value::Array(a) => a
+            .iter()
+            .for_each(|x| collect_in(key, x, gate, jwt_file, out)),
+        toml::Value::Table(t) => {
+            // An entry's own `crates` gates every name in it.
+            let own: Vec<String> = t
+                .get("crates")
+                .and_then(|c| c.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let gate = if own.is_empty() { gate } else { &own };
+            t.iter()
+                .for_each(|(k, x)| collect_in(k, x, gate, jwt_file, out))
+        }
+        _ => {}
+    }
+}
+
+/// Every requirement the catalogue's rules give (sorted, deduplicated).
+pub fn rule_requirements() -> Vec<Requirement> {
+    let mut out = BTreeSet::new();
+    for r in &crate::catalog::catalog().rules {
+        for (k, v) in &r.data {
+            collect(k, v, &[], &mut out);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[derive(Debug, Clone)]
+enum Role {
+    /// A word of these requirements (indices into `reqs`).
+    Word(Vec<usize>),
+    /// An extern crate name: a trigger in packages that depend on it under that name.
+    Extern,
+    Directive,
+}
+
+/// Active requirement indices and active extern indices.
+type CacheKey = (Vec<usize>, Vec<usize>);
+
+/// The prefilter of a run: the catalogue's requirements and one automaton per set of active
+/// requirements (built on first use). A package's automaton holds only the words that can matter
+/// in it: `new` (of `Validation::new`) is no pattern in a package without jsonwebtoken, so the
+/// search does not stop at every `new` of a vendored tree.
+pub struct Prefilter {
+    reqs: Vec<Requirement>,
+    externs: Vec<String>,
+    all: Matcher,
+    cache: Mutex<HashMap<CacheKey, Arc<Matcher>>>,
+}
+
+impl Prefilter {
+    /// The prefilter for the catalogue and these extern crate names (with `_`).
+    pub fn new(extern_names: &[String]) -> Prefilter {
+        let reqs = rule_requirements();
+        Prefilter {
+            all: Matcher::new(reqs.clone(), extern_names),
+            reqs,
+            externs: extern_names.to_vec(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// All patterns any package can use.
+    pub fn patterns(&self) -> &[String] {
+        self.all.patterns()
+    }
+
+    /// Decides what to do with one file of a package with these dependencies.
+    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+        let active: Vec<usize> = (0..self.reqs.len())
+            .filter(|&i| crates.depends_on_any(&self.reqs[i].crates))
+            .collect();
+        let externs: Vec<usize> = (0..self.externs.len())
+            .filter(|&i| crates.externs.contains_key(&self.externs[i]))
+            .collect();
+        let key = (active, externs);
+        let m = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(key)
+                .or_insert_with_key(|(a, e)| {
+                    Arc::new(Matcher::new(
+                        a.iter().map(|&i| self.reqs[i].clone()).collect(),
+                        &e.iter()
+                            .map(|&i| self.externs[i].clone())
+                            .collect::<Vec<_>>(),
+                    ))
+                })
+                .clone()
+        };
+        m.decide(text, crates)
+    }
+}
+
+/// One automaton over a set of requirements.
+pub struct Matcher {
+    ac: AhoCorasick,
+    patterns: Vec<String>,
+    roles: Vec<Vec<Role>>,
+    /// Requirements: the pattern ids that must all occur, and the crate gate.
+    reqs: Vec<(Vec<usize>, Vec<String>, bool)>,
+}
+
+fn ident_byte(b: u8) -> bool {
+    b == b'_' || b.is_ascii_alphanumeric()
+}
+
+impl Matcher {
+    /// Builds the automaton from these requirements and extern crate names (with `_`).
+    pub fn new(requirements: Vec<Requirement>, extern_names: &[String]) -> Matcher {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut id_of = |w: &str, roles: &mut Vec<Vec<Role>>| -> usize {
+            *ids.entry(w.to_string()).or_insert_with(|| {
+                patterns.push(w.to_string());
+                roles.push(Vec::new());
+                patterns.len() - 1
+            })
+        };
+        let mut reqs: Vec<(Vec<usize>, Vec<String>, bool)> = Vec::new();
+        for Requirement {
+            words,
+            crates,
+            jwt_file,
+        } in requirements
+        {
+            let r = reqs.len();
+            let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
+            for &m in &members {
+                match roles[m].iter_mut().find(|x| matches!(x, Role::Word(_))) {
+                    Some(Role::Word(v)) => v.push(r),
+                    _ => roles[m].push(Role::Word(vec![r])),
+                }
+            }
+            reqs.push((members, crates, jwt_file));
+        }
+        for e in extern_names {
+            if is_ident(e) {
+                let id = id_of(e, &mut roles);
+                roles[id].push(Role::Extern);
+            }
+        }
+        let id = id_of(DIRECTIVE, &mut roles);
+        roles[id].push(Role::Directive);
+        // A DFA: the fastest search, and the automaton is small (a few hundred short words).
+        let ac = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .expect("prefilter patterns build");
+        Matcher {
+            ac,
+            patterns,
+            roles,
+            reqs,
+        }
+    }
+
+    /// All patterns of the automaton.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Decides what to do with one file of a package with these dependencies.
+    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+        let mut seen = vec![false; self.patterns.len()];
+        let mut left: Vec<usize> = self.reqs.iter().map(|r| r.0.len()).collect();
+        let mut directive = false;
+        let mut jwt_file: Option<bool> = None;
+        for m in self.ac.find_iter(text) {
+            let id = m.pattern().as_usize();
+            let roles = &self.roles[id];
+            if matches!(roles.as_slice(), [Role::Directive]) {
+                directive = true;
+                continue;
+            }
+            // Whole identifiers only (every other pattern is an identifier).
+            let before = m.start().checked_sub(1).map(|i| text[i]);
+            let after = text.get(m.end()).copied();
+            if before.is_some_and(ident_byte) || after.is_some_and(ident_byte) {
+                continue;
+            }
+            if seen[id] {
+                continue;
+            }
+            seen[id] = true;
+            for r in roles {
+                match r {
+                    Role::Extern if crates.externs.contains_key(&self.patterns[id]) => {
+                        return Decision::Parse;
+                    }
+                    Role::Word(rs) => {
+                        for &r in rs {
+                            left[r] -= 1;
+                            let (_, gate, needs_jwt) = &self.reqs[r];
+                            if left[r] == 0
+                                && crates.depends_on_any(gate)
+                                && (!needs_jwt
+                                    || *jwt_file.get_or_insert_with(|| {
+                                        JWT_FILE_MARKERS.iter().any(|k| {
+                                            memchr::memmem::find(text, k.as_bytes()).is_some()
+                                        })
+                                    }))
+                            {
+                                return Decision::Parse;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if directive {
+            Decision::Directives
+        } else {
+            Decision::Skip
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_data_strings(key: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            toml::Value::String(s) => out.push((key.to_string(), s.clone())),
+            toml::Value::Array(a) => a.iter().for_each(|x| all_data_strings(key, x, out)),
+            toml::Value::Table(t) => t.iter().for_each(|(k, x)| all_data_strings(k, x, out)),
+            _ => {}
+        }
+    }
+
+    /// Guards against drift: every name in every rule's `[data]` (except qualifier keys) is a
+    /// pattern, and a path's last segment is always required.
+    #[test]
+    fn every_name_in_the_catalogue_is_a_pattern() {
+        let pf = Prefilter::new(&[]);
+        let pats: BTreeSet<&str> = pf.patterns().iter().map(String::as_str).collect();
+        let reqs = rule_requirements();
+        let mut checked = 0;
+        for r in &crate::catalog::catalog().rules {
+            let mut strings = Vec::new();
+            for (k, v) in &r.data {
+                all_data_strings(k, v, &mut strings);
+            }
+            for (key, s) in strings {
+                if QUALIFIER_KEYS.contains(&key.as_str()) {
+                    continue;
+                }
+                let word = if s.contains("::") {
+                    s.rsplit("::").next().unwrap().to_string()
+                } else if is_ident(&s) {
+                    s.clone()
+                } else {
+                    continue;
+                };
+                assert!(
+                    pats.contains(word.as_str()),
+                    "{}: `{s}` ({key}) has no pattern `{word}`",
+                    r.code
+                );
+                assert!(
+                    reqs.iter().any(|q| q.words.last() == Some(&word)),
+                    "{}: `{word}` is required by no requirement",
+                    r.code
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} names checked");
+    }
+
+    #[test]
+    fn every_data_key_is_a_trigger_or_a_known_qualifier() {
+        // A new key in `[data]` is a trigger by default; this lists what the catalogue uses so a
+        // reviewer sees when one appears.
+        let mut keys = BTreeSet::new();
+        fn walk(v: &toml::Value, keys: &mut BTreeSet<String>) {
+            match v {
+                toml::Value::Table(t) => t.iter().for_each(|(k, x)| {
+                    keys.insert(k.clone());
+                    walk(x, keys)
+                }),
+                toml::Value::Array(a) => a.iter().for_each(|x| walk(x, keys)),
+                _ => {}
+            }
+        }
+        for r in &crate::catalog::catalog().rules {
+            walk(&toml::Value::Table(r.data.clone()), &mut keys);
+        }
+        assert!(keys.contains("call") && keys.contains("method"));
+    }
+
+    /// Writes the pattern list to `$JWTLINT_PRINT_PATTERNS` (used by tests/bench/run.sh so that
+    /// ripgrep searches for exactly the same words).
+    #[test]
+    fn print_patterns() {
+        if let Some(out) = std::env::var_os("JWTLINT_PRINT_PATTERNS") {
+            let pf = Prefilter::new(
+                &crate::lint::known_crates()
+                    .iter()
+                    .map(|c| c.replace('-', "_"))
+                    .collect::<Vec<_>>(),
+            );
+            let mut s = pf.patterns().join("\n");
+            s.push('\n');
+            std::fs::write(out, s).expect("write patterns");
+        }
+    }
+
+    #[test]
+    fn decides_on_whole_identifiers_and_conjunctions() {
+        let pf = Prefilter::new(&["jsonwebtoken".to_string()]);
+        let none = CrateMap::default();
+        let mut jwt = CrateMap::default();
+        jwt.add("jsonwebtoken", "jsonwebtoken");
+        let d = |t: &str, c: &CrateMap| pf.decide(t.as_bytes(), c);
+        assert_eq!(
+            d("fn f() { dangerous::insecure_decode::<C>(&t) }", &jwt),
+            Decision::Parse
+        );
+        assert_eq!(d("fn f() { x.expect(\"y\") }", &none), Decision::Skip);
+        assert_eq!(d("fn f() { let e = c.exp; }", &none), Decision::Parse);
+        // A secret field only in a file that mentions JWTs (as the JWT801 detector requires).
+        assert_eq!(d("S { key: k }", &none), Decision::Skip);
+        assert_eq!(d("// jwt\nS { key: k }", &none), Decision::Parse);
+        assert_eq!(d("S { key: k } // myJwtThing", &none), Decision::Parse);
+        // `from_secret` alone is not enough: it must come with its type.
+        assert_eq!(d("fn from_secret() {}", &none), Decision::Skip);
+        assert_eq!(
+            d(
+                "use jsonwebtoken::EncodingKey as K; K::from_secret(b\"s\")",
+                &jwt
+            ),
+            Decision::Parse
+        );
+        assert_eq!(d("use jsonwebtoken;", &none), Decision::Skip);
+        // Crate-specific names count only in packages depending on that crate.
+        assert_eq!(d("fn f() { decode(x) }", &none), Decision::Skip);
+        assert_eq!(d("fn f() { decode(x) }", &jwt), Decision::Parse);
+        assert_eq!(d("use jsonwebtoken;", &jwt), Decision::Parse);
+        assert_eq!(
+            d("// jwtlint: allow(JWT101) old\nfn f() {}", &none),
+            Decision::Directives
+        );
+        assert_eq!(d("", &none), Decision::Skip);
+    }
+}
