@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::detect::{self, Ctx, Deferred, RuleOptions};
+use crate::detect::{self, Ctx, Deferred, PackageCheck, RuleOptions};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
@@ -71,6 +71,7 @@ struct FileResult {
     source: Option<Arc<SourceText>>,
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
+    package_checks: Vec<PackageCheck>,
     consts: HashMap<String, Val>,
     directives: Vec<Directive>,
     package: Option<usize>,
@@ -111,6 +112,7 @@ fn lint_rust(
         source: None,
         diagnostics: Vec::new(),
         deferred: Vec::new(),
+        package_checks: Vec::new(),
         consts: HashMap::new(),
         directives: Vec::new(),
         package,
@@ -185,6 +187,7 @@ fn lint_rust(
         Ok(Ok(found)) => {
             r.diagnostics = found.diagnostics;
             r.deferred = found.deferred;
+            r.package_checks = found.package_checks;
             r.consts = found.consts;
         }
         Ok(Err(e)) => r.diagnostics.push(
@@ -218,7 +221,11 @@ fn lint_rust(
     }
     // Drop the text now, on the worker, unless the report may point into it: holding every text
     // until all files are done made the peak memory the size of the whole tree.
-    if r.diagnostics.is_empty() && r.deferred.is_empty() && r.directives.is_empty() {
+    if r.diagnostics.is_empty()
+        && r.deferred.is_empty()
+        && r.package_checks.is_empty()
+        && r.directives.is_empty()
+    {
         r.source = None;
     }
     r
@@ -520,6 +527,74 @@ pub fn run(req: &LintRequest) -> Report {
             if table.contains_key(name) {
                 break;
             }
+        }
+    }
+    // Package checks: the words they look for, in every file of the package (parsed files
+    // record theirs while walking; skipped files are searched here), then the checks.
+    let mut words_of: HashMap<Option<usize>, Vec<String>> = HashMap::new();
+    for r in &results {
+        for c in &r.package_checks {
+            words_of
+                .entry(r.package)
+                .or_default()
+                .extend(c.words.iter().cloned());
+        }
+    }
+    for (pkg, words) in words_of.iter_mut() {
+        words.sort();
+        words.dedup();
+        let table = consts.entry(*pkg).or_default();
+        for (r, f) in results.iter().zip(&rust) {
+            if r.package != *pkg {
+                continue;
+            }
+            let missing: Vec<&String> = words
+                .iter()
+                .filter(|w| !table.contains_key(&detect::mention_key(w)))
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let text = match &r.source {
+                Some(s) => s.text.as_bytes().to_vec(),
+                None => std::fs::read(&f.abs).unwrap_or_default(),
+            };
+            for w in missing {
+                if memchr::memmem::find(&text, w.as_bytes()).is_some() {
+                    table.insert(detect::mention_key(w), Val::Bool(true));
+                }
+            }
+        }
+    }
+    let mut package_checks: Vec<(Option<usize>, PackageCheck)> = Vec::new();
+    for r in results.iter_mut() {
+        let pkg = r.package;
+        package_checks.extend(
+            std::mem::take(&mut r.package_checks)
+                .into_iter()
+                .map(|c| (pkg, c)),
+        );
+    }
+    let mut workspace: HashMap<String, Val> = HashMap::new();
+    for (pkg, table) in &consts {
+        let tag = pkg.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        for (k, v) in table {
+            if let Some(fact) = k.strip_prefix("<ws:").and_then(|f| f.strip_suffix('>')) {
+                workspace.insert(format!("<ws:{fact}:{tag}>"), v.clone());
+            }
+        }
+    }
+    let empty = HashMap::new();
+    for (pkg, c) in package_checks {
+        if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace) {
+            if let Some(s) = results
+                .iter()
+                .find(|r| r.rel == d.primary.file)
+                .and_then(|r| r.source.clone())
+            {
+                sources.entry(d.primary.file.clone()).or_insert(s);
+            }
+            diagnostics.push(d);
         }
     }
     for r in results {

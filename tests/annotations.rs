@@ -249,6 +249,21 @@ fn jwt701_sensitive_claims() {
     check_rule("JWT701");
 }
 
+#[test]
+fn jwt301_hmac_shared_across_services() {
+    check_rule("JWT301");
+}
+
+#[test]
+fn jwt601_refresh_token_reuse() {
+    check_rule("JWT601");
+}
+
+#[test]
+fn jwt901_no_revocation() {
+    check_rule("JWT901");
+}
+
 /// Every source rule (JWT1xx–JWT9xx) of the catalogue has a fixture and a test above.
 #[test]
 fn every_source_rule_has_a_fixture() {

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod cookies;
 pub mod lifetime;
 pub mod secrets;
+pub mod session;
 pub mod storage;
 pub mod validation;
 
@@ -55,11 +56,31 @@ pub struct Deferred {
     pub check: DeferredCheck,
 }
 
+/// A check that needs facts of the whole package: the package's constant table, which also
+/// holds facts recorded by detectors (`<signed:Claims>`, ...) and `<mentions:WORD>` for every
+/// word of `words` found in any file of the package (skipped files included).
+pub struct PackageCheck {
+    pub words: Vec<String>,
+    pub check: PackageCheckFn,
+}
+
+/// The body of a [`PackageCheck`]: it gets the package's table and the workspace's facts
+/// (every `<ws:KEY>` fact of every package, as `<ws:KEY:PACKAGE>`).
+pub type PackageCheckFn =
+    Box<dyn FnOnce(&HashMap<String, Val>, &HashMap<String, Val>) -> Option<Diagnostic> + Send>;
+
+/// The table key that records that `word` occurs in the package.
+pub fn mention_key(word: &str) -> String {
+    format!("<mentions:{word}>")
+}
+
 /// What a file's walk produces.
 #[derive(Default)]
 pub struct FileFindings {
     pub diagnostics: Vec<Diagnostic>,
     pub deferred: Vec<Deferred>,
+    /// Checks that need facts of the whole package (see [`PackageCheck`]).
+    pub package_checks: Vec<PackageCheck>,
     /// `const`/`static` values defined in this file (for other files' deferred checks).
     pub consts: HashMap<String, Val>,
 }
@@ -179,6 +200,28 @@ impl<'a> Walker<'a> {
             const_name: name,
             check: Box::new(move |v| {
                 let d = check(v)?;
+                if !enabled.contains(&d.code) {
+                    return None;
+                }
+                Some(if in_test { d.in_test_code() } else { d })
+            }),
+        });
+    }
+
+    /// Reports later, when the facts of the whole package are known.
+    pub fn report_for_package(
+        &mut self,
+        words: Vec<String>,
+        check: impl FnOnce(&HashMap<String, Val>, &HashMap<String, Val>) -> Option<Diagnostic>
+        + Send
+        + 'static,
+    ) {
+        let in_test = self.in_test();
+        let enabled = self.ctx.opts.enabled.clone();
+        self.out.package_checks.push(PackageCheck {
+            words,
+            check: Box::new(move |t, ws| {
+                let d = check(t, ws)?;
                 if !enabled.contains(&d.code) {
                     return None;
                 }
@@ -430,6 +473,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         });
                         validation::check_fn(w, &f.block);
                         cookies::check_fn(w, &f.block);
+                        session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
                     })
                 });
@@ -471,6 +515,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 });
                 validation::check_fn(w, &f.block);
                 cookies::check_fn(w, &f.block);
+                session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;
             })
         });
@@ -505,6 +550,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 lifetime::check_call(self, c);
                 storage::check_call(self, c);
                 claims::note_signing_call(self, c);
+                session::note_call(self, e);
             }
             Expr::MethodCall(m) => {
                 api::check_method(self, m);
@@ -513,6 +559,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 lifetime::check_method(self, m);
                 storage::check_method(self, m);
                 claims::note_signing_method(self, m);
+                session::note_call(self, e);
             }
             Expr::Assign(a) => {
                 api::check_assign(self, a);

@@ -74,7 +74,7 @@ fn data() -> &'static StorageData {
 }
 
 /// Splits `accessToken`, `ACCESS_TOKEN`, `id-token` into lowercase words.
-fn words(s: &str) -> Vec<String> {
+pub(crate) fn words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;

@@ -1,0 +1,220 @@
+//! Package-level token-lifecycle rules:
+//! - JWT301 hmac-shared-across-services: two or more packages of the workspace verify tokens
+//!   with an HMAC secret (each of them can also mint tokens for the others);
+//! - JWT601 refresh-token-reuse: a refresh handler verifies a token and signs new ones without
+//!   retiring the refresh token it was given;
+//! - JWT901 no-revocation: a logout handler in a package whose tokens carry no `jti` and that
+//!   checks no revocation list.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use syn::Expr;
+
+use super::Walker;
+use super::storage::words;
+use crate::diagnostic::Diagnostic;
+use crate::index::{self, Val};
+
+#[derive(Debug, Default, Deserialize, Clone)]
+struct Api {
+    #[serde(default)]
+    call: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    crates: Vec<String>,
+}
+
+impl Api {
+    fn gate(&self) -> Vec<String> {
+        if !self.crates.is_empty() {
+            return self.crates.clone();
+        }
+        self.call
+            .as_deref()
+            .and_then(|c| c.split("::").next())
+            .map(|c| vec![c.replace('_', "-")])
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Data {
+    hmac_verifiers: Vec<Api>,
+    verify_calls: Vec<Api>,
+    sign_calls: Vec<Api>,
+    refresh_words: Vec<String>,
+    retire_words: Vec<String>,
+    logout_words: Vec<String>,
+    revocation_words: Vec<String>,
+}
+
+fn data() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| {
+        let c = crate::catalog::catalog();
+        let r301 = c.get("JWT301").expect("JWT301 in catalogue");
+        let r601 = c.get("JWT601").expect("JWT601 in catalogue");
+        let r901 = c.get("JWT901").expect("JWT901 in catalogue");
+        Data {
+            hmac_verifiers: r301.data("hmac_verifiers"),
+            verify_calls: r601.data("verify_calls"),
+            sign_calls: r601.data("sign_calls"),
+            refresh_words: r601.data("refresh_words"),
+            retire_words: r601.data("retire_words"),
+            logout_words: r901.data("logout_words"),
+            revocation_words: r901.data("revocation_words"),
+        }
+    })
+}
+
+fn matches_call(w: &Walker, list: &[Api], e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let canon = w.ctx.resolve(&p.path);
+            list.iter().any(|a| {
+                a.call
+                    .as_deref()
+                    .is_some_and(|pat| index::path_matches(&canon, pat))
+                    && w.ctx.crates.depends_on_any(&a.gate())
+            })
+        }
+        Expr::MethodCall(m) => list.iter().any(|a| {
+            a.method.as_deref().is_some_and(|n| m.method == n)
+                && w.ctx.crates.depends_on_any(&a.gate())
+        }),
+        _ => false,
+    }
+}
+
+const HMAC_FACT: &str = "<ws:hmac-verify>";
+
+/// JWT301: records an HMAC verification key and asks, once per file, whether other packages
+/// of the workspace do the same.
+pub fn note_call(w: &mut Walker, e: &Expr) {
+    if !w.ctx.enabled("JWT301") || w.in_test() || !matches_call(w, &data().hmac_verifiers, e) {
+        return;
+    }
+    if w.out.consts.contains_key(HMAC_FACT) {
+        return;
+    }
+    let path = w.ctx.path.to_string();
+    w.out
+        .consts
+        .insert(HMAC_FACT.to_string(), Val::Str(path.clone()));
+    let span = index::span_of(e);
+    w.report_for_package(Vec::new(), move |own, ws| {
+        // The file recorded for this package (one fact per package).
+        let mine = match own.get(HMAC_FACT) {
+            Some(Val::Str(f)) => f.clone(),
+            _ => path.clone(),
+        };
+        let mut others: Vec<String> = ws
+            .iter()
+            .filter(|(k, _)| k.starts_with("<ws:hmac-verify:"))
+            .filter_map(|(_, v)| match v {
+                Val::Str(f) if *f != mine => Some(f.clone()),
+                _ => None,
+            })
+            .collect();
+        others.sort();
+        others.dedup();
+        // Only other packages count (one fact per package).
+        if others.is_empty() {
+            return None;
+        }
+        let list = others.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+        Some(
+            Diagnostic::new(
+                "JWT301",
+                &path,
+                span,
+                format!(
+                    "tokens are verified with a shared HMAC secret here and in {} other package{} ({list}); every service that can verify can also forge tokens for all the others",
+                    others.len(),
+                    if others.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .with_label("HMAC verification key"),
+        )
+    });
+}
+
+/// Does any call in this block match one of the APIs?
+fn calls_any(w: &Walker, list: &[Api], body: &syn::Block) -> bool {
+    use syn::visit::Visit;
+    struct V<'w, 'a, 'l> {
+        w: &'w Walker<'a>,
+        list: &'l [Api],
+        hit: bool,
+    }
+    impl<'ast> Visit<'ast> for V<'_, '_, '_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            if !self.hit && matches_call(self.w, self.list, e) {
+                self.hit = true;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut v = V {
+        w,
+        list,
+        hit: false,
+    };
+    v.visit_block(body);
+    v.hit
+}
+
+/// JWT601 and JWT901, once per function.
+pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
+    if w.in_test() {
+        return;
+    }
+    let name = ident.to_string().to_ascii_lowercase();
+    let d = data();
+    if w.ctx.enabled("JWT601") && d.refresh_words.iter().any(|r| name.contains(r.as_str())) {
+        let body_words = words(w.ctx.snippet(&index::span_of(body)));
+        let retires = body_words.iter().any(|b| d.retire_words.contains(b));
+        if !retires && calls_any(w, &d.verify_calls, body) && calls_any(w, &d.sign_calls, body) {
+            w.report(
+                Diagnostic::new(
+                    "JWT601",
+                    w.ctx.path,
+                    ident.span().byte_range(),
+                    format!(
+                        "probable refresh-token reuse: `{ident}` verifies a token and signs new ones but never retires the token it was given, so a stolen refresh token can be replayed until it expires"
+                    ),
+                )
+                .with_label("refresh handler"),
+            );
+        }
+    }
+    if w.ctx.enabled("JWT901") && d.logout_words.iter().any(|l| name.contains(l.as_str())) {
+        let path = w.ctx.path.to_string();
+        let span = ident.span().byte_range();
+        let fn_name = ident.to_string();
+        let words_needed = d.revocation_words.clone();
+        w.report_for_package(words_needed.clone(), move |t, _| {
+            let signs = t.keys().any(|k| k.starts_with("<signed:"));
+            let revokes = words_needed.iter().any(|w| t.contains_key(&super::mention_key(w)));
+            if !signs || revokes {
+                return None;
+            }
+            Some(
+                Diagnostic::new(
+                    "JWT901",
+                    &path,
+                    span,
+                    format!(
+                        "`{fn_name}` cannot end the access tokens this package signs: they carry no `jti` and nothing checks a revocation list, so a token copied before logout stays valid until it expires"
+                    ),
+                )
+                .with_label("logout"),
+            )
+        });
+    }
+}
