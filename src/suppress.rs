@@ -33,16 +33,20 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
         let line_text = &src.text[lr.clone()];
         let rel = pos - lr.start;
         let before = &line_text[..rel];
-        let comment_start = if toml {
-            before.rfind('#')
-        } else {
-            before.rfind("//")
+        // Where the line's comment starts: the first `//` (or `#`) outside a string literal.
+        let opener = if toml { "#" } else { "//" };
+        let Some(cs) = before
+            .match_indices(opener)
+            .map(|(i, _)| i)
+            .find(|&i| !in_string(&before[..i]))
+        else {
+            continue;
         };
-        let Some(cs) = comment_start else { continue };
-        if !before[cs..]
-            .trim_start_matches(['/', '#', '!'])
-            .trim()
-            .is_empty()
+        // Only a plain comment holding nothing but the directive: not a doc comment (`///`,
+        // `//!`, which describe the syntax), and not a mention later in a comment.
+        let between = &before[cs + opener.len()..];
+        if !between.trim().is_empty()
+            || (!toml && (between.starts_with('/') || between.starts_with('!')))
         {
             continue;
         }
@@ -103,6 +107,23 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
         });
     }
     out
+}
+
+/// Is the end of this line prefix inside a string literal? (an odd number of unescaped quotes)
+fn in_string(prefix: &str) -> bool {
+    let mut inside = false;
+    let mut escaped = false;
+    for c in prefix.chars() {
+        match c {
+            '\\' if inside => escaped = !escaped,
+            '"' if !escaped => inside = !inside,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    inside
 }
 
 /// Applies directives and config ignores; returns the kept diagnostics (plus JWT002/JWT003
@@ -219,4 +240,28 @@ pub fn apply(
 
 fn names_rule(name: &str, code: &str) -> bool {
     catalog().get(name).map(|r| r.code == code).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_only_in_plain_comments() {
+        let text = "let a = 1; // jwtlint: allow(JWT101) real\n\
+                    /// jwtlint: allow(JWT101) a doc comment describing the syntax\n\
+                    //! jwtlint: allow(JWT101) an inner doc comment\n\
+                    let s = \"x // jwtlint: allow(JWT101) inside a string\";\n\
+                    let t = \"a \\\" quote\"; // jwtlint: allow(JWT102) after an escaped quote\n\
+                    // see above: jwtlint: allow(JWT101) not at the start of the comment\n";
+        let src = SourceText::new(text.to_string());
+        let d = scan("a.rs", &src, false);
+        let lines: Vec<usize> = d.iter().map(|d| d.lines.start).collect();
+        assert_eq!(lines, [1, 5], "{d:?}");
+        assert_eq!(d[0].names, ["JWT101"]);
+        assert_eq!(d[0].reason, "real");
+        let toml = SourceText::new("jwt = \"*\" # jwtlint: allow(JWT011) pinned by lockfile\nx = \"# jwtlint: allow(JWT011)\"\n".to_string());
+        let d = scan("Cargo.toml", &toml, true);
+        assert_eq!(d.len(), 1, "{d:?}");
+    }
 }
