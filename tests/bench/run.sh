@@ -105,8 +105,9 @@ bench() { # $1 = label, $2.. = tree dirs
   mj=$(printf '%s\n' "${tj[@]}" | median)
   mr=$(printf '%s\n' "${tr[@]}" | median)
   local rss_j rss_r
-  rss_j=$(/usr/bin/time -v "$BIN" --format json "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
-  rss_r=$(/usr/bin/time -v rg -c "${RG_ARGS[@]}" "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
+  # (exit 1 = findings / no match: not a failure of the benchmark)
+  rss_j=$( { /usr/bin/time -v "$BIN" --format json "$@" 2>&1 >/dev/null || true; } | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
+  rss_r=$( { /usr/bin/time -v rg -c "${RG_ARGS[@]}" "$@" 2>&1 >/dev/null || true; } | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
   local l
   l=$(find "$@" -name '*.rs' -print0 | xargs -0 cat | wc -l)
   printf '%-6s lines=%-9s jwtlint=%6.2fs rg=%6.2fs ratio=%5.2fx  peakRSS jwtlint=%sMB rg=%sMB\n' \
