@@ -17,6 +17,9 @@ pub struct CrateMap {
     pub packages: HashSet<String>,
     /// True when no manifest was found: every known crate is assumed under its own name.
     pub assumed: bool,
+    /// Resolved versions of the JWT crates (the lockfile's, else the lowest the requirement
+    /// allows), so rules can tell API generations and guard rails apart.
+    pub versions: HashMap<String, semver::Version>,
 }
 
 impl CrateMap {
@@ -38,6 +41,11 @@ impl CrateMap {
     }
 
     /// Crate names compare with `-` and `_` as the same character (`frank_jwt`, `gloo-storage`).
+    /// The resolved version of a crate, when a manifest says.
+    pub fn version_of(&self, package: &str) -> Option<&semver::Version> {
+        self.versions.get(package)
+    }
+
     pub fn depends_on(&self, package: &str) -> bool {
         self.packages.contains(package)
             || self.packages.contains(&package.replace('-', "_"))

@@ -363,6 +363,10 @@ pub fn run(req: &LintRequest) -> Report {
             for d in &m.dependencies {
                 cm.add(&d.extern_name(), &d.package);
             }
+            // Which API generation each JWT crate is (lockfile version, else lowest allowed).
+            for (krate, v) in crate::deps::resolved_jwt_versions(m, &locks) {
+                cm.versions.insert(krate, v);
+            }
             (m.dir.clone(), cm)
         })
         .collect();

@@ -71,6 +71,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "retire_words",
     "logout_words",
     "revocation_words",
+    // Version notes add text to findings; they start nothing.
+    "crate",
+    "note",
 ];
 
 /// Keys whose names matter only in a file that mentions JWTs, and the texts that say so. This

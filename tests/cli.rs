@@ -475,3 +475,31 @@ fn macro_bodies_are_checked_with_real_positions() {
     assert!(got.contains(&("JWT101".into(), 5, 22)), "{got:?}");
     assert!(got.contains(&("JWT801".into(), 6, 18)), "{got:?}");
 }
+
+#[test]
+fn findings_know_the_resolved_crate_version() {
+    let lib = "pub fn f(t: &str, k: &[u8]) {\n    let h = jsonwebtoken::decode_header(t).unwrap();\n    let v = jsonwebtoken::Validation::new(h.alg);\n    let _ = (v, k);\n}\n";
+    let note_of = |manifest: &str| -> String {
+        let t = project(&[("Cargo.toml", manifest), ("src/lib.rs", lib)]);
+        let v = json(&run_in(
+            t.path(),
+            &["--format", "json", "--select", "JWT102"],
+        ));
+        v["findings"][0]["notes"][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let old = note_of(
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n\n[dependencies]\njsonwebtoken = \"6\"\n",
+    );
+    assert!(
+        old.contains("jsonwebtoken 6.0.0 has no key-family check"),
+        "{old}"
+    );
+    let new = note_of(MANIFEST);
+    assert!(
+        new.contains("jsonwebtoken 10.3.0 rejects keys of the wrong family"),
+        "{new}"
+    );
+}

@@ -15,6 +15,7 @@ pub mod validation;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use serde::Deserialize;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
 
@@ -68,6 +69,52 @@ pub struct PackageCheck {
 /// (every `<ws:KEY>` fact of every package, as `<ws:KEY:PACKAGE>`).
 pub type PackageCheckFn =
     Box<dyn FnOnce(&HashMap<String, Val>, &HashMap<String, Val>) -> Option<Diagnostic> + Send>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionNote {
+    #[serde(rename = "crate")]
+    krate: String,
+    versions: String,
+    note: String,
+}
+
+/// Notes a rule's page gives for the resolved version of a crate (`[[data.version_notes]]`:
+/// `crate`, a `versions` requirement and the `note`, where `{version}` is the version).
+pub fn version_notes(code: &str, crates: &CrateMap) -> Vec<String> {
+    static NOTES: std::sync::OnceLock<HashMap<String, Vec<(VersionNote, semver::VersionReq)>>> =
+        std::sync::OnceLock::new();
+    let all = NOTES.get_or_init(|| {
+        crate::catalog::catalog()
+            .rules
+            .iter()
+            .map(|r| {
+                let notes: Vec<VersionNote> = r.data("version_notes");
+                let parsed = notes
+                    .into_iter()
+                    .map(|n| {
+                        let req = semver::VersionReq::parse(&n.versions).unwrap_or_else(|e| {
+                            panic!("rules/{}: bad version_notes requirement: {e}", r.file)
+                        });
+                        (n, req)
+                    })
+                    .collect();
+                (r.code.clone(), parsed)
+            })
+            .collect()
+    });
+    let Some(notes) = all.get(code) else {
+        return Vec::new();
+    };
+    notes
+        .iter()
+        .filter_map(|(n, req)| {
+            let v = crates.version_of(&n.krate)?;
+            req.matches(v)
+                .then(|| n.note.replace("{version}", &v.to_string()))
+        })
+        .collect()
+}
 
 /// The table key that records that `word` occurs in the package.
 pub fn mention_key(word: &str) -> String {
@@ -184,7 +231,10 @@ impl<'a> Walker<'a> {
         if !self.ctx.enabled(&d.code) {
             return;
         }
-        let d = if self.in_test() { d.in_test_code() } else { d };
+        let mut d = if self.in_test() { d.in_test_code() } else { d };
+        for note in version_notes(&d.code, self.ctx.crates) {
+            d = d.with_note(note);
+        }
         self.out.diagnostics.push(d);
     }
 
