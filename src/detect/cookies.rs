@@ -265,6 +265,7 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
                 }
                 self.raw_header(&c.args, index::span_of(c));
             }
+            Expr::Macro(m) if m.mac.path.is_ident("format") => self.cookie_string(e),
             _ => {}
         }
         visit::visit_expr(self, e);
@@ -316,6 +317,54 @@ impl Scan<'_, '_> {
                 ));
                 return;
             }
+        }
+    }
+}
+
+impl Scan<'_, '_> {
+    /// A hand-built cookie string: `format!("{name}={token}; Path=/; Expires={t}")` whose name
+    /// or value is a token and that never says `Secure` (or `HttpOnly`).
+    fn cookie_string(&mut self, e: &Expr) {
+        let span = index::span_of(e);
+        if self
+            .raw
+            .iter()
+            .any(|(r, ..)| r.start <= span.start && span.end <= r.end)
+        {
+            return;
+        }
+        let Some(template) = cookie_template(self.w, e) else {
+            return;
+        };
+        let lower = template.to_ascii_lowercase();
+        let Some((name, rest)) = template.split_once('=') else {
+            return;
+        };
+        let value = rest.split(';').next().unwrap_or("");
+        let looks_like_cookie = [
+            "; path=",
+            "; expires=",
+            "; max-age=",
+            "; domain=",
+            "; samesite=",
+        ]
+        .iter()
+        .any(|a| lower.contains(a));
+        if !looks_like_cookie || name.contains(' ') || name.contains(';') {
+            return;
+        }
+        if !(token_like(name) || token_like(value)) {
+            return;
+        }
+        let http_only = lower.contains("httponly") || lower.contains("{http_only}");
+        let secure = lower.contains("secure");
+        if !http_only || !secure {
+            self.raw.push((
+                span,
+                name.trim_matches(['{', '}']).to_string(),
+                http_only,
+                secure,
+            ));
         }
     }
 }
@@ -402,7 +451,7 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         .flatten()
         .collect();
         let msg = format!(
-            "`Set-Cookie` header for token `{name}` lacks {}; the token can be read by scripts or sent over plain HTTP",
+            "cookie string for token `{name}` lacks {}; the token can be read by scripts or sent over plain HTTP",
             missing.join(" and ")
         );
         w.report(
