@@ -41,6 +41,21 @@ impl CrateMap {
     }
 
     /// Crate names compare with `-` and `_` as the same character (`frank_jwt`, `gloo-storage`).
+    /// The gate of a knowledge-table entry: the package depends on one of the entry's `crates`,
+    /// or, when it names none, on the crate its path starts with (`jsonwebtoken::decode`).
+    pub fn allows(&self, crates: &[String], path: Option<&str>) -> bool {
+        if !crates.is_empty() {
+            return self.depends_on_any(crates);
+        }
+        match path
+            .filter(|p| p.contains("::"))
+            .and_then(|p| p.split("::").next())
+        {
+            Some(krate) => self.depends_on(krate),
+            None => true,
+        }
+    }
+
     /// The resolved version of a crate, when a manifest says.
     pub fn version_of(&self, package: &str) -> Option<&semver::Version> {
         self.versions.get(package)

@@ -99,6 +99,17 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
     })
 }
 
+/// The JWT000 finding of a file (or manifest) that could not be parsed.
+fn unparsed(rel: &str, span: std::ops::Range<usize>, why: &str, label: &str) -> Diagnostic {
+    Diagnostic::new(
+        "JWT000",
+        rel,
+        span,
+        format!("this file could not be parsed, so it was not checked: {why}"),
+    )
+    .with_label(label)
+}
+
 fn lint_rust(
     f: &Found,
     crates: &CrateMap,
@@ -131,18 +142,12 @@ fn lint_rust(
         r.skipped = true;
         // Not worth parsing, but a file that could not be parsed at all is still named.
         if let Err(e) = crate::parse::quick_scan(&text) {
-            r.diagnostics.push(
-                Diagnostic::new(
-                    "JWT000",
-                    &f.rel,
-                    e.span,
-                    format!(
-                        "this file could not be parsed, so it was not checked: {}",
-                        e.message
-                    ),
-                )
-                .with_label("the lexer stopped here"),
-            );
+            r.diagnostics.push(unparsed(
+                &f.rel,
+                e.span,
+                &e.message,
+                "the lexer stopped here",
+            ));
             r.source = Some(Arc::new(SourceText::new(text)));
         }
         return r;
@@ -190,18 +195,9 @@ fn lint_rust(
             r.package_checks = found.package_checks;
             r.consts = found.consts;
         }
-        Ok(Err(e)) => r.diagnostics.push(
-            Diagnostic::new(
-                "JWT000",
-                &f.rel,
-                e.span,
-                format!(
-                    "this file could not be parsed, so it was not checked: {}",
-                    e.message
-                ),
-            )
-            .with_label("syn stopped here"),
-        ),
+        Ok(Err(e)) => r
+            .diagnostics
+            .push(unparsed(&f.rel, e.span, &e.message, "syn stopped here")),
         Err(panic) => {
             proc_macro2::extra::invalidate_current_thread_spans();
             let what = panic
@@ -322,18 +318,7 @@ pub fn run(req: &LintRequest) -> Report {
             Lockfile::parse(&f.rel, dir, src).map(|l| locks.push(l))
         };
         if let Err(e) = parsed {
-            diagnostics.push(
-                Diagnostic::new(
-                    "JWT000",
-                    &f.rel,
-                    e.span,
-                    format!(
-                        "this file could not be parsed, so it was not checked: {}",
-                        e.message
-                    ),
-                )
-                .with_label("TOML error here"),
-            );
+            diagnostics.push(unparsed(&f.rel, e.span, &e.message, "TOML error here"));
         }
     }
     stage("manifests");

@@ -58,16 +58,10 @@ pub struct ApiEntry {
 }
 
 impl ApiEntry {
-    fn gate_crates(&self) -> Vec<String> {
-        if !self.crates.is_empty() {
-            return self.crates.clone();
-        }
-        self.call
-            .as_deref()
-            .or(self.path.as_deref())
-            .and_then(|c| c.split("::").next())
-            .map(|c| vec![c.replace('_', "-")])
-            .unwrap_or_default()
+    fn allowed(&self, w: &Walker) -> bool {
+        w.ctx
+            .crates
+            .allows(&self.crates, self.call.as_deref().or(self.path.as_deref()))
     }
 }
 
@@ -146,7 +140,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
                 .map(|p| index::path_matches(&canon, p))
                 .unwrap_or(false)
         })
-        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| e.allowed(w))
         .filter(|e| args_match(w, e, &c.args))
         .collect();
     for e in hits {
@@ -160,7 +154,7 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     let hits: Vec<&ApiEntry> = table()
         .iter()
         .filter(|e| e.method.as_deref() == Some(name.as_str()))
-        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| e.allowed(w))
         .filter(|e| {
             e.receiver
                 .as_deref()
@@ -191,7 +185,7 @@ fn field_hits<'t>(
             (Some(_), None) => true,
             (None, _) => true,
         })
-        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| e.allowed(w))
         .filter(|e| {
             let eq = e
                 .value
@@ -260,7 +254,7 @@ pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
                 })
                 .unwrap_or(false)
         })
-        .filter(|e| w.ctx.crates.depends_on_any(&e.gate_crates()))
+        .filter(|e| e.allowed(w))
         .collect();
     for e in hits {
         let d = diag(w, e, p.span().byte_range()).with_label("used here");

@@ -189,16 +189,7 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
 }
 
 fn gate(w: &Walker, c: &Ctor) -> bool {
-    let crates = if c.crates.is_empty() {
-        c.call
-            .as_deref()
-            .and_then(|c| c.split("::").next())
-            .map(|c| vec![c.replace('_', "-")])
-            .unwrap_or_default()
-    } else {
-        c.crates.clone()
-    };
-    w.ctx.crates.depends_on_any(&crates)
+    w.ctx.crates.allows(&c.crates, c.call.as_deref())
 }
 
 pub fn check_call(w: &mut Walker, c: &ExprCall) {

@@ -67,16 +67,7 @@ enum Kind {
 }
 
 fn gate(w: &Walker, k: &KeyCtor) -> bool {
-    let crates = if k.crates.is_empty() {
-        k.call
-            .as_deref()
-            .and_then(|c| c.split("::").next())
-            .map(|c| vec![c.replace('_', "-")])
-            .unwrap_or_default()
-    } else {
-        k.crates.clone()
-    };
-    w.ctx.crates.depends_on_any(&crates)
+    w.ctx.crates.allows(&k.crates, k.call.as_deref())
 }
 
 fn decoded_len(bytes: &[u8], base64: bool) -> usize {

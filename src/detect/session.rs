@@ -26,19 +26,6 @@ struct Api {
     crates: Vec<String>,
 }
 
-impl Api {
-    fn gate(&self) -> Vec<String> {
-        if !self.crates.is_empty() {
-            return self.crates.clone();
-        }
-        self.call
-            .as_deref()
-            .and_then(|c| c.split("::").next())
-            .map(|c| vec![c.replace('_', "-")])
-            .unwrap_or_default()
-    }
-}
-
 #[derive(Debug, Default)]
 struct Data {
     hmac_verifiers: Vec<Api>,
@@ -80,12 +67,12 @@ fn matches_call(w: &Walker, list: &[Api], e: &Expr) -> bool {
                 a.call
                     .as_deref()
                     .is_some_and(|pat| index::path_matches(&canon, pat))
-                    && w.ctx.crates.depends_on_any(&a.gate())
+                    && w.ctx.crates.allows(&a.crates, a.call.as_deref())
             })
         }
         Expr::MethodCall(m) => list.iter().any(|a| {
             a.method.as_deref().is_some_and(|n| m.method == n)
-                && w.ctx.crates.depends_on_any(&a.gate())
+                && w.ctx.crates.allows(&a.crates, a.call.as_deref())
         }),
         _ => false,
     }

@@ -172,12 +172,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         if !index::path_matches(&canon, &s.call) {
             continue;
         }
-        let crates = if s.crates.is_empty() {
-            vec![s.call.split("::").next().unwrap_or("").replace('_', "-")]
-        } else {
-            s.crates.clone()
-        };
-        if !w.ctx.crates.depends_on_any(&crates) {
+        if !w.ctx.crates.allows(&s.crates, Some(&s.call)) {
             continue;
         }
         let Some(key) = c.args.iter().nth(s.key_arg) else {
