@@ -238,23 +238,28 @@ impl<'a> Walker<'a> {
         self.out.diagnostics.push(d);
     }
 
+    /// What a later report needs of the present scope: whether the rule is on, and test code.
+    fn finisher(&self) -> impl FnOnce(Diagnostic) -> Option<Diagnostic> + Send + 'static {
+        let in_test = self.in_test();
+        let enabled = self.ctx.opts.enabled.clone();
+        move |d: Diagnostic| {
+            if !enabled.contains(&d.code) {
+                return None;
+            }
+            Some(if in_test { d.in_test_code() } else { d })
+        }
+    }
+
     /// Reports now, or later when `val` is a constant from another file.
     pub fn report_with_const(
         &mut self,
         name: String,
         check: impl FnOnce(&Val) -> Option<Diagnostic> + Send + 'static,
     ) {
-        let in_test = self.in_test();
-        let enabled = self.ctx.opts.enabled.clone();
+        let finish = self.finisher();
         self.out.deferred.push(Deferred {
             const_name: name,
-            check: Box::new(move |v| {
-                let d = check(v)?;
-                if !enabled.contains(&d.code) {
-                    return None;
-                }
-                Some(if in_test { d.in_test_code() } else { d })
-            }),
+            check: Box::new(move |v| finish(check(v)?)),
         });
     }
 
@@ -266,17 +271,10 @@ impl<'a> Walker<'a> {
         + Send
         + 'static,
     ) {
-        let in_test = self.in_test();
-        let enabled = self.ctx.opts.enabled.clone();
+        let finish = self.finisher();
         self.out.package_checks.push(PackageCheck {
             words,
-            check: Box::new(move |t, ws| {
-                let d = check(t, ws)?;
-                if !enabled.contains(&d.code) {
-                    return None;
-                }
-                Some(if in_test { d.in_test_code() } else { d })
-            }),
+            check: Box::new(move |t, ws| finish(check(t, ws)?)),
         });
     }
 
