@@ -36,6 +36,9 @@ struct FrontMatter {
     tags: Vec<String>,
     precision: String,
     security_severity: String,
+    /// Off unless selected (heuristic, architecture-level rules).
+    #[serde(default)]
+    opt_in: bool,
     #[serde(default)]
     data: toml::Table,
 }
@@ -62,6 +65,8 @@ pub struct Rule {
     pub data: toml::Table,
     /// File name in `rules/`.
     pub file: String,
+    /// Off unless selected (`select = ["ALL"]`, `extend-select = ["JWT301"]`, `--select`).
+    pub opt_in: bool,
 }
 
 impl Rule {
@@ -108,6 +113,15 @@ impl Catalog {
             .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
     }
 
+    /// The codes that run when the configuration selects nothing (every rule but the opt-in ones).
+    pub fn default_codes(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|r| !r.opt_in)
+            .map(|r| r.code.clone())
+            .collect()
+    }
+
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.code == code)
     }
@@ -142,6 +156,7 @@ pub fn parse_rule_page(file: &str, text: &str) -> Result<Rule, String> {
         docs,
         data: fm.data,
         file: file.to_string(),
+        opt_in: fm.opt_in,
     })
 }
 
@@ -163,12 +178,14 @@ pub fn markdown_table() -> String {
     let mut s =
         String::from("| Code | Name | Default level | What it finds |\n|---|---|---|---|\n");
     for r in &catalog().rules {
+        let level = if r.opt_in {
+            format!("{} (opt-in)", r.level.as_str())
+        } else {
+            r.level.as_str().to_string()
+        };
         s.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",
-            r.code,
-            r.name,
-            r.level.as_str(),
-            r.summary
+            r.code, r.name, level, r.summary
         ));
     }
     s

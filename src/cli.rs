@@ -36,6 +36,9 @@ pub struct Cli {
     /// Only run these rules (codes, code prefixes such as JWT1, or names; comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
+    /// Also run these rules on top of the configured ones (for example the opt-in JWT301)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
     /// Do not run these rules (codes, prefixes or names; comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
@@ -189,6 +192,15 @@ fn run(cli: Cli) -> Result<i32, String> {
         config.enabled = crate::config::resolve_selectors(&cli.select)
             .map_err(|e| format!("error: --select: {e}"))?;
     }
+    if !cli.extend_select.is_empty() {
+        let extra = crate::config::resolve_selectors(&cli.extend_select)
+            .map_err(|e| format!("error: --extend-select: {e}"))?;
+        for c in extra {
+            if !config.enabled.contains(&c) {
+                config.enabled.push(c);
+            }
+        }
+    }
     if !cli.ignore.is_empty() {
         let ignore = crate::config::resolve_selectors(&cli.ignore)
             .map_err(|e| format!("error: --ignore: {e}"))?;
@@ -242,6 +254,7 @@ fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
                 serde_json::json!({
                     "code": r.code, "name": r.name, "level": r.level.as_str(), "summary": r.summary,
                     "tags": r.tags, "precision": r.precision, "security_severity": r.security_severity,
+                    "opt_in": r.opt_in,
                 })
             })
             .collect();
@@ -255,13 +268,15 @@ fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
         .max()
         .unwrap_or(10);
     for r in &catalog().rules {
+        let level = if r.opt_in {
+            format!("{} (opt-in)", r.level.as_str())
+        } else {
+            r.level.as_str().to_string()
+        };
         writeln!(
             w,
-            "{}  {:width$}  {:7}  {}",
-            r.code,
-            r.name,
-            r.level.as_str(),
-            r.summary
+            "{}  {:width$}  {:18}  {}",
+            r.code, r.name, level, r.summary
         )?;
     }
     Ok(())

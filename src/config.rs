@@ -73,7 +73,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             source: None,
-            enabled: catalog().rules.iter().map(|r| r.code.clone()).collect(),
+            enabled: catalog().default_codes(),
             levels: HashMap::new(),
             exclude: GlobSet::empty(),
             per_path: Vec::new(),
@@ -199,17 +199,18 @@ fn codes_of(cx: &Ctx, v: &Value) -> Result<Vec<String>, ConfigError> {
 
 fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), ConfigError> {
     let mut select: Option<Vec<String>> = None;
+    let mut extend: Vec<String> = Vec::new();
     let mut ignore: Vec<String> = Vec::new();
     for (key, item) in t.iter() {
         let kspan = t.key(key).and_then(|k| k.span());
         match key {
-            "select" | "ignore" => {
+            "select" | "ignore" | "extend-select" => {
                 let list = str_list(cx, item, key)?;
                 let codes = resolve_selectors(&list).map_err(|e| cx.err(item.span(), e))?;
-                if key == "select" {
-                    select = Some(codes);
-                } else {
-                    ignore = codes;
+                match key {
+                    "select" => select = Some(codes),
+                    "extend-select" => extend = codes,
+                    _ => ignore = codes,
                 }
             }
             "exclude" => cfg.exclude = glob_set(cx, item, key)?,
@@ -331,14 +332,18 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                 return Err(cx.err(
                     kspan,
                     format!(
-                        "unknown key `{key}` (expected one of: select, ignore, exclude, per-path-ignores, rules, require-reason, lower-test-code, dependencies)"
+                        "unknown key `{key}` (expected one of: select, extend-select, ignore, exclude, per-path-ignores, rules, require-reason, lower-test-code, dependencies)"
                     ),
                 ));
             }
         }
     }
-    let mut enabled =
-        select.unwrap_or_else(|| catalog().rules.iter().map(|r| r.code.clone()).collect());
+    let mut enabled = select.unwrap_or_else(|| catalog().default_codes());
+    for c in extend {
+        if !enabled.contains(&c) {
+            enabled.push(c);
+        }
+    }
     enabled.retain(|c| !ignore.contains(c));
     cfg.enabled = enabled;
     Ok(())

@@ -503,3 +503,23 @@ fn findings_know_the_resolved_crate_version() {
         "{new}"
     );
 }
+
+#[test]
+fn opt_in_rules_run_only_when_selected() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust/JWT301-workspace");
+    let codes = |args: &[&str]| -> Vec<String> {
+        findings(&json(&run_in(&dir, args)))
+            .into_iter()
+            .map(|(c, _, _)| c)
+            .collect()
+    };
+    assert!(!codes(&["--format", "json"]).contains(&"JWT301".to_string()));
+    let with = codes(&["--format", "json", "--extend-select", "JWT301"]);
+    assert_eq!(
+        with.iter().filter(|c| *c == "JWT301").count(),
+        2,
+        "{with:?}"
+    );
+    let o = bin().args(["rules"]).output().unwrap();
+    assert!(stdout(&o).contains("warning (opt-in)"), "{}", stdout(&o));
+}

@@ -40,9 +40,8 @@ impl Default for RuleOptions {
             access_max_secs: 3600.0,
             refresh_max_secs: 30.0 * 86400.0,
             enabled: crate::catalog::catalog()
-                .rules
-                .iter()
-                .map(|r| r.code.clone())
+                .default_codes()
+                .into_iter()
                 .collect(),
         }
     }
