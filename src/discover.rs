@@ -81,7 +81,11 @@ fn unreadable(rel: &str, why: impl std::fmt::Display) -> Diagnostic {
 
 /// Walks `paths` (absolute) and returns the files to check. `exclude` decides, on a relative path,
 /// whether a file or directory is skipped.
-pub fn discover(root: &Path, paths: &[PathBuf], exclude: &dyn Fn(&str) -> bool) -> Discovery {
+pub fn discover(
+    root: &Path,
+    paths: &[PathBuf],
+    exclude: &(dyn Fn(&str) -> bool + Sync),
+) -> Discovery {
     let mut out = Discovery::default();
     for p in paths {
         let rel = rel_path(root, p);
@@ -120,84 +124,97 @@ pub fn discover(root: &Path, paths: &[PathBuf], exclude: &dyn Fn(&str) -> bool) 
     out
 }
 
-fn walk_dir(root: &Path, dir: &Path, exclude: &dyn Fn(&str) -> bool, out: &mut Discovery) {
-    let root_owned = root.to_path_buf();
+/// One entry of the walk: a file to check, a finding for something that cannot be read, or
+/// nothing (not a Rust source, manifest or lockfile; excluded; a directory).
+fn classify(
+    root: &Path,
+    dir: &Path,
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    exclude: &(dyn Fn(&str) -> bool + Sync),
+) -> Option<Result<Found, Diagnostic>> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(err) => {
+            let path = match &err {
+                ignore::Error::WithPath { path, .. } => Some(path.clone()),
+                ignore::Error::WithDepth { err, .. } => match &**err {
+                    ignore::Error::WithPath { path, .. } => Some(path.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let rel = path
+                .map(|p| rel_path(root, &p))
+                .unwrap_or_else(|| rel_path(root, dir));
+            return Some(Err(unreadable(&rel, err)));
+        }
+    };
+    let name = entry.file_name().to_string_lossy().into_owned();
+    let kind = kind_of(&name)?;
+    let rel = rel_path(root, entry.path());
+    if exclude(&rel) {
+        return None;
+    }
+    let ft = entry.file_type()?;
+    let found = |rel: String| Found {
+        abs: entry.path().to_path_buf(),
+        rel,
+        kind,
+    };
+    if ft.is_file() {
+        Some(Ok(found(rel)))
+    } else if ft.is_symlink() {
+        // Follow a symlink to a file, never to a directory (no loops); report broken links.
+        match std::fs::metadata(entry.path()) {
+            Ok(m) if m.is_file() => Some(Ok(found(rel))),
+            Ok(m) if m.is_dir() => None,
+            Ok(_) => Some(Err(unreadable(
+                &rel,
+                "a symlink to something that is not a regular file",
+            ))),
+            Err(e) => Some(Err(unreadable(&rel, format!("broken symlink: {e}")))),
+        }
+    } else if !ft.is_dir() {
+        // FIFOs, sockets and devices are never opened (a FIFO would block the run), but a
+        // file the user expects to be checked is named, like any unreadable file.
+        Some(Err(unreadable(
+            &rel,
+            "not a regular file (a FIFO, socket or device)",
+        )))
+    } else {
+        // Directories named `*.rs` are walked into, never opened as files.
+        None
+    }
+}
+
+/// A parallel, gitignore-aware walk of one directory (the caller sorts the result).
+fn walk_dir(root: &Path, dir: &Path, exclude: &(dyn Fn(&str) -> bool + Sync), out: &mut Discovery) {
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(true)
         .hidden(true)
         .parents(true)
         .require_git(false)
         .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| {
+        .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
             let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if is_dir && e.depth() > 0 && (name == "target" || name == "node_modules") {
-                return false;
-            }
-            let _ = &root_owned;
-            true
+            !(is_dir && e.depth() > 0 && (name == "target" || name == "node_modules"))
         })
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                let path = match &err {
-                    ignore::Error::WithPath { path, .. } => Some(path.clone()),
-                    ignore::Error::WithDepth { err, .. } => match &**err {
-                        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let rel = path
-                    .map(|p| rel_path(root, &p))
-                    .unwrap_or_else(|| rel_path(root, dir));
-                out.problems.push(unreadable(&rel, err));
-                continue;
+        .build_parallel();
+    let collected = std::sync::Mutex::new(Discovery::default());
+    walker.run(|| {
+        Box::new(|entry| {
+            if let Some(r) = classify(root, dir, entry, exclude) {
+                let mut d = collected.lock().unwrap_or_else(|e| e.into_inner());
+                match r {
+                    Ok(f) => d.files.push(f),
+                    Err(p) => d.problems.push(p),
+                }
             }
-        };
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(kind) = kind_of(&name) else { continue };
-        let rel = rel_path(root, entry.path());
-        if exclude(&rel) {
-            continue;
-        }
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        if ft.is_file() {
-            out.files.push(Found {
-                abs: entry.path().to_path_buf(),
-                rel,
-                kind,
-            });
-        } else if ft.is_symlink() {
-            // Follow a symlink to a file, never to a directory (no loops); report broken links.
-            match std::fs::metadata(entry.path()) {
-                Ok(m) if m.is_file() => out.files.push(Found {
-                    abs: entry.path().to_path_buf(),
-                    rel,
-                    kind,
-                }),
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => out.problems.push(unreadable(
-                    &rel,
-                    "a symlink to something that is not a regular file",
-                )),
-                Err(e) => out
-                    .problems
-                    .push(unreadable(&rel, format!("broken symlink: {e}"))),
-            }
-        } else if !ft.is_dir() {
-            // FIFOs, sockets and devices are never opened (a FIFO would block the run), but a
-            // file the user expects to be checked is named, like any unreadable file.
-            out.problems.push(unreadable(
-                &rel,
-                "not a regular file (a FIFO, socket or device)",
-            ));
-        }
-        // Directories named `*.rs` are walked into, never opened as files.
-    }
+            ignore::WalkState::Continue
+        })
+    });
+    let d = collected.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.files.extend(d.files);
+    out.problems.extend(d.problems);
 }
