@@ -190,3 +190,14 @@ pub fn markdown_table() -> String {
     }
     s
 }
+
+/// A rule's whole `[data]` table as one struct (keys the struct does not name are left to other
+/// detectors of the same rule, such as the `[[data.match]]` entries of the API detector).
+pub fn rule_data<T: serde::de::DeserializeOwned>(code: &str) -> T {
+    let r = catalog()
+        .get(code)
+        .unwrap_or_else(|| panic!("{code} is not in the catalogue"));
+    toml::Value::Table(r.data.clone())
+        .try_into()
+        .unwrap_or_else(|e| panic!("rules/{}: bad [data]: {e}", r.file))
+}

@@ -96,11 +96,12 @@ pub fn note_signing_method(w: &mut Walker, m: &syn::ExprMethodCall) {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct Data {
     /// Field names that hold secrets (credentials, keys).
-    secret_fields: Vec<String>,
+    claim_secret_fields: Vec<String>,
     /// Field names that hold personal data.
-    personal_fields: Vec<String>,
+    claim_personal_fields: Vec<String>,
     /// Crates that sign tokens; the rule runs in packages depending on one of them.
     crates: Vec<String>,
     /// Calls and methods that sign claims: `{ call | method, arg }` (`arg = -1`: the receiver).
@@ -124,17 +125,7 @@ struct Signer {
 
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT701")
-            .expect("JWT701 in catalogue");
-        Data {
-            secret_fields: r.data("claim_secret_fields"),
-            personal_fields: r.data("claim_personal_fields"),
-            crates: r.data("crates"),
-            signers: r.data("signers"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT701"))
 }
 
 fn derives_serialize(attrs: &[syn::Attribute]) -> bool {
@@ -240,9 +231,9 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
             continue;
         }
         let n = id.to_string().trim_start_matches("r#").to_ascii_lowercase();
-        if d.secret_fields.contains(&n) {
+        if d.claim_secret_fields.contains(&n) {
             secrets.push((n, index::span_of(f)));
-        } else if d.personal_fields.contains(&n) {
+        } else if d.claim_personal_fields.contains(&n) {
             personal.push((n, index::span_of(f)));
         }
     }

@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::{self, Val};
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct Data {
     /// Cookie constructors: path pattern and whether the name/value come as one tuple.
     constructors: Vec<Ctor>,
@@ -43,21 +44,7 @@ struct Ctor {
 
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT402")
-            .expect("JWT402 in catalogue");
-        Data {
-            constructors: r.data("constructors"),
-            http_only: r.data("http_only"),
-            secure: r.data("secure"),
-            same_site: r.data("same_site"),
-            removal: r.data("removal"),
-            secure_by_framework: r.data("secure_by_framework"),
-            private_adders: r.data("private_adders"),
-            crates: r.data("crates"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT402"))
 }
 
 /// What is known about one cookie's attributes: `None` = never set, `Some(None)` = set from a

@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::{self, Val};
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default)]
 struct LifetimeData {
     /// Claim fields holding the expiry time.
     exp_fields: Vec<String>,
@@ -42,18 +42,7 @@ struct Ctor {
 
 fn data() -> &'static LifetimeData {
     static D: OnceLock<LifetimeData> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT201")
-            .expect("JWT201 in catalogue");
-        LifetimeData {
-            exp_fields: r.data("exp_fields"),
-            duration_calls: r.data("duration_calls"),
-            duration_methods: r.data("duration_methods"),
-            time_methods: r.data("time_methods"),
-            refresh_words: r.data("refresh_words"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT201"))
 }
 
 pub fn human(secs: f64) -> String {

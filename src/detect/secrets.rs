@@ -28,7 +28,7 @@ struct KeyCtor {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default)]
 struct SecretData {
     hmac: Vec<KeyCtor>,
     private_key: Vec<KeyCtor>,
@@ -45,19 +45,7 @@ struct SecretData {
 
 fn data() -> &'static SecretData {
     static D: OnceLock<SecretData> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT801")
-            .expect("JWT801 in catalogue");
-        SecretData {
-            hmac: r.data("hmac"),
-            private_key: r.data("private_key"),
-            secret_fields: r.data("secret_fields"),
-            min_len: r.data::<Option<usize>>("min_len").unwrap_or(32),
-            generic_secret_fields: r.data("generic_secret_fields"),
-            jwt_words: r.data("jwt_words"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT801"))
 }
 
 #[derive(Clone, Copy, PartialEq)]

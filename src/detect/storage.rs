@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index::{self, Val};
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default)]
 struct StorageData {
     /// Storage writes through a function: `{ call, key_arg, storage, crates }`.
     calls: Vec<Sink>,
@@ -57,20 +57,7 @@ struct Handle {
 
 fn data() -> &'static StorageData {
     static D: OnceLock<StorageData> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT401")
-            .expect("JWT401 in catalogue");
-        StorageData {
-            calls: r.data("calls"),
-            handles: r.data("handles"),
-            write_methods: r.data("write_methods"),
-            cookie_methods: r.data("cookie_methods"),
-            token_words: r.data("token_words"),
-            cookie_flags: r.data("cookie_flags"),
-            cookie_name_fields: r.data("cookie_name_fields"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT401"))
 }
 
 /// Splits `accessToken`, `ACCESS_TOKEN`, `id-token` into lowercase words.

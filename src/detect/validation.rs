@@ -13,6 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::index;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct Data {
     validation_ctors: Vec<String>,
     asymmetric: Vec<String>,
@@ -24,19 +25,7 @@ struct Data {
 
 fn data() -> &'static Data {
     static D: OnceLock<Data> = OnceLock::new();
-    D.get_or_init(|| {
-        let r = crate::catalog::catalog()
-            .get("JWT501")
-            .expect("JWT501 in catalogue");
-        Data {
-            validation_ctors: r.data("validation_ctors"),
-            asymmetric: r.data("asymmetric"),
-            issuer_methods: r.data("issuer_methods"),
-            audience_methods: r.data("audience_methods"),
-            issuer_fields: r.data("issuer_fields"),
-            audience_fields: r.data("audience_fields"),
-        }
-    })
+    D.get_or_init(|| crate::catalog::rule_data("JWT501"))
 }
 
 #[derive(Default)]
