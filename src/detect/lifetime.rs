@@ -277,13 +277,7 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     if !w.ctx.enabled("JWT201") {
         return;
     }
-    let hint = s
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::");
+    let hint = index::path_segments(&s.path).join("::");
     for fv in &s.fields {
         let syn::Member::Named(n) = &fv.member else {
             continue;

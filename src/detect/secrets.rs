@@ -284,13 +284,7 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
 }
 
 pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
-    let owner = s
-        .path
-        .segments
-        .iter()
-        .map(|p| p.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::");
+    let owner = index::path_segments(&s.path).join("::");
     for fv in &s.fields {
         let syn::Member::Named(n) = &fv.member else {
             continue;
