@@ -626,6 +626,54 @@ pub fn lit_val(lit: &Lit) -> Option<Val> {
 }
 
 /// Byte range of any syntax node (file-relative with proc-macro2 `span-locations`).
-pub fn span_of<T: Spanned>(node: &T) -> Range<usize> {
+///
+/// `Spanned::span` prints the whole node to tokens, so asking it for every link of a long
+/// method chain costs time quadratic in the chain; expressions (the common case) take the
+/// first and last token directly.
+pub fn span_of<T: Spanned + 'static>(node: &T) -> Range<usize> {
+    let any = node as &dyn std::any::Any;
+    if let Some(e) = any.downcast_ref::<Expr>() {
+        return expr_range(e);
+    }
+    if let Some(m) = any.downcast_ref::<syn::ExprMethodCall>() {
+        return expr_start(&m.receiver)..m.paren_token.span.close().byte_range().end;
+    }
+    if let Some(c) = any.downcast_ref::<syn::ExprCall>() {
+        return expr_start(&c.func)..c.paren_token.span.close().byte_range().end;
+    }
     node.span().byte_range()
+}
+
+/// Byte range of an expression, from its first to its last token, for the shapes that chain.
+fn expr_range(e: &Expr) -> Range<usize> {
+    match e {
+        Expr::MethodCall(m) => expr_start(&m.receiver)..m.paren_token.span.close().byte_range().end,
+        Expr::Call(c) => expr_start(&c.func)..c.paren_token.span.close().byte_range().end,
+        Expr::Field(f) => expr_start(&f.base)..f.member.span().byte_range().end,
+        Expr::Try(t) => expr_start(&t.expr)..t.question_token.span.byte_range().end,
+        Expr::Await(a) => expr_start(&a.base)..a.await_token.span.byte_range().end,
+        _ => e.span().byte_range(),
+    }
+}
+
+/// Byte offset of the first token of an expression (iterative along receivers).
+fn expr_start(mut e: &Expr) -> usize {
+    loop {
+        match e {
+            Expr::MethodCall(m) => e = &m.receiver,
+            Expr::Call(c) => e = &c.func,
+            Expr::Field(f) => e = &f.base,
+            Expr::Try(t) => e = &t.expr,
+            Expr::Await(a) => e = &a.base,
+            Expr::Index(i) => e = &i.expr,
+            Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
+                return match (&p.path.leading_colon, p.path.segments.first()) {
+                    (Some(c), _) => c.spans[0].byte_range().start,
+                    (None, Some(s)) => s.ident.span().byte_range().start,
+                    (None, None) => e.span().byte_range().start,
+                };
+            }
+            _ => return e.span().byte_range().start,
+        }
+    }
 }
