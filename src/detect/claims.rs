@@ -62,6 +62,67 @@ fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     w.out.consts.insert(signed_key(&ty), Val::Bool(true));
     if !adds_exp {
         w.out.consts.insert(signed_raw_key(&ty), Val::Bool(true));
+        if let Some(a) = arg {
+            optional_exp_at_signing(w, a);
+        }
+    }
+}
+
+/// JWT204 where the token is built: the claims literal signed here sets `exp` to `None` or to
+/// an `Option` parameter, so some tokens are signed without any expiry.
+fn optional_exp_at_signing(w: &mut Walker, arg: &Expr) {
+    if !w.ctx.enabled("JWT204") {
+        return;
+    }
+    let arg = match arg {
+        Expr::Reference(r) => &*r.expr,
+        e => e,
+    };
+    // The literal itself, or the one a `let` bound (re-parsed from its text, spans shifted).
+    let (lit, offset) = match arg {
+        Expr::Struct(s) => (s.clone(), 0),
+        Expr::Path(p) => {
+            let Some(b) = p.path.get_ident().and_then(|i| w.binding(&i.to_string())) else {
+                return;
+            };
+            let (Some(span), Ok(Expr::Struct(s))) =
+                (b.init_span.clone(), syn::parse_str::<Expr>(&b.init_text))
+            else {
+                return;
+            };
+            (s, span.start)
+        }
+        _ => return,
+    };
+    for fv in &lit.fields {
+        let syn::Member::Named(n) = &fv.member else {
+            continue;
+        };
+        if !matches!(n.to_string().as_str(), "exp" | "expiration" | "expires_at") {
+            continue;
+        }
+        let why = match &fv.expr {
+            Expr::Path(p) if p.path.is_ident("None") => "`None`".to_string(),
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) if w.binding(&id.to_string()).is_some_and(|b| b.optional) => {
+                    format!("the optional `{id}`")
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        // Field shorthand (`exp`) has the member's span only.
+        let local = index::span_of(fv);
+        let span = local.start + offset..local.end + offset;
+        w.report(
+            Diagnostic::new(
+                "JWT204",
+                w.ctx.path,
+                span,
+                format!("`{n}` of the signed claims is set from {why}: whenever it is `None`, the token never expires"),
+            )
+            .with_label("optional expiry at signing"),
+        );
     }
 }
 

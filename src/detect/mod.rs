@@ -145,6 +145,10 @@ pub struct Binding {
     pub init_text: String,
     /// An expiry time already checked where it was bound (`let exp = now + ..`).
     pub exp_checked: bool,
+    /// A parameter of type `Option<..>` (a value that may be `None`).
+    pub optional: bool,
+    /// Byte range of the initializer.
+    pub init_span: Option<std::ops::Range<usize>>,
 }
 
 pub struct Ctx<'a> {
@@ -311,9 +315,11 @@ impl<'a> Walker<'a> {
 
     /// The facts of a binding initialised from `init`.
     fn classify(&self, init: &Expr) -> Binding {
+        let span = index::span_of(init);
         let mut b = Binding {
             val: self.eval(init),
-            init_text: self.ctx.snippet(&index::span_of(init)).to_string(),
+            init_text: self.ctx.snippet(&span).to_string(),
+            init_span: Some(span),
             ..Binding::default()
         };
         alg::classify_binding(self, init, &mut b);
@@ -327,7 +333,9 @@ impl<'a> Walker<'a> {
             let syn::FnArg::Typed(pt) = a else { continue };
             let mut b = Binding::default();
             alg::classify_param(self, &pt.ty, &mut b);
-            if b.header {
+            b.optional = matches!(&*pt.ty, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+            if b.header || b.optional {
                 self.bind_pat(&pt.pat, b);
             }
         }
