@@ -163,13 +163,20 @@ fn run(cli: Cli) -> Result<i32, String> {
                 ));
             };
             write_out(None, |w| {
+                let default = if r.opt_in {
+                    format!(
+                        "{}, off unless selected (`--extend-select {}` or `extend-select = [\"{}\"]`)",
+                        r.level.as_str(),
+                        r.code,
+                        r.code
+                    )
+                } else {
+                    r.level.as_str().to_string()
+                };
                 writeln!(
                     w,
-                    "# {} {}\n\n{}\n\nDefault level: {}.\n",
-                    r.code,
-                    r.name,
-                    r.summary,
-                    r.level.as_str()
+                    "# {} {}\n\n{}\n\nDefault level: {default}.\n",
+                    r.code, r.name, r.summary
                 )?;
                 writeln!(w, "{}", r.docs)
             })?;
