@@ -1,6 +1,7 @@
 //! JWT701 sensitive-claims: a claims struct that the crate signs (derives `Serialize`, named
 //! `*Claims` or carrying `exp`) with fields that hold secrets or personal data.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -56,16 +57,49 @@ fn signed_raw_key(name: &str) -> String {
 }
 
 fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
+    // Tokens signed by tests say nothing about what production code puts into tokens.
+    if w.in_test() {
+        return;
+    }
     let ty = arg
         .and_then(|a| claims_type(w, a))
         .unwrap_or_else(|| "*".to_string());
+    let file = w.ctx.path.to_string();
     w.out.consts.insert(signed_key(&ty), Val::Bool(true));
+    w.out
+        .consts
+        .insert(format!("<signed-at:{ty}@{file}>"), Val::Bool(true));
     if !adds_exp {
         w.out.consts.insert(signed_raw_key(&ty), Val::Bool(true));
+        w.out
+            .consts
+            .insert(format!("<signed-raw-at:{ty}@{file}>"), Val::Bool(true));
         if let Some(a) = arg {
             optional_exp_at_signing(w, a);
         }
     }
+}
+
+/// Does the package sign the struct `name` defined in `file`? A signing call in the same file
+/// counts; one in another file counts unless that file defines a struct of the same name itself
+/// (two `Claims` of two modules are two types). `raw`: signed as the whole payload.
+fn signed_for(t: &HashMap<String, Val>, name: &str, file: &str, raw: bool) -> bool {
+    let prefix = if raw {
+        "<signed-raw-at:"
+    } else {
+        "<signed-at:"
+    };
+    if t.contains_key(&format!("{prefix}{name}@{file}>")) {
+        return true;
+    }
+    t.keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.strip_suffix('>')?.split_once('@'))
+        .any(|(n, g)| n == name && g != file && !t.contains_key(&format!("<defines:{n}@{g}>")))
+}
+
+/// Signs claims of a type the linter could not tell (outside tests)?
+fn signed_unknown(t: &HashMap<String, Val>) -> bool {
+    t.keys().any(|k| k.starts_with("<signed-at:*@"))
 }
 
 /// JWT204 where the token is built: the claims literal signed here sets `exp` to `None` or to
@@ -256,10 +290,15 @@ fn check_expiry(w: &mut Walker, s: &syn::ItemStruct, fields: &syn::FieldsNamed) 
         .with_label("optional expiry"),
         _ => return,
     };
-    w.report_with_const(signed_raw_key(&name), move |_| Some(d));
+    let file = w.ctx.path.to_string();
+    w.report_for_package(Vec::new(), move |t, _| {
+        signed_for(t, &name, &file, true).then_some(d)
+    });
 }
 
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
+    let defines = format!("<defines:{}@{}>", s.ident, w.ctx.path);
+    w.out.consts.insert(defines, Val::Bool(true));
     if w.ctx.crates.depends_on_any(&data().crates)
         && derives_serialize(&s.attrs)
         && let syn::Fields::Named(fields) = &s.fields
@@ -334,10 +373,10 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
             format!("`{n}` is readable by anyone holding the token"),
         );
     }
-    // Only structs the package actually signs: by name, or any claims when the signed type is
-    // not known. A struct only read from third-party tokens is not reported.
-    for key in [signed_key(&name), signed_key("*")] {
-        let d = diag.clone();
-        w.report_with_const(key, move |_| Some(d));
-    }
+    // Only structs the package actually signs, or any claims when the signed type is not
+    // known. A struct only read from third-party tokens is not reported.
+    let file = w.ctx.path.to_string();
+    w.report_for_package(Vec::new(), move |t, _| {
+        (signed_for(t, &name, &file, false) || signed_unknown(t)).then_some(diag)
+    });
 }
