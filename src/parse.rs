@@ -264,7 +264,7 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
     const INTERESTING: [bool; 256] = {
         let mut t = [false; 256];
         let mut k = 0;
-        let bytes = *b"\0/\"'()[]{}";
+        let bytes = *b"\0/\"'()[]{};,+-*|&^.";
         while k < bytes.len() {
             t[bytes[k] as usize] = true;
             k += 1;
@@ -272,6 +272,9 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
         t
     };
     let mut stack: Vec<(u8, usize)> = Vec::new();
+    // Operator bytes since the last `;`, `,` or brace: a chain of 200,000 `+` terms or 50,000
+    // nested closures (`|x| |x| ...`) is valid Rust that no parser stack survives.
+    let mut ops = 0usize;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && !INTERESTING[b[i] as usize] {
@@ -361,7 +364,22 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
                     continue;
                 }
             }
+            b';' | b',' => ops = 0,
+            b'+' | b'-' | b'*' | b'|' | b'&' | b'^' | b'.' => {
+                ops += 1;
+                if ops > 4 * MAX_OP_RUN {
+                    return err(
+                        format!(
+                            "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
+                        ),
+                        i,
+                    );
+                }
+            }
             open @ (b'(' | b'[' | b'{') => {
+                if open == b'{' {
+                    ops = 0;
+                }
                 stack.push((open, i));
                 if stack.len() > MAX_DEPTH {
                     return err(
@@ -373,6 +391,9 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
                 }
             }
             close @ (b')' | b']' | b'}') => {
+                if close == b'}' {
+                    ops = 0;
+                }
                 let want = match close {
                     b')' => b'(',
                     b']' => b'[',
