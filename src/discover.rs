@@ -87,6 +87,7 @@ pub fn discover(
     exclude: &(dyn Fn(&str) -> bool + Sync),
 ) -> Discovery {
     let mut out = Discovery::default();
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for p in paths {
         let rel = rel_path(root, p);
         let meta = match std::fs::metadata(p) {
@@ -115,8 +116,11 @@ pub fn discover(
                 .push(unreadable(&rel, "not a regular file or directory"));
             continue;
         }
-        walk_dir(root, p, exclude, &mut out);
+        dirs.push(p.clone());
     }
+    // One parallel walk over every directory (a thread pool per directory would cost more than
+    // the walk when many are given, as in `cargo jwtlint crates/*`).
+    walk_dirs(root, &dirs, exclude, &mut out);
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.files.dedup_by(|a, b| a.rel == b.rel);
     out.problems
@@ -187,9 +191,21 @@ fn classify(
     }
 }
 
-/// A parallel, gitignore-aware walk of one directory (the caller sorts the result).
-fn walk_dir(root: &Path, dir: &Path, exclude: &(dyn Fn(&str) -> bool + Sync), out: &mut Discovery) {
-    let walker = ignore::WalkBuilder::new(dir)
+/// A parallel, gitignore-aware walk of directories (the caller sorts the result).
+fn walk_dirs(
+    root: &Path,
+    dirs: &[PathBuf],
+    exclude: &(dyn Fn(&str) -> bool + Sync),
+    out: &mut Discovery,
+) {
+    let Some((first, rest)) = dirs.split_first() else {
+        return;
+    };
+    let mut builder = ignore::WalkBuilder::new(first);
+    for d in rest {
+        builder.add(d);
+    }
+    let walker = builder
         .standard_filters(true)
         .hidden(true)
         .parents(true)
@@ -204,7 +220,7 @@ fn walk_dir(root: &Path, dir: &Path, exclude: &(dyn Fn(&str) -> bool + Sync), ou
     let collected = std::sync::Mutex::new(Discovery::default());
     walker.run(|| {
         Box::new(|entry| {
-            if let Some(r) = classify(root, dir, entry, exclude) {
+            if let Some(r) = classify(root, first, entry, exclude) {
                 let mut d = collected.lock().unwrap_or_else(|e| e.into_inner());
                 match r {
                     Ok(f) => d.files.push(f),
