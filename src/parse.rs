@@ -15,6 +15,20 @@ pub const MAX_DEPTH: usize = 256;
 /// Longest run of operator tokens without a `;` or `,` (binary chains, unary chains, closures).
 pub const MAX_OP_RUN: usize = 4096;
 
+/// Why a file is refused before syn sees it: the same words for the token-stream guard and for
+/// the lexical check of skipped files.
+fn too_deep() -> String {
+    format!(
+        "nesting deeper than {MAX_DEPTH} levels; the file is not analysed (deep nesting could overflow the parser's stack)"
+    )
+}
+
+fn too_many_operators() -> String {
+    format!(
+        "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
+    )
+}
+
 #[derive(Debug, Clone)]
 pub struct ParseError {
     pub message: String,
@@ -94,9 +108,7 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
         after_brace: false,
     };
     let too_long = |span: proc_macro2::Span| ParseError {
-        message: format!(
-            "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
-        ),
+        message: too_many_operators(),
         span: span.byte_range(),
     };
     let mut stack: Vec<Level> = vec![level(tokens.clone())];
@@ -113,9 +125,7 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
             TokenTree::Group(g) => {
                 if depth >= MAX_DEPTH {
                     return Err(ParseError {
-                        message: format!(
-                            "nesting deeper than {MAX_DEPTH} levels; the file is not analysed (deep nesting could overflow the parser's stack)"
-                        ),
+                        message: too_deep(),
                         span: g.span_open().byte_range(),
                     });
                 }
@@ -368,12 +378,7 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
             b'+' | b'-' | b'*' | b'|' | b'&' | b'^' | b'.' => {
                 ops += 1;
                 if ops > 4 * MAX_OP_RUN {
-                    return err(
-                        format!(
-                            "an expression with more than {MAX_OP_RUN} operators in a row; the file is not analysed (it could overflow the parser's stack)"
-                        ),
-                        i,
-                    );
+                    return err(too_many_operators(), i);
                 }
             }
             open @ (b'(' | b'[' | b'{') => {
@@ -382,12 +387,7 @@ pub fn quick_scan(text: &str) -> Result<(), ParseError> {
                 }
                 stack.push((open, i));
                 if stack.len() > MAX_DEPTH {
-                    return err(
-                        format!(
-                            "nesting deeper than {MAX_DEPTH} levels; the file is not analysed (deep nesting could overflow the parser's stack)"
-                        ),
-                        i,
-                    );
+                    return err(too_deep(), i);
                 }
             }
             close @ (b')' | b']' | b'}') => {
