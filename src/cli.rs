@@ -54,6 +54,9 @@ pub struct Cli {
     /// Always exit 0 when the run completes, even with findings
     #[arg(long)]
     pub exit_zero: bool,
+    /// Findings in test code: hide (default; counted in the summary), note, or report
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub test_code: Option<crate::config::TestCode>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -212,6 +215,9 @@ fn run(cli: Cli) -> Result<i32, String> {
         let ignore = crate::config::resolve_selectors(&cli.ignore)
             .map_err(|e| format!("error: --ignore: {e}"))?;
         config.enabled.retain(|c| !ignore.contains(c));
+    }
+    if let Some(t) = cli.test_code {
+        config.test_code = t;
     }
     if let Some(db) = &cli.advisory_db
         && !db.is_dir()

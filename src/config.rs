@@ -48,6 +48,29 @@ impl ConfigError {
     }
 }
 
+/// What happens to findings in test code (`tests/`, `#[cfg(test)]`, test modules, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TestCode {
+    /// Not reported and never fail the run; the summary counts them (the default).
+    #[default]
+    Hide,
+    /// Reported at note level with the `test-code` tag.
+    Note,
+    /// Reported at the rule's own level with the `test-code` tag.
+    Report,
+}
+
+impl TestCode {
+    pub fn parse(s: &str) -> Option<TestCode> {
+        match s {
+            "hide" => Some(TestCode::Hide),
+            "note" => Some(TestCode::Note),
+            "report" => Some(TestCode::Report),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where it came from (None: defaults).
@@ -61,8 +84,8 @@ pub struct Config {
     /// Per-path ignores: (glob, codes).
     pub per_path: Vec<(GlobSet, Vec<String>)>,
     pub require_reason: bool,
-    /// Lower findings in test code by one level.
-    pub lower_test_code: bool,
+    /// What happens to findings in test code.
+    pub test_code: TestCode,
     pub access_max_secs: f64,
     pub refresh_max_secs: f64,
     /// Dependency rules: require `=x.y.z` for JWT crates.
@@ -78,7 +101,7 @@ impl Default for Config {
             exclude: GlobSet::empty(),
             per_path: Vec::new(),
             require_reason: true,
-            lower_test_code: true,
+            test_code: TestCode::Hide,
             access_max_secs: 3600.0,
             refresh_max_secs: 30.0 * 86400.0,
             strict_exact: false,
@@ -219,10 +242,24 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                     .as_bool()
                     .ok_or_else(|| cx.err(item.span(), "`require-reason` must be true or false"))?
             }
+            "test-code" => {
+                cfg.test_code = item.as_str().and_then(TestCode::parse).ok_or_else(|| {
+                    cx.err(
+                        item.span(),
+                        "`test-code` must be \"hide\", \"note\" or \"report\"",
+                    )
+                })?
+            }
+            // The older switch: `true` (one level lower) is now "note", `false` is "report".
             "lower-test-code" => {
-                cfg.lower_test_code = item
-                    .as_bool()
-                    .ok_or_else(|| cx.err(item.span(), "`lower-test-code` must be true or false"))?
+                let lower = item.as_bool().ok_or_else(|| {
+                    cx.err(item.span(), "`lower-test-code` must be true or false")
+                })?;
+                cfg.test_code = if lower {
+                    TestCode::Note
+                } else {
+                    TestCode::Report
+                };
             }
             "per-path-ignores" => {
                 let tbl = item.as_table_like().ok_or_else(|| {
@@ -332,7 +369,7 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                 return Err(cx.err(
                     kspan,
                     format!(
-                        "unknown key `{key}` (expected one of: select, extend-select, ignore, exclude, per-path-ignores, rules, require-reason, lower-test-code, dependencies)"
+                        "unknown key `{key}` (expected one of: select, extend-select, ignore, exclude, per-path-ignores, rules, require-reason, test-code, dependencies)"
                     ),
                 ));
             }

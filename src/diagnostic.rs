@@ -34,14 +34,6 @@ impl Level {
             _ => None,
         }
     }
-
-    /// One step lower (used for findings in test code).
-    pub fn lowered(self) -> Level {
-        match self {
-            Level::Error => Level::Warning,
-            _ => Level::Note,
-        }
-    }
 }
 
 /// A place in a file: path relative to the project root (forward slashes) and a byte range.
@@ -140,10 +132,10 @@ impl Diagnostic {
         self
     }
 
-    /// Marks a finding in test code: `test-code` tag, one level lower.
+    /// Marks a finding in test code (the `test-code` tag); what happens to it is the
+    /// `test-code` setting's choice, applied once for the whole report.
     pub fn in_test_code(self) -> Self {
-        let l = self.level.lowered();
-        self.with_level(l).with_tag("test-code")
+        self.with_tag("test-code")
     }
 
     fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
@@ -167,6 +159,8 @@ pub struct Report {
     pub files_scanned: usize,
     /// Number of findings silenced by suppression comments or config.
     pub suppressed: usize,
+    /// Number of findings in test code not reported (`test-code = "hide"`).
+    pub hidden_test_code: usize,
 }
 
 impl Report {

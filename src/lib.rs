@@ -15,6 +15,7 @@ pub mod emit;
 pub mod index;
 pub mod lint;
 pub mod manifest;
+pub mod model;
 pub mod parse;
 pub mod prefilter;
 pub mod source;

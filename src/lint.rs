@@ -75,6 +75,8 @@ struct FileResult {
     consts: HashMap<String, Val>,
     directives: Vec<Directive>,
     package: Option<usize>,
+    /// The file's `mod NAME;` declarations (for the module tree).
+    mods: Vec<crate::model::modules::ModDecl>,
 }
 
 fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
@@ -97,6 +99,49 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
             ),
         ))
     })
+}
+
+/// Files that are test code because a parent module declares them under `#[cfg(test)]` (or
+/// because a test file declares them).
+fn module_test_files(results: &[FileResult]) -> std::collections::HashSet<String> {
+    let decls: HashMap<String, Vec<crate::model::modules::ModDecl>> = results
+        .iter()
+        .map(|r| (r.rel.clone(), r.mods.clone()))
+        .collect();
+    crate::model::modules::test_files(&decls, detect::is_test_path)
+}
+
+/// Marks findings located in test code (by path, by the module tree, or already tagged by the
+/// walker) and applies `test-code`: hidden (counted), notes, or reported at the rule's level.
+/// Findings about unread files (JWT000, JWT001) are never test code: an unread file is a hole.
+fn apply_test_code_policy(
+    diagnostics: Vec<Diagnostic>,
+    test_files: &std::collections::HashSet<String>,
+    cfg: &Config,
+) -> (Vec<Diagnostic>, usize) {
+    use crate::config::TestCode;
+    let mut hidden = 0;
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        if d.code == "JWT000" || d.code == "JWT001" {
+            kept.push(d);
+            continue;
+        }
+        let in_test = d.tags.iter().any(|t| t == "test-code")
+            || detect::is_test_path(&d.primary.file)
+            || test_files.contains(&d.primary.file);
+        if !in_test {
+            kept.push(d);
+            continue;
+        }
+        let d = d.with_tag("test-code");
+        match cfg.test_code {
+            TestCode::Hide => hidden += 1,
+            TestCode::Note => kept.push(d.with_level(crate::diagnostic::Level::Note)),
+            TestCode::Report => kept.push(d),
+        }
+    }
+    (kept, hidden)
 }
 
 /// The JWT000 finding of a file (or manifest) that could not be parsed.
@@ -127,6 +172,7 @@ fn lint_rust(
         consts: HashMap::new(),
         directives: Vec::new(),
         package,
+        mods: Vec::new(),
     };
     let text = match read_text(f) {
         Ok(t) => t,
@@ -135,6 +181,7 @@ fn lint_rust(
             return r;
         }
     };
+    r.mods = crate::model::modules::scan(&text);
     let decision = prefilter
         .map(|p| p.decide(text.as_bytes(), crates))
         .unwrap_or(Decision::Parse);
@@ -452,6 +499,7 @@ pub fn run(req: &LintRequest) -> Report {
         };
     }
 
+    let test_files = module_test_files(&results);
     stage("sources");
     if stats {
         let parsed = results.iter().filter(|r| !r.skipped).count();
@@ -616,19 +664,10 @@ pub fn run(req: &LintRequest) -> Report {
         },
     ));
 
-    // Levels and test code.
+    // Levels.
     for d in diagnostics.iter_mut() {
         if let Some(l) = cfg.levels.get(&d.code) {
             d.level = *l;
-            if d.tags.iter().any(|t| t == "test-code") && cfg.lower_test_code {
-                d.level = d.level.lowered();
-            }
-        }
-        if !cfg.lower_test_code
-            && d.tags.iter().any(|t| t == "test-code")
-            && let Some(r) = crate::catalog::catalog().get(&d.code)
-        {
-            d.level = cfg.levels.get(&d.code).copied().unwrap_or(r.level);
         }
     }
     diagnostics
@@ -636,6 +675,7 @@ pub fn run(req: &LintRequest) -> Report {
 
     stage("deps");
     let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
+    let (kept, hidden_test_code) = apply_test_code_policy(kept, &test_files, cfg);
     // Only keep texts the report points into.
     let wanted: std::collections::HashSet<&str> = kept
         .iter()
@@ -654,6 +694,7 @@ pub fn run(req: &LintRequest) -> Report {
         sources,
         files_scanned,
         suppressed,
+        hidden_test_code,
     };
     report.finish();
     stage("report");

@@ -82,8 +82,11 @@ fn rel(dir: &Path, p: &Path) -> String {
 /// Lints a fixture with one rule on; returns the findings as (file, line, code) counts plus a
 /// printable line per finding.
 fn findings(dir: &Path, code: &str) -> (Expect, BTreeMap<(String, usize, String), String>) {
+    // Test-code findings are hidden by default; the harness shows them so that their
+    // `test-code` annotations are checked too.
     let config = Config {
         enabled: vec![code.to_string()],
+        test_code: cargo_jwtlint::config::TestCode::Report,
         ..Config::default()
     };
     let report = run(&LintRequest {

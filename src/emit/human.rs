@@ -199,7 +199,7 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
     writeln!(out, "{}", summary(report))
 }
 
-/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed)`.
+/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed, 2 in test code hidden; ..)`.
 fn summary(report: &Report) -> String {
     let counts: Vec<String> = [
         (report.count(Level::Error), "error", "errors"),
@@ -219,8 +219,18 @@ fn summary(report: &Report) -> String {
         "jwtlint: {found} in {}",
         plural(report.files_scanned, "file", "files")
     );
+    let mut aside = Vec::new();
     if report.suppressed > 0 {
-        line.push_str(&format!(" ({} suppressed)", report.suppressed));
+        aside.push(format!("{} suppressed", report.suppressed));
+    }
+    if report.hidden_test_code > 0 {
+        aside.push(format!(
+            "{} in test code hidden; --test-code report shows them",
+            report.hidden_test_code
+        ));
+    }
+    if !aside.is_empty() {
+        line.push_str(&format!(" ({})", aside.join(", ")));
     }
     line
 }

@@ -56,6 +56,7 @@ struct Summary {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    hidden_test_code: usize,
 }
 
 pub(super) fn emit(report: &Report, _opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -115,6 +116,7 @@ pub(super) fn emit(report: &Report, _opts: &EmitOptions, out: &mut dyn Write) ->
             warnings: report.count(Level::Warning),
             notes: report.count(Level::Note),
             suppressed: report.suppressed,
+            hidden_test_code: report.hidden_test_code,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
