@@ -786,16 +786,17 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
             && let Some(low) = lowest_allowed(r)
         {
+            // The requirement line is at fault only when it shuts out every fixed release
+            // (`"9"` can never reach 10.3): a requirement whose range holds the fix (`"10"`)
+            // resolves to it on `cargo update`, and a lockfile that pins an affected release
+            // is reported at its own entry (with this line as "required here").
             let hits: Vec<&Advisory> = advisories
                 .iter()
                 .filter(|a| a.krate == d.package && a.affects(&low))
+                .filter(|a| a.fixed_above(&low).is_none_or(|f| !r.matches(&f)))
                 .collect();
-            // A lockfile decides, unless the requirement itself shuts out every fixed release
-            // (`"8"` can never reach 9.0): then the manifest line is what has to change.
-            let shuts_out_fix = hits
-                .iter()
-                .any(|a| a.fixed_above(&low).is_some_and(|f| !r.matches(&f)));
-            if !hits.is_empty() && (!resolved || shuts_out_fix) {
+            let _ = resolved;
+            if !hits.is_empty() {
                 let what = format!(
                     "{name} requirement \"{}\" allows {} {low}, which",
                     d.req.as_deref().unwrap_or_default(),
