@@ -33,6 +33,9 @@ pub struct ApiEntry {
     /// Literal arguments by position (`[false]`); omitted means any.
     #[serde(default)]
     pub args: Vec<toml::Value>,
+    /// Argument positions that must be the literal `None` (`verify_token(token, None)`).
+    #[serde(default)]
+    pub none_args: Vec<usize>,
     /// The value a field is set to (for `field`).
     #[serde(default)]
     pub value: Option<toml::Value>,
@@ -85,6 +88,7 @@ fn val_eq(v: &Val, t: &toml::Value) -> bool {
         (Val::Bool(a), toml::Value::Boolean(b)) => a == b,
         (Val::Int(a), toml::Value::Integer(b)) => *a == *b as i128,
         (Val::Str(a), toml::Value::String(b)) => a == b,
+        (Val::Bytes(a), toml::Value::String(b)) => a == b.as_bytes(),
         _ => false,
     }
 }
@@ -102,6 +106,10 @@ fn args_match(
             Some(v) if val_eq(&v, want) => {}
             _ => return false,
         }
+    }
+    let is_none = |a: &Expr| matches!(a, Expr::Path(p) if p.qself.is_none() && p.path.is_ident("None"));
+    if !e.none_args.iter().all(|&i| args.iter().nth(i).is_some_and(is_none)) {
+        return false;
     }
     if let Some(above) = e.above {
         let Some(v) = args
