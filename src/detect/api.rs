@@ -33,6 +33,10 @@ pub struct ApiEntry {
     /// Literal arguments by position (`[false]`); omitted means any.
     #[serde(default)]
     pub args: Vec<toml::Value>,
+    /// A type whose `Default` is the risk: matched as a field of that type in a struct that
+    /// derives `Default` (the derived default fills it with the insecure one).
+    #[serde(default)]
+    pub default_of: Option<String>,
     /// Argument positions that must be the literal `None` (`verify_token(token, None)`).
     #[serde(default)]
     pub none_args: Vec<usize>,
@@ -107,8 +111,13 @@ fn args_match(
             _ => return false,
         }
     }
-    let is_none = |a: &Expr| matches!(a, Expr::Path(p) if p.qself.is_none() && p.path.is_ident("None"));
-    if !e.none_args.iter().all(|&i| args.iter().nth(i).is_some_and(is_none)) {
+    let is_none =
+        |a: &Expr| matches!(a, Expr::Path(p) if p.qself.is_none() && p.path.is_ident("None"));
+    if !e
+        .none_args
+        .iter()
+        .all(|&i| args.iter().nth(i).is_some_and(is_none))
+    {
         return false;
     }
     if let Some(above) = e.above {
@@ -175,6 +184,43 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     for e in hits {
         let d = diag(w, e, span.clone()).with_label("called here");
         w.report(d);
+    }
+}
+
+fn derives_default(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.meta.require_list().is_ok_and(|l| {
+                l.tokens
+                    .to_string()
+                    .split([',', ' '])
+                    .any(|w| w == "Default")
+            })
+    })
+}
+
+/// A struct that derives `Default` with a field whose type's default is insecure
+/// (`#[derive(Default)] struct Checker { options: biscuit::ValidationOptions }`).
+pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
+    if !derives_default(&s.attrs) {
+        return;
+    }
+    for f in &s.fields {
+        let syn::Type::Path(tp) = &f.ty else { continue };
+        let canon = w.ctx.resolve(&tp.path);
+        let hits: Vec<&ApiEntry> = table()
+            .iter()
+            .filter(|e| {
+                e.default_of
+                    .as_deref()
+                    .is_some_and(|t| index::path_matches(&canon, t))
+            })
+            .filter(|e| w.ctx.crates.allows(&e.crates, e.default_of.as_deref()))
+            .collect();
+        for e in hits {
+            let d = diag(w, e, index::span_of(f)).with_label("filled by the derived `Default`");
+            w.report(d);
+        }
     }
 }
 

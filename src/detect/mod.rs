@@ -514,7 +514,30 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             Item::Mod(m) => {
                 let t = is_test_attr(&m.attrs);
+                // An inline module does not see its parent's imports, except through
+                // `use super::..` (then it keeps them all: an over-approximation of the
+                // names it takes); its own imports are hoisted.
+                let items = m
+                    .content
+                    .as_ref()
+                    .map(|c| c.1.as_slice())
+                    .unwrap_or_default();
+                let inherits = items.iter().any(|i| {
+                    matches!(i, Item::Use(u) if matches!(&u.tree, syn::UseTree::Path(p)
+                        if p.ident == "super"))
+                });
+                let saved = if inherits {
+                    self.ctx.uses.clone()
+                } else {
+                    std::mem::take(&mut self.ctx.uses)
+                };
+                for i in items {
+                    if let Item::Use(u) = i {
+                        self.ctx.uses.add_use(&u.tree, u.leading_colon.is_some());
+                    }
+                }
                 self.with_test(t, |w| visit::visit_item_mod(w, m));
+                self.ctx.uses = saved;
             }
             Item::Fn(f) => {
                 let t = is_test_attr(&f.attrs);
@@ -548,6 +571,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             Item::Struct(s) => {
                 claims::check_struct_item(self, s);
+                api::check_struct_item(self, s);
                 let name = s.ident.to_string();
                 self.with_name(name, |w| visit::visit_item_struct(w, s));
             }
