@@ -4,6 +4,7 @@
 
 pub mod alg;
 pub mod api;
+pub mod claim_list;
 pub mod claims;
 pub mod cookies;
 pub mod lifetime;
@@ -550,6 +551,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                             visit::visit_item_fn(w, f)
                         });
                         validation::check_fn(w, &f.block);
+                        claim_list::check_fn(w, &f.block);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -593,6 +595,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     visit::visit_impl_item_fn(w, f)
                 });
                 validation::check_fn(w, &f.block);
+                claim_list::check_fn(w, &f.block);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;
