@@ -12,6 +12,7 @@ pub mod secrets;
 pub mod session;
 pub mod storage;
 pub mod validation;
+pub mod verify_only;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -552,6 +553,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         });
                         validation::check_fn(w, &f.block);
                         claim_list::check_fn(w, &f.block);
+                        let returns = !matches!(f.sig.output, syn::ReturnType::Default);
+                        verify_only::check_fn(w, &f.block, returns);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -596,6 +599,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 });
                 validation::check_fn(w, &f.block);
                 claim_list::check_fn(w, &f.block);
+                let returns = !matches!(f.sig.output, syn::ReturnType::Default);
+                verify_only::check_fn(w, &f.block, returns);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;
