@@ -23,26 +23,22 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// `path:line:col: message` plus the offending line and a caret.
+    /// `path:line:col: message` plus the offending line and a caret. Text from the project (the
+    /// path, the message, the line) is sanitised like every text format's.
     pub fn render(&self) -> String {
+        use crate::emit::sanitize::inline;
         let mut s = String::new();
+        let file = self.file.display().to_string();
+        let (file, message) = (inline(&file), inline(&self.message));
         match &self.text {
             Some(t) => {
                 let src = SourceText::new(t.clone());
                 let (line, col) = src.line_col(self.span.start);
-                s.push_str(&format!(
-                    "error: {}:{line}:{col}: {}\n",
-                    self.file.display(),
-                    self.message
-                ));
-                s.push_str(&format!("  | {}\n", src.line_text(line)));
+                s.push_str(&format!("error: {file}:{line}:{col}: {message}\n"));
+                s.push_str(&format!("  | {}\n", inline(src.line_text(line))));
                 s.push_str(&format!("  | {}^\n", " ".repeat(col.saturating_sub(1))));
             }
-            None => s.push_str(&format!(
-                "error: {}: {}\n",
-                self.file.display(),
-                self.message
-            )),
+            None => s.push_str(&format!("error: {file}: {message}\n")),
         }
         s
     }

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Label, Level, Report};
 mod github;
 mod human;
 mod json;
+pub(crate) mod sanitize;
 mod sarif;
 
 pub use sarif::line_hashes;
