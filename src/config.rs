@@ -357,7 +357,13 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
             .find(|p| p.is_file()),
     };
     if let Some(f) = file {
-        let text = std::fs::read_to_string(&f).map_err(|e| ConfigError {
+        // A searched file must be in its own folder's tree (not a link out); the explicit
+        // `--config` file is the user's choice. Both are read bounded and without blocking.
+        let base = match explicit {
+            Some(_) => Path::new("/"),
+            None => f.parent().unwrap_or(root),
+        };
+        let text = crate::safe_fs::read_text_in_tree(&f, base).map_err(|e| ConfigError {
             file: f.clone(),
             span: 0..0,
             message: format!("cannot read the configuration: {e}"),
@@ -374,7 +380,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         return Ok(cfg);
     }
     let manifest = root.join("Cargo.toml");
-    if let Ok(text) = std::fs::read_to_string(&manifest)
+    if let Ok(text) = crate::safe_fs::read_text_in_tree(&manifest, root)
         && let Ok(doc) = toml_edit::Document::parse(text.clone())
     {
         let cx = Ctx {

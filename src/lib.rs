@@ -17,5 +17,6 @@ pub mod lint;
 pub mod manifest;
 pub mod parse;
 pub mod prefilter;
+pub mod safe_fs;
 pub mod source;
 pub mod suppress;
