@@ -206,11 +206,30 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
         writeln!(locus, " {}", inline(&d.primary.file))?;
         out.write_all(&rendered[header_end..])?;
     }
-    writeln!(out, "{}", summary(report))
+    let unchecked = unchecked_files(report);
+    if opts.verbose {
+        for f in &unchecked {
+            writeln!(out, "not checked: {}", inline(f))?;
+        }
+    }
+    writeln!(out, "{}", summary(report, unchecked.len(), opts.verbose))
 }
 
-/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed)`.
-fn summary(report: &Report) -> String {
+/// The files named by a JWT000 or JWT001 finding: not read, not parsed or not fully checked.
+fn unchecked_files(report: &Report) -> Vec<&str> {
+    let mut files: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "JWT000" || d.code == "JWT001")
+        .map(|d| d.primary.file.as_str())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed, 2 files not checked)`.
+fn summary(report: &Report, unchecked: usize, verbose: bool) -> String {
     let counts: Vec<String> = [
         (report.count(Level::Error), "error", "errors"),
         (report.count(Level::Warning), "warning", "warnings"),
@@ -229,8 +248,19 @@ fn summary(report: &Report) -> String {
         "jwtlint: {found} in {}",
         plural(report.files_scanned, "file", "files")
     );
+    let mut aside = Vec::new();
     if report.suppressed > 0 {
-        line.push_str(&format!(" ({} suppressed)", report.suppressed));
+        aside.push(format!("{} suppressed", report.suppressed));
+    }
+    if unchecked > 0 {
+        let hint = if verbose { "" } else { "; -v lists them" };
+        aside.push(format!(
+            "{} not checked{hint}",
+            plural(unchecked, "file", "files")
+        ));
+    }
+    if !aside.is_empty() {
+        line.push_str(&format!(" ({})", aside.join(", ")));
     }
     line
 }

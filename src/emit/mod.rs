@@ -33,6 +33,8 @@ pub struct EmitOptions {
     pub color: bool,
     /// The `--fail-on` level (shown in summaries).
     pub fail_on: Level,
+    /// `-v`: the human output lists the files that were not checked.
+    pub verbose: bool,
     /// Absolute project root. SARIF declares it as `%SRCROOT%` (a `file://` URI); when `None`,
     /// `%SRCROOT%` only gets a description and the uploader must know the checkout path.
     pub root: Option<PathBuf>,
