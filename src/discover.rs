@@ -110,6 +110,7 @@ pub fn discover(
     // One parallel walk over every directory (a thread pool per directory would cost more than
     // the walk when many are given, as in `cargo jwtlint crates/*`).
     walk_dirs(root, &dirs, &bases, exclude, &mut out);
+    add_tracked(root, &dirs, &bases, exclude, &mut out);
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.files.dedup_by(|a, b| a.rel == b.rel);
     out.problems
@@ -199,19 +200,29 @@ fn classify(
     if exclude(&rel) {
         return None;
     }
-    let ft = entry.file_type()?;
+    classify_file(entry.path(), rel, kind, entry.file_type()?, bases)
+}
+
+/// A file to check (of a known kind, not excluded) by its type (from `lstat`).
+fn classify_file(
+    path: &Path,
+    rel: String,
+    kind: FileKind,
+    ft: std::fs::FileType,
+    bases: &[PathBuf],
+) -> Option<Result<Found, Diagnostic>> {
     let found = |rel: String, open: PathBuf| Found {
-        abs: entry.path().to_path_buf(),
+        abs: path.to_path_buf(),
         rel,
         kind,
         open,
     };
     if ft.is_file() {
-        Some(Ok(found(rel, entry.path().to_path_buf())))
+        Some(Ok(found(rel, path.to_path_buf())))
     } else if ft.is_symlink() {
         // Follow a symlink only to a regular file inside the tree, never to a directory (no
         // loops); report broken links and links out of the tree, without reading them.
-        match safe_fs::link_target(entry.path(), bases) {
+        match safe_fs::link_target(path, bases) {
             Ok(Some(target)) => Some(Ok(found(rel, target))),
             Ok(None) => None,
             Err(why) => Some(Err(unreadable(&rel, why))),
@@ -226,6 +237,71 @@ fn classify(
     } else {
         // Directories named `*.rs` are walked into, never opened as files.
         None
+    }
+}
+
+/// Is a path (relative to the root) skipped by the walk's own rules, not by an ignore file:
+/// below `target/` or `node_modules/`, or hidden?
+fn skipped_by_walk(rel: &str) -> bool {
+    let mut parts = rel.split('/').peekable();
+    while let Some(p) = parts.next() {
+        let is_dir = parts.peek().is_some();
+        if p.starts_with('.') && p != "." && p != ".." {
+            return true;
+        }
+        if is_dir && (p == "target" || p == "node_modules") {
+            return true;
+        }
+    }
+    false
+}
+
+/// In a git work tree, every tracked file below the walked directories that the walk did not
+/// find (an ignore file hid it) is checked too: a pull request cannot hide a committed file by
+/// adding a `.gitignore` or `.ignore` entry. `target/`, hidden paths and `exclude` still apply.
+fn add_tracked(
+    root: &Path,
+    dirs: &[PathBuf],
+    bases: &[PathBuf],
+    exclude: &(dyn Fn(&str) -> bool + Sync),
+    out: &mut Discovery,
+) {
+    if dirs.is_empty() {
+        return;
+    }
+    let Some(tracked) = crate::git::tracked_files(root) else {
+        return;
+    };
+    let seen: std::collections::HashSet<String> = out
+        .files
+        .iter()
+        .map(|f| f.rel.clone())
+        .chain(out.problems.iter().map(|d| d.primary.file.clone()))
+        .collect();
+    for path in tracked {
+        if !dirs.iter().any(|d| path.starts_with(d)) {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(kind) = kind_of(&name) else {
+            continue;
+        };
+        let rel = rel_path(root, &path);
+        if seen.contains(&rel) || skipped_by_walk(&rel) || exclude(&rel) {
+            continue;
+        }
+        // A tracked file deleted from the work tree is not there to check.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        match classify_file(&path, rel, kind, meta.file_type(), bases) {
+            Some(Ok(f)) => out.files.push(f),
+            Some(Err(d)) => out.problems.push(d),
+            None => {}
+        }
     }
 }
 

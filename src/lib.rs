@@ -12,6 +12,7 @@ pub mod detect;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;
+pub mod git;
 pub mod index;
 pub mod lint;
 pub mod manifest;
