@@ -57,6 +57,9 @@ pub struct Cli {
     /// Findings in test code: hide (default; counted in the summary), note, or report
     #[arg(long, value_enum, value_name = "WHAT")]
     pub test_code: Option<crate::config::TestCode>,
+    /// List the files that were not checked (human output)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -219,6 +222,9 @@ fn run(cli: Cli) -> Result<i32, String> {
     if let Some(t) = cli.test_code {
         config.test_code = t;
     }
+    if config.enabled.is_empty() {
+        return Err(empty_selection(&cli));
+    }
     if let Some(db) = &cli.advisory_db
         && !db.is_dir()
     {
@@ -243,6 +249,7 @@ fn run(cli: Cli) -> Result<i32, String> {
     let opts = EmitOptions {
         color: use_color(cli.color, to_terminal),
         fail_on,
+        verbose: cli.verbose,
         root: Some(root),
     };
     write_out(cli.output.as_ref(), |w| {
@@ -256,6 +263,18 @@ fn run(cli: Cli) -> Result<i32, String> {
     } else {
         0
     })
+}
+
+/// The usage error of a run whose rule selection is empty: it would check nothing and pass.
+fn empty_selection(cli: &Cli) -> String {
+    let why = if !cli.select.is_empty() && cli.select.iter().all(|s| s.trim().is_empty()) {
+        "`--select` names no rule"
+    } else {
+        "the selection (`--select`, `--ignore` and the configuration's `select`/`ignore`) leaves none"
+    };
+    format!(
+        "error: no rule would run: {why}; give codes (JWT101), prefixes (JWT1), names or ALL (see `cargo jwtlint rules`)"
+    )
 }
 
 fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {

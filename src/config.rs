@@ -23,26 +23,22 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// `path:line:col: message` plus the offending line and a caret.
+    /// `path:line:col: message` plus the offending line and a caret. Text from the project (the
+    /// path, the message, the line) is sanitised like every text format's.
     pub fn render(&self) -> String {
+        use crate::emit::sanitize::inline;
         let mut s = String::new();
+        let file = self.file.display().to_string();
+        let (file, message) = (inline(&file), inline(&self.message));
         match &self.text {
             Some(t) => {
                 let src = SourceText::new(t.clone());
                 let (line, col) = src.line_col(self.span.start);
-                s.push_str(&format!(
-                    "error: {}:{line}:{col}: {}\n",
-                    self.file.display(),
-                    self.message
-                ));
-                s.push_str(&format!("  | {}\n", src.line_text(line)));
+                s.push_str(&format!("error: {file}:{line}:{col}: {message}\n"));
+                s.push_str(&format!("  | {}\n", inline(src.line_text(line))));
                 s.push_str(&format!("  | {}^\n", " ".repeat(col.saturating_sub(1))));
             }
-            None => s.push_str(&format!(
-                "error: {}: {}\n",
-                self.file.display(),
-                self.message
-            )),
+            None => s.push_str(&format!("error: {file}: {message}\n")),
         }
         s
     }
@@ -398,7 +394,13 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
             .find(|p| p.is_file()),
     };
     if let Some(f) = file {
-        let text = std::fs::read_to_string(&f).map_err(|e| ConfigError {
+        // A searched file must be in its own folder's tree (not a link out); the explicit
+        // `--config` file is the user's choice. Both are read bounded and without blocking.
+        let base = match explicit {
+            Some(_) => Path::new("/"),
+            None => f.parent().unwrap_or(root),
+        };
+        let text = crate::safe_fs::read_text_in_tree(&f, base).map_err(|e| ConfigError {
             file: f.clone(),
             span: 0..0,
             message: format!("cannot read the configuration: {e}"),
@@ -415,7 +417,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         return Ok(cfg);
     }
     let manifest = root.join("Cargo.toml");
-    if let Ok(text) = std::fs::read_to_string(&manifest)
+    if let Ok(text) = crate::safe_fs::read_text_in_tree(&manifest, root)
         && let Ok(doc) = toml_edit::Document::parse(text.clone())
     {
         let cx = Ctx {

@@ -1,10 +1,12 @@
 //! Finding the project root and the files to check: a gitignore-aware walk (the `ignore` crate)
-//! that skips `target/`, never follows symlinked directories (so no loops), never opens FIFOs,
+//! that skips `target/`, never follows symlinked directories (so no loops), follows a symlinked
+//! file only to a regular file inside the tree (see [`crate::safe_fs`]), never opens FIFOs,
 //! devices or directories named `*.rs`, and returns files in a stable order.
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
+use crate::safe_fs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileKind {
@@ -19,6 +21,15 @@ pub struct Found {
     /// Relative to the project root, forward slashes.
     pub rel: String,
     pub kind: FileKind,
+    /// What to open: `abs`, or the checked canonical target when `abs` is a symlink.
+    pub open: PathBuf,
+}
+
+impl Found {
+    /// The file's bytes, read the bounded, non-blocking way of [`safe_fs::read_regular`].
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        safe_fs::read_regular(&self.open)
+    }
 }
 
 #[derive(Default)]
@@ -39,7 +50,7 @@ pub fn find_project_root(start: &Path) -> Option<PathBuf> {
             if nearest.is_none() {
                 nearest = Some(dir.to_path_buf());
             }
-            if let Ok(text) = std::fs::read_to_string(&m)
+            if let Ok(text) = safe_fs::read_text_in_tree(&m, dir)
                 && let Ok(doc) = text.parse::<toml_edit::DocumentMut>()
                 && doc.contains_key("workspace")
             {
@@ -87,45 +98,74 @@ pub fn discover(
     exclude: &(dyn Fn(&str) -> bool + Sync),
 ) -> Discovery {
     let mut out = Discovery::default();
+    let bases = link_bases(root, paths);
     let mut dirs: Vec<PathBuf> = Vec::new();
     for p in paths {
-        let rel = rel_path(root, p);
-        let meta = match std::fs::metadata(p) {
-            Ok(m) => m,
-            Err(e) => {
-                out.problems.push(unreadable(&rel, e));
-                continue;
-            }
-        };
-        if meta.is_file() {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // An explicitly named file is checked as Rust unless it is a manifest or lockfile.
-            let kind = kind_of(&name).unwrap_or(FileKind::Rust);
-            out.files.push(Found {
-                abs: p.clone(),
-                rel,
-                kind,
-            });
-            continue;
+        match given_path(root, p, &bases) {
+            Given::Dir => dirs.push(p.clone()),
+            Given::File(f) => out.files.push(f),
+            Given::Problem(d) => out.problems.push(d),
         }
-        if !meta.is_dir() {
-            out.problems
-                .push(unreadable(&rel, "not a regular file or directory"));
-            continue;
-        }
-        dirs.push(p.clone());
     }
     // One parallel walk over every directory (a thread pool per directory would cost more than
     // the walk when many are given, as in `cargo jwtlint crates/*`).
-    walk_dirs(root, &dirs, exclude, &mut out);
+    walk_dirs(root, &dirs, &bases, exclude, &mut out);
+    add_tracked(root, &dirs, &bases, exclude, &mut out);
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.files.dedup_by(|a, b| a.rel == b.rel);
     out.problems
         .sort_by(|a, b| a.primary.file.cmp(&b.primary.file));
     out
+}
+
+/// Where symlinks may lead: the canonical project root and every directory given on the
+/// command line.
+fn link_bases(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(root)
+        .chain(paths.iter().map(PathBuf::as_path).filter(|p| p.is_dir()))
+        .filter_map(|p| p.canonicalize().ok())
+        .collect()
+}
+
+enum Given {
+    Dir,
+    File(Found),
+    Problem(Diagnostic),
+}
+
+/// A path named on the command line: a directory to walk, a file to check (a symlink only if
+/// it leads to a regular file inside the tree), or a finding for what cannot be read.
+fn given_path(root: &Path, p: &Path, bases: &[PathBuf]) -> Given {
+    let rel = rel_path(root, p);
+    let lmeta = match std::fs::symlink_metadata(p) {
+        Ok(m) => m,
+        Err(e) => return Given::Problem(unreadable(&rel, e)),
+    };
+    let open = if lmeta.file_type().is_symlink() {
+        match safe_fs::link_target(p, bases) {
+            Ok(Some(target)) => target,
+            Ok(None) => return Given::Dir,
+            Err(why) => return Given::Problem(unreadable(&rel, why)),
+        }
+    } else if lmeta.is_dir() {
+        return Given::Dir;
+    } else if lmeta.is_file() {
+        p.to_path_buf()
+    } else {
+        return Given::Problem(unreadable(&rel, "not a regular file or directory"));
+    };
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // An explicitly named file is checked as Rust unless it is a manifest or lockfile.
+    let kind = kind_of(&name).unwrap_or(FileKind::Rust);
+    Given::File(Found {
+        abs: p.to_path_buf(),
+        rel,
+        kind,
+        open,
+    })
 }
 
 /// One entry of the walk: a file to check, a finding for something that cannot be read, or
@@ -134,6 +174,7 @@ fn classify(
     root: &Path,
     dir: &Path,
     entry: Result<ignore::DirEntry, ignore::Error>,
+    bases: &[PathBuf],
     exclude: &(dyn Fn(&str) -> bool + Sync),
 ) -> Option<Result<Found, Diagnostic>> {
     let entry = match entry {
@@ -159,24 +200,32 @@ fn classify(
     if exclude(&rel) {
         return None;
     }
-    let ft = entry.file_type()?;
-    let found = |rel: String| Found {
-        abs: entry.path().to_path_buf(),
+    classify_file(entry.path(), rel, kind, entry.file_type()?, bases)
+}
+
+/// A file to check (of a known kind, not excluded) by its type (from `lstat`).
+fn classify_file(
+    path: &Path,
+    rel: String,
+    kind: FileKind,
+    ft: std::fs::FileType,
+    bases: &[PathBuf],
+) -> Option<Result<Found, Diagnostic>> {
+    let found = |rel: String, open: PathBuf| Found {
+        abs: path.to_path_buf(),
         rel,
         kind,
+        open,
     };
     if ft.is_file() {
-        Some(Ok(found(rel)))
+        Some(Ok(found(rel, path.to_path_buf())))
     } else if ft.is_symlink() {
-        // Follow a symlink to a file, never to a directory (no loops); report broken links.
-        match std::fs::metadata(entry.path()) {
-            Ok(m) if m.is_file() => Some(Ok(found(rel))),
-            Ok(m) if m.is_dir() => None,
-            Ok(_) => Some(Err(unreadable(
-                &rel,
-                "a symlink to something that is not a regular file",
-            ))),
-            Err(e) => Some(Err(unreadable(&rel, format!("broken symlink: {e}")))),
+        // Follow a symlink only to a regular file inside the tree, never to a directory (no
+        // loops); report broken links and links out of the tree, without reading them.
+        match safe_fs::link_target(path, bases) {
+            Ok(Some(target)) => Some(Ok(found(rel, target))),
+            Ok(None) => None,
+            Err(why) => Some(Err(unreadable(&rel, why))),
         }
     } else if !ft.is_dir() {
         // FIFOs, sockets and devices are never opened (a FIFO would block the run), but a
@@ -191,10 +240,76 @@ fn classify(
     }
 }
 
+/// Is a path (relative to the root) skipped by the walk's own rules, not by an ignore file:
+/// below `target/` or `node_modules/`, or hidden?
+fn skipped_by_walk(rel: &str) -> bool {
+    let mut parts = rel.split('/').peekable();
+    while let Some(p) = parts.next() {
+        let is_dir = parts.peek().is_some();
+        if p.starts_with('.') && p != "." && p != ".." {
+            return true;
+        }
+        if is_dir && (p == "target" || p == "node_modules") {
+            return true;
+        }
+    }
+    false
+}
+
+/// In a git work tree, every tracked file below the walked directories that the walk did not
+/// find (an ignore file hid it) is checked too: a pull request cannot hide a committed file by
+/// adding a `.gitignore` or `.ignore` entry. `target/`, hidden paths and `exclude` still apply.
+fn add_tracked(
+    root: &Path,
+    dirs: &[PathBuf],
+    bases: &[PathBuf],
+    exclude: &(dyn Fn(&str) -> bool + Sync),
+    out: &mut Discovery,
+) {
+    if dirs.is_empty() {
+        return;
+    }
+    let Some(tracked) = crate::git::tracked_files(root) else {
+        return;
+    };
+    let seen: std::collections::HashSet<String> = out
+        .files
+        .iter()
+        .map(|f| f.rel.clone())
+        .chain(out.problems.iter().map(|d| d.primary.file.clone()))
+        .collect();
+    for path in tracked {
+        if !dirs.iter().any(|d| path.starts_with(d)) {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(kind) = kind_of(&name) else {
+            continue;
+        };
+        let rel = rel_path(root, &path);
+        if seen.contains(&rel) || skipped_by_walk(&rel) || exclude(&rel) {
+            continue;
+        }
+        // A tracked file deleted from the work tree is not there to check.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        match classify_file(&path, rel, kind, meta.file_type(), bases) {
+            Some(Ok(f)) => out.files.push(f),
+            Some(Err(d)) => out.problems.push(d),
+            None => {}
+        }
+    }
+}
+
 /// A parallel, gitignore-aware walk of directories (the caller sorts the result).
 fn walk_dirs(
     root: &Path,
     dirs: &[PathBuf],
+    bases: &[PathBuf],
     exclude: &(dyn Fn(&str) -> bool + Sync),
     out: &mut Discovery,
 ) {
@@ -220,7 +335,7 @@ fn walk_dirs(
     let collected = std::sync::Mutex::new(Discovery::default());
     walker.run(|| {
         Box::new(|entry| {
-            if let Some(r) = classify(root, first, entry, exclude) {
+            if let Some(r) = classify(root, first, entry, bases, exclude) {
                 let mut d = collected.lock().unwrap_or_else(|e| e.into_inner());
                 match r {
                     Ok(f) => d.files.push(f),
@@ -233,4 +348,40 @@ fn walk_dirs(
     let d = collected.into_inner().unwrap_or_else(|e| e.into_inner());
     out.files.extend(d.files);
     out.problems.extend(d.problems);
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A file swapped for a FIFO, or for a link to `/proc/self/environ`, after discovery is
+    /// refused at once when it is read (not waited on, not followed).
+    #[test]
+    fn a_file_swapped_after_discovery_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        for name in ["fifo.rs", "link.rs"] {
+            std::fs::write(src.join(name), "fn main() {}\n").unwrap();
+        }
+        let d = discover(dir.path(), &[dir.path().to_path_buf()], &|_| false);
+        assert_eq!(d.files.len(), 2, "{:?}", d.problems);
+        for f in &d.files {
+            std::fs::remove_file(&f.abs).unwrap();
+        }
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(src.join("fifo.rs"))
+            .status();
+        assert!(fifo.unwrap().success());
+        std::os::unix::fs::symlink("/proc/self/environ", src.join("link.rs")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let files = d.files.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(files.iter().map(|f| f.read().is_err()).collect::<Vec<_>>());
+        });
+        let refused = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a swapped file hung");
+        assert_eq!(refused, vec![true, true]);
+    }
 }

@@ -80,7 +80,7 @@ struct FileResult {
 }
 
 fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
-    let bytes = std::fs::read(&f.abs).map_err(|e| {
+    let bytes = f.read().map_err(|e| {
         Box::new(Diagnostic::new(
             "JWT000",
             &f.rel,
@@ -480,7 +480,7 @@ pub fn run(req: &LintRequest) -> Report {
         .filter(|&i| results[i].skipped)
         .filter(|&i| {
             signed.get(&results[i].package).is_some_and(|names| {
-                std::fs::read(&rust[i].abs).is_ok_and(|t| {
+                rust[i].read().is_ok_and(|t| {
                     names
                         .iter()
                         .any(|n| memchr::memmem::find(&t, n.as_bytes()).is_some())
@@ -541,7 +541,7 @@ pub fn run(req: &LintRequest) -> Report {
             if opened.contains(f.rel.as_str()) {
                 continue;
             }
-            let Ok(text) = std::fs::read(&f.abs) else {
+            let Ok(text) = f.read() else {
                 continue;
             };
             if memchr::memmem::find(&text, name.as_bytes()).is_none() {
@@ -595,7 +595,7 @@ pub fn run(req: &LintRequest) -> Report {
             }
             let text = match &r.source {
                 Some(s) => s.text.as_bytes().to_vec(),
-                None => std::fs::read(&f.abs).unwrap_or_default(),
+                None => f.read().unwrap_or_default(),
             };
             for w in missing {
                 if memchr::memmem::find(&text, w.as_bytes()).is_some() {

@@ -30,6 +30,13 @@ use crate::index::CrateMap;
 /// Keys of `[data]` tables whose strings qualify a match but never start one.
 pub const QUALIFIER_KEYS: &[&str] = &[
     "message",
+    // claim lists and verify-only calls: their messages, the list's element type, the variant
+    // it must hold and the words that quiet them narrow a match their `call`/`method` started.
+    "missing",
+    "conditional",
+    "variant_of",
+    "requires",
+    "quiet",
     "help",
     "level",
     "versions",

@@ -523,3 +523,68 @@ fn opt_in_rules_run_only_when_selected() {
     let o = bin().args(["rules"]).output().unwrap();
     assert!(stdout(&o).contains("warning (opt-in)"), "{}", stdout(&o));
 }
+
+#[test]
+fn an_empty_rule_selection_is_a_usage_error() {
+    let t = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", INSECURE)]);
+    for args in [
+        &["--select", ""][..],
+        &["--select", ","][..],
+        &["--select", "JWT101", "--ignore", "JWT1"][..],
+        &["--ignore", "ALL"][..],
+    ] {
+        let o = run_in(t.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no rule would run"), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", INSECURE),
+        ("jwtlint.toml", "select = []\n"),
+    ]);
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    // A selection that names a rule still runs.
+    let o = run_in(t.path(), &["--select", "JWT101"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+}
+
+#[test]
+fn files_not_checked_are_counted_in_the_summary_and_listed_with_v() {
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", INSECURE),
+        (
+            "src/broken.rs",
+            "fn main() {\n    let s = \"never closed;\n}\n",
+        ),
+        ("src/latin1.rs", "// caf\u{e9}\n"),
+    ]);
+    std::fs::write(t.path().join("src/latin1.rs"), b"// caf\xe9\n").unwrap();
+    let o = run_in(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.ends_with("(2 files not checked; -v lists them)"),
+        "{out}"
+    );
+    assert!(!out.contains("\nnot checked: "), "{out}");
+    for flag in ["-v", "--verbose"] {
+        let o = run_in(t.path(), &[flag]);
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        let n = lines.len();
+        assert_eq!(
+            lines[n - 3..],
+            [
+                "not checked: src/broken.rs",
+                "not checked: src/latin1.rs",
+                "jwtlint: 3 errors in 4 files (2 files not checked)"
+            ],
+            "{out}"
+        );
+    }
+}

@@ -95,6 +95,7 @@ fn opts() -> EmitOptions {
     EmitOptions {
         color: false,
         fail_on: Level::Warning,
+        verbose: false,
         root: Some(PathBuf::from("/work/project root")),
     }
 }
@@ -154,7 +155,7 @@ fn human_header_locus_and_summary() {
         "error[JWT000]: could not read the file: stream did not contain valid UTF-8\n --> src/broken.rs\n = help: "
     ));
     assert!(out.contains("  = note: tokens signed by anyone are accepted\n"));
-    assert!(out.ends_with("\njwtlint: 2 errors, 1 warning, 1 note in 12 files (4 suppressed)\n"));
+    assert!(out.ends_with("\njwtlint: 2 errors, 1 warning, 1 note in 12 files (4 suppressed, 2 files not checked; -v lists them)\n"));
     assert!(!out.contains('\x1b'), "no colour unless asked");
 }
 

@@ -58,6 +58,7 @@ fn sarif(report: &Report, root: Option<PathBuf>) -> String {
     let opts = EmitOptions {
         color: false,
         fail_on: Level::Warning,
+        verbose: false,
         root,
     };
     let mut out = Vec::new();

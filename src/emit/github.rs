@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::sanitize::keep_newlines;
 use super::{EmitOptions, name_of, region};
 use crate::diagnostic::{Level, Report};
 
@@ -40,9 +41,11 @@ pub(super) fn emit(report: &Report, _opts: &EmitOptions, out: &mut dyn Write) ->
     Ok(())
 }
 
-/// `escapeData` of @actions/core: the message of a command.
+/// `escapeData` of @actions/core: the message of a command. Other control characters and
+/// invisible formatting characters are made visible first (see [`super::sanitize`]).
 pub(crate) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    keep_newlines(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -60,5 +63,9 @@ mod tests {
     fn escaping_follows_the_actions_toolkit() {
         assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
         assert_eq!(escape_property("50% a:b,c\r\nd"), "50%25 a%3Ab%2Cc%0D%0Ad");
+        assert_eq!(
+            escape_data("\x1b]8;;x\x07\u{202e}\x7f"),
+            "\u{241b}]8;;x\u{2407}\\u{202e}\u{2421}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `--format human`: rustc-like diagnostics rendered by codespan-reporting, then a summary line.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -9,20 +10,23 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::termcolor::{self, WriteColor};
 use codespan_reporting::term::{self, Chars, Config};
 
+use super::sanitize::{SafeSource, inline};
 use super::{EmitOptions, plural};
 use crate::diagnostic::{Diagnostic, Label, Level, Report};
 
 /// The files codespan reads: every source of the report, plus an empty text for each file a
-/// label names that has no source (so the header and `-->` line still render).
+/// label names that has no source (so the header and `-->` line still render). Names and texts
+/// are sanitised (see [`super::sanitize`]); labels are mapped onto the sanitised text.
 struct HumanFiles<'r> {
     files: Vec<HumanFile<'r>>,
     ids: BTreeMap<&'r str, usize>,
 }
 
 struct HumanFile<'r> {
-    name: &'r str,
-    /// The text without a leading BOM (codespan would count it as a column).
-    text: &'r str,
+    /// The name as printed.
+    name: Cow<'r, str>,
+    /// The text without a leading BOM (codespan would count it as a column), made safe to print.
+    text: SafeSource<'r>,
     /// Bytes cut from the front of the original text (3 for a BOM).
     shift: usize,
     line_starts: Vec<usize>,
@@ -52,10 +56,11 @@ impl<'r> HumanFiles<'r> {
             Some(rest) => (rest, 3),
             None => (text, 0),
         };
-        let line_starts = codespan_reporting::files::line_starts(text).collect();
+        let text = SafeSource::new(text);
+        let line_starts = codespan_reporting::files::line_starts(&text.text).collect();
         self.ids.insert(name, self.files.len());
         self.files.push(HumanFile {
-            name,
+            name: inline(name),
             text,
             shift,
             line_starts,
@@ -70,9 +75,10 @@ impl<'r> HumanFiles<'r> {
     fn locate(&self, label: &Label) -> (usize, Range<usize>) {
         let id = self.ids[label.file.as_str()];
         let f = &self.files[id];
+        let text = &f.text.text;
         let fix = |b: usize| {
-            let mut b = b.saturating_sub(f.shift).min(f.text.len());
-            while !f.text.is_char_boundary(b) {
+            let mut b = f.text.offset(b.saturating_sub(f.shift)).min(text.len());
+            while !text.is_char_boundary(b) {
                 b -= 1;
             }
             b
@@ -89,11 +95,11 @@ impl<'a> Files<'a> for HumanFiles<'_> {
     type Source = &'a str;
 
     fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(self.get(id)?.name)
+        Ok(&self.get(id)?.name)
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(self.get(id)?.text)
+        Ok(&self.get(id)?.text.text)
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
@@ -107,7 +113,7 @@ impl<'a> Files<'a> for HumanFiles<'_> {
         let f = self.get(id)?;
         let start_of = |i: usize| match i.cmp(&f.line_starts.len()) {
             std::cmp::Ordering::Less => Ok(f.line_starts[i]),
-            std::cmp::Ordering::Equal => Ok(f.text.len()),
+            std::cmp::Ordering::Equal => Ok(f.text.text.len()),
             std::cmp::Ordering::Greater => Err(FilesError::LineTooLarge {
                 given: i,
                 max: f.line_starts.len() - 1,
@@ -131,24 +137,28 @@ fn to_codespan(report: &Report, files: &HumanFiles<'_>, d: &Diagnostic) -> CsDia
     let mut unreadable = Vec::new();
     if readable(&d.primary) {
         let (id, range) = files.locate(&d.primary);
-        labels.push(CsLabel::primary(id, range).with_message(&d.primary.message));
+        labels.push(CsLabel::primary(id, range).with_message(inline(&d.primary.message)));
     }
     for l in &d.secondary {
         if readable(l) {
             let (id, range) = files.locate(l);
-            labels.push(CsLabel::secondary(id, range).with_message(&l.message));
+            labels.push(CsLabel::secondary(id, range).with_message(inline(&l.message)));
         } else if l.message.is_empty() {
-            unreadable.push(format!("note: see {}", l.file));
+            unreadable.push(format!("note: see {}", inline(&l.file)));
         } else {
-            unreadable.push(format!("note: {}: {}", l.file, l.message));
+            unreadable.push(format!("note: {}: {}", inline(&l.file), inline(&l.message)));
         }
     }
-    let mut notes: Vec<String> = d.help.iter().map(|h| format!("help: {h}")).collect();
-    notes.extend(d.notes.iter().map(|n| format!("note: {n}")));
+    let mut notes: Vec<String> = d
+        .help
+        .iter()
+        .map(|h| format!("help: {}", inline(h)))
+        .collect();
+    notes.extend(d.notes.iter().map(|n| format!("note: {}", inline(n))));
     notes.extend(unreadable);
     CsDiagnostic::new(severity(d.level))
-        .with_code(&d.code)
-        .with_message(&d.message)
+        .with_code(inline(&d.code))
+        .with_message(inline(&d.message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -193,14 +203,34 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
         if opts.color {
             locus.reset()?;
         }
-        writeln!(locus, " {}", d.primary.file)?;
+        writeln!(locus, " {}", inline(&d.primary.file))?;
         out.write_all(&rendered[header_end..])?;
     }
-    writeln!(out, "{}", summary(report))
+    let unchecked = unchecked_files(report);
+    if opts.verbose {
+        for f in &unchecked {
+            writeln!(out, "not checked: {}", inline(f))?;
+        }
+    }
+    writeln!(out, "{}", summary(report, unchecked.len(), opts.verbose))
 }
 
-/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed, 2 in test code hidden; ..)`.
-fn summary(report: &Report) -> String {
+/// The files named by a JWT000 or JWT001 finding: not read, not parsed or not fully checked.
+fn unchecked_files(report: &Report) -> Vec<&str> {
+    let mut files: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "JWT000" || d.code == "JWT001")
+        .map(|d| d.primary.file.as_str())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed, 2 in test code hidden; ..,
+/// 2 files not checked; -v lists them)`.
+fn summary(report: &Report, unchecked: usize, verbose: bool) -> String {
     let counts: Vec<String> = [
         (report.count(Level::Error), "error", "errors"),
         (report.count(Level::Warning), "warning", "warnings"),
@@ -227,6 +257,13 @@ fn summary(report: &Report) -> String {
         aside.push(format!(
             "{} in test code hidden; --test-code report shows them",
             report.hidden_test_code
+        ));
+    }
+    if unchecked > 0 {
+        let hint = if verbose { "" } else { "; -v lists them" };
+        aside.push(format!(
+            "{} not checked{hint}",
+            plural(unchecked, "file", "files")
         ));
     }
     if !aside.is_empty() {

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Label, Level, Report};
 mod github;
 mod human;
 mod json;
+pub(crate) mod sanitize;
 mod sarif;
 
 pub use sarif::line_hashes;
@@ -32,6 +33,8 @@ pub struct EmitOptions {
     pub color: bool,
     /// The `--fail-on` level (shown in summaries).
     pub fail_on: Level,
+    /// `-v`: the human output lists the files that were not checked.
+    pub verbose: bool,
     /// Absolute project root. SARIF declares it as `%SRCROOT%` (a `file://` URI); when `None`,
     /// `%SRCROOT%` only gets a description and the uploader must know the checkout path.
     pub root: Option<PathBuf>,
