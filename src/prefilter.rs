@@ -37,6 +37,11 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "variant_of",
     "requires",
     "quiet",
+    // JWT101's "what happens next": verifying APIs and verifier words only quiet a finding.
+    "verified_by_calls",
+    "verified_by_methods",
+    "verified_by_method_crates",
+    "verifier_words",
     "help",
     "level",
     "versions",

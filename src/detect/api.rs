@@ -37,6 +37,10 @@ pub struct ApiEntry {
     /// derives `Default` (the derived default fills it with the insecure one).
     #[serde(default)]
     pub default_of: Option<String>,
+    /// The call reads claims without verifying them (JWT101): judged by what the program does
+    /// with the token next (see `next_use`), not reported at once.
+    #[serde(default)]
+    pub reads: bool,
     /// Argument positions that must be the literal `None` (`verify_token(token, None)`).
     #[serde(default)]
     pub none_args: Vec<usize>,
@@ -162,7 +166,11 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         .collect();
     for e in hits {
         let d = diag(w, e, index::span_of(c)).with_label("called here");
-        w.report(d);
+        if e.reads {
+            super::next_use::hold(w, d);
+        } else {
+            w.report(d);
+        }
     }
 }
 
@@ -183,7 +191,11 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     let span = m.method.span().byte_range().start..index::span_of(m).end;
     for e in hits {
         let d = diag(w, e, span.clone()).with_label("called here");
-        w.report(d);
+        if e.reads {
+            super::next_use::hold(w, d);
+        } else {
+            w.report(d);
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod claim_list;
 pub mod claims;
 pub mod cookies;
 pub mod lifetime;
+pub mod next_use;
 pub mod secrets;
 pub mod session;
 pub mod storage;
@@ -187,6 +188,10 @@ pub struct Walker<'a> {
     pub names: Vec<String>,
     /// Identifiers compared against something in the current function (allowlist checks).
     pub compared: HashSet<String>,
+    /// What each function of the file does with tokens (JWT101's "what happens next").
+    pub fns: Vec<next_use::FnFacts>,
+    /// Indices into `fns` of the enclosing functions (innermost last).
+    pub fn_stack: Vec<usize>,
 }
 
 impl Env for Walker<'_> {
@@ -216,6 +221,8 @@ impl<'a> Walker<'a> {
             test_depth: 0,
             names: Vec::new(),
             compared: HashSet::new(),
+            fns: Vec::new(),
+            fn_stack: Vec::new(),
         }
     }
 
@@ -358,6 +365,23 @@ impl<'a> Walker<'a> {
         f(self);
         if is_test {
             self.test_depth -= 1;
+        }
+    }
+
+    /// Runs `f` inside a function's facts (for "what happens next" checks); `body` is the
+    /// function's block.
+    fn with_fn(&mut self, name: String, body: &syn::Block, f: impl FnOnce(&mut Self)) {
+        self.fns.push(next_use::FnFacts {
+            name,
+            ..Default::default()
+        });
+        let i = self.fns.len() - 1;
+        self.fn_stack.push(i);
+        f(self);
+        self.fn_stack.pop();
+        if !self.fns[i].pending.is_empty() {
+            let text = self.ctx.snippet(&index::span_of(body));
+            self.fns[i].reads_expiry = next_use::names_expiry(text);
         }
     }
 
@@ -545,11 +569,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 let t = is_test_attr(&f.attrs);
                 let name = f.sig.ident.to_string();
                 self.with_test(t, |w| {
-                    w.with_name(name, |w| {
+                    w.with_name(name.clone(), |w| {
                         let saved = std::mem::take(&mut w.compared);
-                        w.with_scope(|w| {
-                            w.bind_params(f.sig.inputs.iter());
-                            visit::visit_item_fn(w, f)
+                        w.with_fn(name, &f.block, |w| {
+                            w.with_scope(|w| {
+                                w.bind_params(f.sig.inputs.iter());
+                                visit::visit_item_fn(w, f)
+                            })
                         });
                         validation::check_fn(w, &f.block);
                         claim_list::check_fn(w, &f.block);
@@ -591,11 +617,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let t = is_test_attr(&f.attrs);
         let name = f.sig.ident.to_string();
         self.with_test(t, |w| {
-            w.with_name(name, |w| {
+            w.with_name(name.clone(), |w| {
                 let saved = std::mem::take(&mut w.compared);
-                w.with_scope(|w| {
-                    w.bind_params(f.sig.inputs.iter());
-                    visit::visit_impl_item_fn(w, f)
+                w.with_fn(name, &f.block, |w| {
+                    w.with_scope(|w| {
+                        w.bind_params(f.sig.inputs.iter());
+                        visit::visit_impl_item_fn(w, f)
+                    })
                 });
                 validation::check_fn(w, &f.block);
                 claim_list::check_fn(w, &f.block);
@@ -631,6 +659,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         match e {
             Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func {
+                    let canon = self.ctx.resolve(&p.path);
+                    next_use::note_call(self, Some(&canon), None);
+                }
                 api::check_call(self, c);
                 alg::check_call(self, c);
                 secrets::check_call(self, c);
@@ -640,6 +672,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 session::note_call(self, e);
             }
             Expr::MethodCall(m) => {
+                next_use::note_call(self, None, Some(&m.method.to_string()));
                 api::check_method(self, m);
                 alg::check_method(self, m);
                 secrets::check_method(self, m);
@@ -733,6 +766,7 @@ pub fn lint_file(ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
         }
     }
     w.visit_file(file);
+    next_use::finish(&mut w);
     let mut out = w.out;
     out.consts.extend(consts);
     out

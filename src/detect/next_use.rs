@@ -1,0 +1,149 @@
+//! JWT101, what happens to the token next: a read of unverified claims is a finding only when
+//! nothing verifies the token afterwards. The walker keeps one [`FnFacts`] per function of the
+//! file (does it verify a token, which functions does it call, which unverified reads did it
+//! make); at the end of the file:
+//! - a read in a function that also verifies (picking the key by `kid`/`iss`, then a full
+//!   decode; the jwt crate's `parse_unverified` then `verify_with_key`) is quiet;
+//! - so is a read in a helper that a verifying function of the same file calls;
+//! - the rest wait for the package's facts: when the reading function names an expiry and the
+//!   package never verifies a token and holds no verification key (a client reading the `exp` of
+//!   a token it obtained itself), the finding becomes a note that says why; elsewhere it stays
+//!   an error.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{PackageCheck, Walker};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::index;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Data {
+    /// Functions that verify a token (resolved paths).
+    verified_by_calls: Vec<String>,
+    /// Methods that verify a token (gated on `verify_method_crates`).
+    verified_by_methods: Vec<String>,
+    verified_by_method_crates: Vec<String>,
+    /// Words whose presence anywhere in the package means it verifies tokens or holds a
+    /// verification key.
+    verifier_words: Vec<String>,
+}
+
+fn data() -> &'static Data {
+    static D: OnceLock<Data> = OnceLock::new();
+    D.get_or_init(|| crate::catalog::rule_data("JWT101"))
+}
+
+/// What one function of the file does with tokens.
+#[derive(Default, Debug)]
+pub struct FnFacts {
+    pub name: String,
+    /// Calls a verifying API.
+    pub verifies: bool,
+    /// Last path segments of the functions and methods it calls.
+    pub calls: HashSet<String>,
+    /// Unverified reads waiting for the end of the file (already marked for test code).
+    pub pending: Vec<Diagnostic>,
+    /// The function names an expiry (`exp`, `expiration`, ...): what a client reads.
+    pub reads_expiry: bool,
+}
+
+/// Words that name a token's expiry.
+const EXPIRY_WORDS: &[&str] = &[
+    "exp",
+    "expiration",
+    "expires_at",
+    "expires_in",
+    "expiry",
+    "expires",
+    "is_expired",
+    "expired",
+];
+
+/// Whether `text` (a function's source) names an expiry as a whole identifier.
+pub fn names_expiry(text: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| EXPIRY_WORDS.contains(&w))
+}
+
+/// Records a call of the current function; `path` is the resolved path of a function call.
+pub fn note_call(w: &mut Walker, path: Option<&[String]>, method: Option<&str>) {
+    let Some(&i) = w.fn_stack.last() else { return };
+    let d = data();
+    let verifies = match (path, method) {
+        (Some(p), _) => d
+            .verified_by_calls
+            .iter()
+            .any(|c| index::path_matches(p, c)),
+        (None, Some(m)) => {
+            d.verified_by_methods.iter().any(|x| x == m)
+                && w.ctx.crates.depends_on_any(&d.verified_by_method_crates)
+        }
+        _ => false,
+    };
+    let name = path
+        .and_then(|p| p.last().cloned())
+        .or_else(|| method.map(str::to_string));
+    let f = &mut w.fns[i];
+    f.verifies |= verifies;
+    if let Some(n) = name {
+        f.calls.insert(n);
+    }
+}
+
+/// Holds an unverified read until the file is walked (outside any function: reported now).
+pub fn hold(w: &mut Walker, d: Diagnostic) {
+    if !w.ctx.enabled(&d.code) {
+        return;
+    }
+    let mut d = if w.in_test() { d.in_test_code() } else { d };
+    for note in super::version_notes(&d.code, w.ctx.crates) {
+        d = d.with_note(note);
+    }
+    match w.fn_stack.last() {
+        Some(&i) => w.fns[i].pending.push(d),
+        None => w.out.diagnostics.push(d),
+    }
+}
+
+/// Decides the held reads of a walked file.
+pub fn finish(w: &mut Walker) {
+    let fns = std::mem::take(&mut w.fns);
+    let verifying_callers: Vec<&FnFacts> = fns.iter().filter(|f| f.verifies).collect();
+    let words = data().verifier_words.clone();
+    for f in &fns {
+        if f.pending.is_empty() || f.verifies {
+            continue;
+        }
+        if verifying_callers.iter().any(|g| g.calls.contains(&f.name)) {
+            continue;
+        }
+        let client_like = f.reads_expiry;
+        for d in &f.pending {
+            let d = d.clone();
+            let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
+            w.out.package_checks.push(PackageCheck {
+                words: words.clone(),
+                check: Box::new(move |t, _| {
+                    if !client_like || keys.iter().any(|k| t.contains_key(k)) {
+                        return Some(d);
+                    }
+                    Some(as_client_read(d))
+                }),
+            });
+        }
+    }
+}
+
+fn as_client_read(d: Diagnostic) -> Diagnostic {
+    let message = format!(
+        "probable client-side read: {}; this package never verifies a token and holds no verification key, so it likely reads a token it obtained itself (for example its `exp`, to refresh in time)",
+        d.message
+    );
+    let mut d = d.with_level(Level::Note);
+    d.message = message;
+    d.with_note("the claims must not decide anything about who the caller is: if this package ever accepts tokens from others, verify them instead")
+}
