@@ -101,6 +101,20 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
     })
 }
 
+/// Whether a file's text mentions a package-check word: a substring, or for a word written
+/// `=word` a whole identifier (`=aud` is not found in `validate_aud`).
+fn mentions(text: &[u8], word: &str) -> bool {
+    let Some(ident) = word.strip_prefix('=') else {
+        return memchr::memmem::find(text, word.as_bytes()).is_some();
+    };
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    memchr::memmem::find_iter(text, ident.as_bytes()).any(|i| {
+        let before = i.checked_sub(1).map(|j| text[j]);
+        let after = text.get(i + ident.len()).copied();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
 /// Files that are test code because a parent module declares them under `#[cfg(test)]` (or
 /// because a test file declares them).
 fn module_test_files(results: &[FileResult]) -> std::collections::HashSet<String> {
@@ -598,7 +612,7 @@ pub fn run(req: &LintRequest) -> Report {
                 None => f.read().unwrap_or_default(),
             };
             for w in missing {
-                if memchr::memmem::find(&text, w.as_bytes()).is_some() {
+                if mentions(&text, w) {
                     table.insert(detect::mention_key(w), Val::Bool(true));
                 }
             }

@@ -42,6 +42,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "verified_by_methods",
     "verified_by_method_crates",
     "verifier_words",
+    // JWT501's self-issued tokens: words of the package's facts, not triggers.
+    "self_issued_words",
+    "absent_words",
     "help",
     "level",
     "versions",

@@ -41,6 +41,13 @@ pub struct ApiEntry {
     /// with the token next (see `next_use`), not reported at once.
     #[serde(default)]
     pub reads: bool,
+    /// With `absent_words`: the finding is dropped when the package issues its own tokens (any
+    /// of these words occurs in its production code) and none of `absent_words` occurs (a
+    /// package that signs tokens without `aud` need not check `aud`).
+    #[serde(default)]
+    pub self_issued_words: Vec<String>,
+    #[serde(default)]
+    pub absent_words: Vec<String>,
     /// Argument positions that must be the literal `None` (`verify_token(token, None)`).
     #[serde(default)]
     pub none_args: Vec<usize>,
@@ -150,6 +157,38 @@ fn diag(w: &Walker, e: &ApiEntry, span: std::ops::Range<usize>) -> Diagnostic {
     d
 }
 
+/// Reports a match the way its entry asks: held for JWT101's "what happens next", judged with
+/// the package's facts, or at once.
+fn emit(w: &mut Walker, e: &ApiEntry, d: Diagnostic) {
+    if e.reads {
+        return super::next_use::hold(w, d);
+    }
+    if e.self_issued_words.is_empty() {
+        return w.report(d);
+    }
+    let issued: Vec<String> = e
+        .self_issued_words
+        .iter()
+        .map(|x| super::mention_key(x))
+        .collect();
+    let absent: Vec<String> = e
+        .absent_words
+        .iter()
+        .map(|x| super::mention_key(x))
+        .collect();
+    let words = e
+        .self_issued_words
+        .iter()
+        .chain(&e.absent_words)
+        .cloned()
+        .collect();
+    w.report_for_package(words, move |t, _| {
+        let self_issued = issued.iter().any(|k| t.contains_key(k));
+        let never_named = absent.iter().all(|k| !t.contains_key(k));
+        (!(self_issued && never_named)).then_some(d)
+    });
+}
+
 pub fn check_call(w: &mut Walker, c: &ExprCall) {
     let Expr::Path(fp) = &*c.func else { return };
     let canon = w.ctx.resolve(&fp.path);
@@ -166,11 +205,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         .collect();
     for e in hits {
         let d = diag(w, e, index::span_of(c)).with_label("called here");
-        if e.reads {
-            super::next_use::hold(w, d);
-        } else {
-            w.report(d);
-        }
+        emit(w, e, d);
     }
 }
 
@@ -191,11 +226,7 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     let span = m.method.span().byte_range().start..index::span_of(m).end;
     for e in hits {
         let d = diag(w, e, span.clone()).with_label("called here");
-        if e.reads {
-            super::next_use::hold(w, d);
-        } else {
-            w.report(d);
-        }
+        emit(w, e, d);
     }
 }
 
@@ -280,7 +311,7 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let hits = field_hits(w, &name.to_string(), &a.right, None);
     for e in hits {
         let d = diag(w, e, index::span_of(a)).with_label("set here");
-        w.report(d);
+        emit(w, e, d);
     }
 }
 
@@ -293,7 +324,7 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         let hits = field_hits(w, &name.to_string(), &fv.expr, sname.as_deref());
         for e in hits {
             let d = diag(w, e, index::span_of(fv)).with_label("set here");
-            w.report(d);
+            emit(w, e, d);
         }
     }
 }

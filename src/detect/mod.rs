@@ -61,7 +61,8 @@ pub struct Deferred {
 
 /// A check that needs facts of the whole package: the package's constant table, which also
 /// holds facts recorded by detectors (`<signed:Claims>`, ...) and `<mentions:WORD>` for every
-/// word of `words` found in any file of the package (skipped files included).
+/// word of `words` found in any production file of the package (skipped files included; a word
+/// written `=word` must occur as a whole identifier).
 pub struct PackageCheck {
     pub words: Vec<String>,
     pub check: PackageCheckFn,
