@@ -77,6 +77,8 @@ struct FileResult {
     package: Option<usize>,
     /// The file's `mod NAME;` declarations (for the module tree).
     mods: Vec<crate::model::modules::ModDecl>,
+    /// Function summaries for the checks one call away.
+    fn_summaries: Vec<detect::verify_only::FnSummary>,
 }
 
 fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
@@ -99,6 +101,29 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
             ),
         ))
     })
+}
+
+/// The checks one call away, per package (function summaries of production code only).
+fn one_call_away(
+    results: &[FileResult],
+    test_files: &std::collections::HashSet<String>,
+    opts: &RuleOptions,
+) -> Vec<Diagnostic> {
+    let mut by_package: HashMap<Option<usize>, Vec<detect::verify_only::FnSummary>> =
+        HashMap::new();
+    for r in results {
+        let test = detect::is_test_path(&r.rel) || test_files.contains(&r.rel);
+        for f in &r.fn_summaries {
+            let mut f = f.clone();
+            f.in_test |= test;
+            by_package.entry(r.package).or_default().push(f);
+        }
+    }
+    let mut out = Vec::new();
+    for summaries in by_package.values() {
+        out.extend(detect::verify_only::one_call_away(summaries, &opts.enabled));
+    }
+    out
 }
 
 /// Whether a file's text mentions a package-check word: a substring, or for a word written
@@ -187,6 +212,7 @@ fn lint_rust(
         directives: Vec::new(),
         package,
         mods: Vec::new(),
+        fn_summaries: Vec::new(),
     };
     let text = match read_text(f) {
         Ok(t) => t,
@@ -255,6 +281,7 @@ fn lint_rust(
             r.deferred = found.deferred;
             r.package_checks = found.package_checks;
             r.consts = found.consts;
+            r.fn_summaries = found.fn_summaries;
         }
         Ok(Err(e)) => r
             .diagnostics
@@ -474,7 +501,8 @@ pub fn run(req: &LintRequest) -> Report {
         None => work(),
     };
     // Claims structs the package signs but defines in a file the prefilter skipped (a plain
-    // `models.rs`): lint those files too, so the struct rules (JWT204, JWT701) see them.
+    // `models.rs`), and callers of helpers that return verify-only results: lint those files
+    // too, so the struct rules (JWT204, JWT701) and the checks one call away see them.
     let mut signed: HashMap<Option<usize>, Vec<String>> = HashMap::new();
     for r in &results {
         for k in r.consts.keys() {
@@ -488,6 +516,13 @@ pub fn run(req: &LintRequest) -> Report {
                     .or_default()
                     .push(format!("struct {name}"));
             }
+        }
+        // Helpers that return verify-only results: their callers are judged one call away.
+        for f in r.fn_summaries.iter().filter(|f| f.returns.is_some()) {
+            signed
+                .entry(r.package)
+                .or_default()
+                .push(format!("{}(", f.name));
         }
     }
     let relint: Vec<usize> = (0..results.len())
@@ -646,6 +681,23 @@ pub fn run(req: &LintRequest) -> Report {
             {
                 sources.entry(d.primary.file.clone()).or_insert(s);
             }
+            diagnostics.push(d);
+        }
+    }
+    // One call away: helpers that return verify-only results, judged with their callers.
+    for d in one_call_away(&results, &test_files, &opts) {
+        // The worker dropped the text of a file without findings: read it again (rare).
+        let Some(i) = results.iter().position(|r| r.rel == d.primary.file) else {
+            continue;
+        };
+        let text = match &results[i].source {
+            Some(s) => Some(s.clone()),
+            None => read_text(rust[i])
+                .ok()
+                .map(|t| Arc::new(SourceText::new(t))),
+        };
+        if let Some(s) = text {
+            sources.entry(d.primary.file.clone()).or_insert(s);
             diagnostics.push(d);
         }
     }

@@ -133,6 +133,8 @@ pub struct FileFindings {
     pub package_checks: Vec<PackageCheck>,
     /// `const`/`static` values defined in this file (for other files' deferred checks).
     pub consts: HashMap<String, Val>,
+    /// Function summaries for checks one call away (see `verify_only`).
+    pub fn_summaries: Vec<verify_only::FnSummary>,
 }
 
 /// A `let` binding's facts.
@@ -581,7 +583,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         validation::check_fn(w, &f.block);
                         claim_list::check_fn(w, &f.block);
                         let returns = !matches!(f.sig.output, syn::ReturnType::Default);
-                        verify_only::check_fn(w, &f.block, returns);
+                        verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -629,7 +631,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 validation::check_fn(w, &f.block);
                 claim_list::check_fn(w, &f.block);
                 let returns = !matches!(f.sig.output, syn::ReturnType::Default);
-                verify_only::check_fn(w, &f.block, returns);
+                verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;

@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use syn::Expr;
 use syn::visit::{self, Visit};
 
 use super::Walker;
@@ -55,13 +56,38 @@ fn quiets(e: &VerifyOnlyEntry, word: &str) -> bool {
     })
 }
 
+/// What a function of the file does, for the verify-only check one call away (built in the
+/// walk, judged per package): the functions it calls, whether it names each entry's expiry
+/// check, and whether it hands a verify-only result back to its callers.
+#[derive(Debug, Clone)]
+pub struct FnSummary {
+    pub name: String,
+    pub file: String,
+    pub in_test: bool,
+    /// (callee name, span of the call).
+    pub calls: Vec<(String, Range<usize>)>,
+    /// Per entry of the table: the function names its expiry check.
+    pub quiet: Vec<bool>,
+    /// The entry whose verify-only result this function returns.
+    pub returns: Option<usize>,
+    /// Functions whose result this function returns (it passes them on to its callers).
+    pub passes_on: Vec<String>,
+}
+
 #[derive(Default)]
 struct Scan {
     idents: HashSet<String>,
-    /// (entry, span of the method name to the call's end, the value leaves the function).
-    calls: Vec<(usize, Range<usize>, bool)>,
-    /// Spans of `return` expressions and of the tail expression.
-    leaving: Vec<Range<usize>>,
+    /// Calls of named functions or methods (callee, span).
+    named_calls: Vec<(String, Range<usize>)>,
+    /// (entry, span of the method name to the call's end, the value leaves the function, the
+    /// call's full span).
+    calls: Vec<(usize, Range<usize>, bool, Range<usize>)>,
+    /// The same, stripped to what is handed back as it is (`Ok(x?)` -> `x`).
+    leaving_direct: Vec<Range<usize>>,
+    /// `let NAME = init`: (name, span of init), so a value bound and then returned leaves too.
+    locals: Vec<(String, Range<usize>)>,
+    /// Single-identifier paths used as values: (name, span).
+    uses: Vec<(String, Range<usize>)>,
 }
 
 struct V<'s, 'w, 'a> {
@@ -70,23 +96,51 @@ struct V<'s, 'w, 'a> {
 }
 
 impl<'ast> Visit<'ast> for V<'_, '_, '_> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+            self.s
+                .locals
+                .push((pi.ident.to_string(), index::span_of(core(&init.expr))));
+        }
+        visit::visit_local(self, l);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(i) = p.path.get_ident() {
+            self.s.uses.push((i.to_string(), index::span_of(p)));
+        }
+        visit::visit_expr_path(self, p);
+    }
+
     fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
         self.s.idents.insert(i.to_string().to_lowercase());
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if let Some(e) = &r.expr {
-            self.s.leaving.push(index::span_of(&**e));
+            self.s.leaving_direct.push(index::span_of(core(e)));
         }
         visit::visit_expr_return(self, r);
     }
 
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*c.func
+            && let Some(last) = p.path.segments.last()
+        {
+            self.s
+                .named_calls
+                .push((last.ident.to_string(), index::span_of(c)));
+        }
+        visit::visit_expr_call(self, c);
+    }
+
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
+        self.s.named_calls.push((name.clone(), index::span_of(m)));
         for (i, e) in table().iter().enumerate() {
             if e.method == name && self.w.ctx.crates.depends_on_any(&e.crates) {
                 let span = m.method.span().byte_range().start..index::span_of(m).end;
-                self.s.calls.push((i, span, false));
+                self.s.calls.push((i, span, false, index::span_of(m)));
             }
         }
         visit::visit_expr_method_call(self, m);
@@ -96,24 +150,55 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
 }
 
 /// Runs once per function body; `returns` says whether the function returns a value.
-pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
+pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
     if table().is_empty() {
         return;
     }
     let mut s = Scan::default();
     if returns && let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
-        s.leaving.push(index::span_of(tail));
+        s.leaving_direct.push(index::span_of(core(tail)));
     }
     V { w, s: &mut s }.visit_block(block);
-    let leaving = std::mem::take(&mut s.leaving);
+    // Handed back as it is: the call is what the function returns (`Ok(x?)`), directly or
+    // through a `let` whose name is returned. A value derived from it (`t.claims().sub`) does not
+    // leave: the function itself uses the token.
+    let mut direct = std::mem::take(&mut s.leaving_direct);
+    let bound: Vec<Range<usize>> = s
+        .locals
+        .iter()
+        .filter(|(n, _)| s.uses.iter().any(|(u, at)| u == n && direct.contains(at)))
+        .map(|x| x.1.clone())
+        .collect();
+    direct.extend(bound);
+    let handed_back = |r: &Range<usize>| direct.iter().any(|d| is_core_of(d, r));
     for c in s.calls.iter_mut() {
-        c.2 = leaving
-            .iter()
-            .any(|l| l.start <= c.1.start && c.1.end <= l.end);
+        c.2 = handed_back(&c.3);
     }
-    for (i, span, leaves) in s.calls {
+    let passes_on: Vec<String> = s
+        .named_calls
+        .iter()
+        .filter(|c| handed_back(&c.1))
+        .map(|c| c.0.clone())
+        .collect();
+    let quiet: Vec<bool> = table()
+        .iter()
+        .map(|e| s.idents.iter().any(|x| quiets(e, x)))
+        .collect();
+    let returned = s.calls.iter().find(|c| c.2).map(|c| c.0);
+    if !s.named_calls.is_empty() {
+        w.out.fn_summaries.push(FnSummary {
+            name: name.to_string(),
+            file: w.ctx.path.to_string(),
+            in_test: w.in_test(),
+            calls: std::mem::take(&mut s.named_calls),
+            quiet: quiet.clone(),
+            returns: returned,
+            passes_on,
+        });
+    }
+    for (i, span, leaves, _) in s.calls {
         let e = &table()[i];
-        if !w.ctx.enabled(&e.rule) || s.idents.iter().any(|x| quiets(e, x)) {
+        if !w.ctx.enabled(&e.rule) || quiet[i] {
             continue;
         }
         let d = Diagnostic::new(&e.rule, w.ctx.path, span, e.message.clone())
@@ -135,4 +220,87 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
                 .then(|| d.with_note("the verified claims are returned, and no file of this package names an expiry check"))
         });
     }
+}
+
+/// What an expression hands back as it is: `Ok(x)`, `x?`, `x.map_err(..)`, `(x)`, `x.await`
+/// are `x`.
+fn core(e: &Expr) -> &Expr {
+    match e {
+        Expr::Try(t) => core(&t.expr),
+        Expr::Paren(p) => core(&p.expr),
+        Expr::Await(a) => core(&a.base),
+        Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| matches!(s.ident.to_string().as_str(), "Ok" | "Some" | "new"))) =>
+        {
+            core(&c.args[0])
+        }
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "map_err"
+                    | "ok"
+                    | "unwrap"
+                    | "expect"
+                    | "into"
+                    | "context"
+                    | "with_context"
+                    | "ok_or"
+                    | "ok_or_else"
+            ) =>
+        {
+            core(&m.receiver)
+        }
+        e => e,
+    }
+}
+
+/// A call span that is the handed-back expression itself, or its `core` (a `let` init may be
+/// `verify(..)?`): the call ends where the direct span ends, give or take a `?`.
+fn is_core_of(direct: &Range<usize>, call: &Range<usize>) -> bool {
+    call.start == direct.start && direct.end.saturating_sub(call.end) <= 1
+}
+
+/// One call away: a function of the package that calls a helper returning a verify-only result
+/// (`fn decode(..) { token.decode_with_jwks(..) }`), names no expiry check itself and does not
+/// pass the result on to its own callers.
+pub fn one_call_away(summaries: &[FnSummary], enabled: &HashSet<String>) -> Vec<Diagnostic> {
+    let helpers: Vec<&FnSummary> = summaries
+        .iter()
+        .filter(|f| f.returns.is_some() && !f.in_test)
+        .collect();
+    let mut out = Vec::new();
+    for h in helpers {
+        let i = h.returns.expect("filtered");
+        let e = &table()[i];
+        if !enabled.contains(&e.rule) || h.quiet[i] {
+            continue;
+        }
+        let callers: Vec<(&FnSummary, &Range<usize>)> = summaries
+            .iter()
+            .filter(|f| !f.in_test && f.name != h.name)
+            .flat_map(|f| {
+                f.calls
+                    .iter()
+                    .filter(|c| c.0 == h.name)
+                    .map(move |c| (f, &c.1))
+            })
+            .collect();
+        // Each caller that neither checks the expiry nor passes the result on to its own callers.
+        for (f, span) in callers {
+            if f.quiet[i] || f.passes_on.contains(&h.name) {
+                continue;
+            }
+            let msg = format!(
+                "probable missing expiry check: `{}` ({}) returns a token verified with `{}`, which checks the signature only, and `{}` uses it without checking `exp`",
+                h.name, h.file, e.method, f.name
+            );
+            out.push(
+                Diagnostic::new(&e.rule, &f.file, span.clone(), msg)
+                    .with_label("the verified token is used here")
+                    .with_help(e.help.clone()),
+            );
+        }
+    }
+    out
 }
