@@ -6,6 +6,7 @@ pub mod alg;
 pub mod api;
 pub mod claim_list;
 pub mod claims;
+pub mod configure;
 pub mod cookies;
 pub mod lifetime;
 pub mod secrets;
@@ -555,6 +556,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         claim_list::check_fn(w, &f.block);
                         let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                         verify_only::check_fn(w, &f.block, returns);
+                        configure::check_fn(w, &f.block, returns);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -601,6 +603,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 claim_list::check_fn(w, &f.block);
                 let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                 verify_only::check_fn(w, &f.block, returns);
+                configure::check_fn(w, &f.block, returns);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;

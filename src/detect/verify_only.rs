@@ -19,14 +19,27 @@ use crate::index;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyOnlyEntry {
-    /// The verify method.
-    pub method: String,
-    /// The package must depend on one of these.
+    /// The verify method (or `call`, a resolved function path).
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub call: Option<String>,
+    /// Text the method's receiver must contain (`validator` for `.validator(..).validate(..)`).
+    #[serde(default)]
+    pub receiver: Option<String>,
+    /// The package must depend on one of these (for `call`: else the path's crate).
+    #[serde(default)]
     pub crates: Vec<String>,
     /// Identifiers (lowercase) that show the expiry is checked; a word ending in `*` is a prefix.
     pub quiet: Vec<String>,
     pub message: String,
     pub help: String,
+    /// The primary label (default: no expiry check follows).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The note when the claims are returned and no file of the package names a `quiet` word.
+    #[serde(default)]
+    pub returned_note: Option<String>,
     #[serde(default)]
     pub versions: Option<String>,
     #[serde(skip)]
@@ -74,6 +87,11 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         self.s.idents.insert(i.to_string().to_lowercase());
     }
 
+    /// String keys count too: `claims["exp"]`, `payload.get("iss")`.
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        self.s.idents.insert(l.value().to_lowercase());
+    }
+
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if let Some(e) = &r.expr {
             self.s.leaving.push(index::span_of(&**e));
@@ -81,10 +99,34 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         visit::visit_expr_return(self, r);
     }
 
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func {
+            let canon = self.w.ctx.resolve(&p.path);
+            for (i, e) in table().iter().enumerate() {
+                if let Some(call) = &e.call
+                    && index::path_matches(&canon, call)
+                    && self.w.ctx.crates.allows(&e.crates, Some(call))
+                {
+                    self.s.calls.push((i, index::span_of(c), false));
+                }
+            }
+        }
+        visit::visit_expr_call(self, c);
+    }
+
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         for (i, e) in table().iter().enumerate() {
-            if e.method == name && self.w.ctx.crates.depends_on_any(&e.crates) {
+            let receiver_ok = e.receiver.as_deref().is_none_or(|r| {
+                self.w
+                    .ctx
+                    .snippet(&index::span_of(&*m.receiver))
+                    .contains(r)
+            });
+            if e.method.as_deref() == Some(name.as_str())
+                && receiver_ok
+                && self.w.ctx.crates.depends_on_any(&e.crates)
+            {
                 let span = m.method.span().byte_range().start..index::span_of(m).end;
                 self.s.calls.push((i, span, false));
             }
@@ -117,7 +159,9 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
             continue;
         }
         let d = Diagnostic::new(&e.rule, w.ctx.path, span, e.message.clone())
-            .with_label("verified here; no expiry check follows in this function")
+            .with_label(e.label.clone().unwrap_or_else(|| {
+                "verified here; no expiry check follows in this function".into()
+            }))
             .with_help(e.help.clone());
         if !leaves {
             w.report(d);
@@ -130,9 +174,12 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
             .map(|q| q.trim_end_matches('*').to_string())
             .collect();
         let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
+        let note = e.returned_note.clone().unwrap_or_else(|| {
+            "the verified claims are returned, and no file of this package names an expiry check"
+                .into()
+        });
         w.report_for_package(words, move |t, _| {
-            (!keys.iter().any(|k| t.contains_key(k)))
-                .then(|| d.with_note("the verified claims are returned, and no file of this package names an expiry check"))
+            (!keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
         });
     }
 }
