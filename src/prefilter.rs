@@ -52,6 +52,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // JWT102: alg members and allow-lists matter only on a value from `header_sources`.
     "alg_members",
     "allowlist_fields",
+    "key_members",
     // JWT801: words that mark a struct or value as JWT-related.
     "jwt_words",
     // JWT401: cookie-name fields matter only next to a flag field (`cookie_flags`).

@@ -189,6 +189,8 @@ struct Scan {
     span_names: HashMap<usize, HashSet<String>>,
     var_escapes: HashSet<String>,
     span_escapes: HashSet<usize>,
+    /// Starts of `..base` expressions of struct literals (part of the literal, not a value).
+    bases: HashSet<usize>,
     /// `let x = y.more()`: x and y are the same value.
     aliases: Vec<(String, String)>,
     /// Variables bound to a `json!` literal (name → the literal's text).
@@ -212,14 +214,23 @@ impl V<'_, '_, '_> {
             && super::api::version_ok(self.w, &e.crates, path, &e.version_req)
     }
 
-    fn matching(&self, canon: &[String]) -> Option<usize> {
-        table().iter().position(|e| {
-            e.from.iter().any(|p| index::path_matches(canon, p)) && self.entry_allowed(e)
-        })
+    fn matching(&self, canon: &[String]) -> Vec<usize> {
+        (0..table().len())
+            .filter(|&i| {
+                let e = &table()[i];
+                e.from.iter().any(|p| index::path_matches(canon, p)) && self.entry_allowed(e)
+            })
+            .collect()
     }
 
     fn add_origin(&mut self, entry: usize, span: Range<usize>, names: HashSet<String>) {
-        if !self.s.origins.iter().any(|o| o.span == span) {
+        if !self.s.bases.contains(&span.start)
+            && !self
+                .s
+                .origins
+                .iter()
+                .any(|o| o.span == span && o.entry == entry)
+        {
             self.s.origins.push(Origin {
                 entry,
                 span,
@@ -294,7 +305,7 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         // `let options: VerificationOptions = Default::default();`
         if let (Some(syn::Type::Path(tp)), true) = (ty, is_default_call(&init.expr)) {
             let canon = self.w.ctx.resolve(&tp.path);
-            if let Some(i) = self.matching(&canon) {
+            for i in self.matching(&canon) {
                 self.add_origin(i, index::span_of(&*init.expr), HashSet::new());
             }
         }
@@ -307,14 +318,17 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         }
         let (root, _) = root_chain(&init.expr);
         let start = index::span_of(root).start;
-        if let Some(o) = self
+        let mut bound = false;
+        for o in self
             .s
             .origins
             .iter_mut()
-            .find(|o| o.span.start == start && o.var.is_none())
+            .filter(|o| o.span.start == start && o.var.is_none())
         {
-            o.var = Some(name);
-        } else if let Some(v) = ident(root) {
+            o.var = Some(name.clone());
+            bound = true;
+        }
+        if !bound && let Some(v) = ident(root) {
             self.s.aliases.push((name, v));
         }
     }
@@ -322,7 +336,7 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
     fn visit_expr_call(&mut self, c: &'ast ExprCall) {
         if let Expr::Path(p) = &*c.func {
             let canon = self.w.ctx.resolve(&p.path);
-            if let Some(i) = self.matching(&canon) {
+            for i in self.matching(&canon) {
                 self.add_origin(i, index::span_of(c), HashSet::new());
             }
             for (i, e) in json_table().iter().enumerate() {
@@ -338,8 +352,11 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
     }
 
     fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        if let Some(rest) = &s.rest {
+            self.s.bases.insert(index::span_of(&**rest).start);
+        }
         let canon = self.w.ctx.resolve(&s.path);
-        if let Some(i) = self.matching(&canon) {
+        for i in self.matching(&canon) {
             // A base other than the default may hold anything: not judged.
             let known = s.rest.as_deref().is_none_or(is_default_call);
             if known {

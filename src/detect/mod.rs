@@ -666,6 +666,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),
+            Expr::Field(f) => alg::check_field(self, f),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
                 alg::note_comparison(self, &b.right);
