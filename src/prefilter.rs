@@ -72,6 +72,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "issuer_fields",
     "audience_fields",
     "any_aud_versions",
+    // JWT104: algorithm names and narrowing methods matter only on an allowlist `lists` names.
+    "hmac_algs",
+    "narrowing",
     // JWT701/JWT204: field names matter only in a claims struct the package signs (the signing
     // call is the trigger; struct definitions in skipped files are found lazily).
     "claim_secret_fields",

@@ -9,6 +9,7 @@ pub mod claims;
 pub mod configure;
 pub mod cookies;
 pub mod lifetime;
+pub mod mixed;
 pub mod secrets;
 pub mod session;
 pub mod storage;
@@ -557,6 +558,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                         verify_only::check_fn(w, &f.block, returns);
                         configure::check_fn(w, &f.block, returns);
+                        mixed::check_fn(w, &f.block);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -604,6 +606,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                 verify_only::check_fn(w, &f.block, returns);
                 configure::check_fn(w, &f.block, returns);
+                mixed::check_fn(w, &f.block);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;
