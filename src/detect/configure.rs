@@ -34,6 +34,10 @@ pub struct ConfigureEntry {
     pub crates: Vec<String>,
     /// Groups of method or field names: each group must be met by one of its names.
     pub needs: Vec<Vec<String>>,
+    /// Functions that use the value through `&mut` (`jwtk::sign(&mut claims, &key)`): lending it
+    /// to one of them is a use, not an escape.
+    #[serde(default)]
+    pub consumers: Vec<String>,
     /// Values that leave a field unset (`None`, `Validation::Ignored`): a field or assignment
     /// with one of them does not meet a need.
     #[serde(default = "default_unset")]
@@ -191,6 +195,8 @@ struct Scan {
     span_escapes: HashSet<usize>,
     /// Starts of `..base` expressions of struct literals (part of the literal, not a value).
     bases: HashSet<usize>,
+    /// Starts of `&mut` arguments of `consumers` calls.
+    consumed: HashSet<usize>,
     /// `let x = y.more()`: x and y are the same value.
     aliases: Vec<(String, String)>,
     /// Variables bound to a `json!` literal (name → the literal's text).
@@ -339,6 +345,14 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
             for i in self.matching(&canon) {
                 self.add_origin(i, index::span_of(c), HashSet::new());
             }
+            if table()
+                .iter()
+                .any(|e| e.consumers.iter().any(|p| index::path_matches(&canon, p)))
+            {
+                for a in &c.args {
+                    self.s.consumed.insert(index::span_of(a).start);
+                }
+            }
             for (i, e) in json_table().iter().enumerate() {
                 if index::path_matches(&canon, &e.call)
                     && self.w.ctx.crates.allows(&[], Some(&e.call))
@@ -403,7 +417,7 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
     }
 
     fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
-        if r.mutability.is_some() {
+        if r.mutability.is_some() && !self.s.consumed.contains(&index::span_of(r).start) {
             self.escape(&r.expr);
         }
         visit::visit_expr_reference(self, r);
