@@ -372,7 +372,18 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         let canon = self.w.ctx.resolve(&s.path);
         for i in self.matching(&canon) {
             // A base other than the default may hold anything: not judged.
-            let known = s.rest.as_deref().is_none_or(is_default_call);
+            // `..base` where `base` was built from the same default (`let d = T::default()`):
+            // the literal is the value, `base` only fills it.
+            let base_var = s.rest.as_deref().and_then(ident).filter(|v| {
+                self.s
+                    .origins
+                    .iter()
+                    .any(|o| o.var.as_deref() == Some(v.as_str()))
+            });
+            if let Some(v) = &base_var {
+                self.s.var_escapes.insert(v.clone());
+            }
+            let known = base_var.is_some() || s.rest.as_deref().is_none_or(is_default_call);
             if known {
                 let names = s
                     .fields
