@@ -60,6 +60,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // JWT102: alg members and allow-lists matter only on a value from `header_sources`.
     "alg_members",
     "allowlist_fields",
+    "key_members",
     // JWT801: words that mark a struct or value as JWT-related.
     "jwt_words",
     // JWT401: cookie-name fields matter only next to a flag field (`cookie_flags`).
@@ -78,6 +79,10 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "audience_methods",
     "issuer_fields",
     "audience_fields",
+    "any_aud_versions",
+    // JWT104: algorithm names and narrowing methods matter only on an allowlist `lists` names.
+    "hmac_algs",
+    "narrowing",
     // JWT701/JWT204: field names matter only in a claims struct the package signs (the signing
     // call is the trigger; struct definitions in skipped files are found lazily).
     "claim_secret_fields",
@@ -86,6 +91,22 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "retire_words",
     "logout_words",
     "revocation_words",
+    // Narrowing keys of `[[data.match]]`: the value a field is set to, list and closure
+    // arguments, version requirements.
+    "value_path",
+    "lacks",
+    "closure_returns",
+    "closure_calls",
+    "version_req",
+    // verify-only calls: the label and note of their findings.
+    "label",
+    "returned_note",
+    // `[[data.configure]]`: what the value must be given, and what finishes or unsets it,
+    // matter only on a value built by its `from` (the trigger).
+    "needs",
+    "other",
+    "terminal",
+    "unset",
     // Version notes add text to findings; they start nothing.
     "crate",
     "note",

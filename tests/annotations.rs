@@ -218,6 +218,11 @@ fn jwt801_hardcoded_secret() {
 }
 
 #[test]
+fn jwt104_mixed_alg_allowlist() {
+    check_rule("JWT104");
+}
+
+#[test]
 fn jwt103_alg_none() {
     check_rule("JWT103");
 }

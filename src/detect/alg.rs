@@ -24,6 +24,10 @@ struct AlgData {
     allowlist_fields: Vec<String>,
     /// Types of an unverified header (a parameter of this type was decoded by the caller).
     header_types: Vec<String>,
+    /// Fields / methods of a header that carry key material or where to fetch it (`jwk`,
+    /// `jku`, `x5u`, `x5c`, jwt-simple's `public_key()`): reading one is trusting the token's
+    /// own key, unless the value is compared with a trusted one first.
+    key_members: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -211,7 +215,46 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     }
 }
 
+fn report_key(w: &mut Walker, member: &str, span: std::ops::Range<usize>) {
+    let text = w.ctx.snippet(&span).replace(' ', "");
+    let prefix = format!("{text}.");
+    if w.compared
+        .iter()
+        .any(|c| *c == text || c.starts_with(&prefix))
+    {
+        return;
+    }
+    let d = Diagnostic::new(
+        "JWT102",
+        w.ctx.path,
+        span,
+        format!("`{member}` comes from the token's own unverified header: a key (or key URL) taken from it lets the attacker sign with a key of their choice"),
+    )
+    .with_label("key material from the token header")
+    .with_help("select the key from your own trusted set (a pinned JWKS, found by `kid`), or compare the header value with a pinned one before using it; never build the verification key from the token");
+    w.report(d);
+}
+
+/// `header.jwk`, `header.jku`, `header.x5c` read from an unverified header.
+pub fn check_field(w: &mut Walker, f: &syn::ExprField) {
+    if !w.ctx.enabled("JWT102") {
+        return;
+    }
+    let syn::Member::Named(n) = &f.member else {
+        return;
+    };
+    if data().key_members.iter().any(|k| n == k) && is_header_source(w, &f.base) {
+        report_key(w, &n.to_string(), index::span_of(f));
+    }
+}
+
 pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    if w.ctx.enabled("JWT102")
+        && data().key_members.iter().any(|k| m.method == k)
+        && is_header_source(w, &m.receiver)
+    {
+        report_key(w, &format!("{}()", m.method), index::span_of(m));
+    }
     // `allowed.contains(&header.alg)` is an allowlist check.
     if matches!(
         m.method.to_string().as_str(),

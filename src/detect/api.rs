@@ -63,6 +63,29 @@ pub struct ApiEntry {
     /// Struct literal type name the field belongs to (for `field` in struct literals).
     #[serde(default, rename = "struct")]
     pub struct_name: Option<String>,
+    /// The value is a path ending in these segments (`Validation::Ignored`, `None`), for `field`.
+    #[serde(default)]
+    pub value_path: Option<String>,
+    /// Numeric first argument strictly below this (`generate_symmetric(128)`).
+    #[serde(default)]
+    pub below: Option<f64>,
+    /// The first argument is a literal list of strings without this one
+    /// (`set_required_spec_claims(&["iss"])` lacks `"exp"`).
+    #[serde(default)]
+    pub lacks: Option<String>,
+    /// Position of a closure argument that `closure_returns` / `closure_calls` judge.
+    #[serde(default)]
+    pub closure_arg: Option<usize>,
+    /// The closure's body, without blanks and braces, is one of these (`true`, `Ok(())`).
+    #[serde(default)]
+    pub closure_returns: Vec<String>,
+    /// The closure calls one of these methods (or reads one of these fields) on its parameter.
+    #[serde(default)]
+    pub closure_calls: Vec<String>,
+    /// A semver requirement on the resolved version of the entry's crate (the first of
+    /// `crates`, else the first segment of its path); an unknown version does not match.
+    #[serde(default)]
+    pub version_req: Option<String>,
     pub message: String,
     #[serde(default)]
     pub help: Option<String>,
@@ -77,10 +100,93 @@ pub struct ApiEntry {
 
 impl ApiEntry {
     fn allowed(&self, w: &Walker) -> bool {
-        w.ctx
-            .crates
-            .allows(&self.crates, self.call.as_deref().or(self.path.as_deref()))
+        let path = self.call.as_deref().or(self.path.as_deref());
+        w.ctx.crates.allows(&self.crates, path)
+            && version_ok(w, &self.crates, path, &self.version_req)
     }
+}
+
+/// Does the resolved version of the entry's crate meet `req`? No requirement: yes.
+pub fn version_ok(w: &Walker, crates: &[String], path: Option<&str>, req: &Option<String>) -> bool {
+    let Some(req) = req else { return true };
+    let Ok(req) = semver::VersionReq::parse(req) else {
+        return false;
+    };
+    let krate = crates
+        .first()
+        .map(String::as_str)
+        .or_else(|| path.and_then(|p| p.split("::").next()));
+    let Some(krate) = krate else { return false };
+    let v = w
+        .ctx
+        .crates
+        .version_of(krate)
+        .or_else(|| w.ctx.crates.version_of(&krate.replace('_', "-")))
+        .or_else(|| w.ctx.crates.version_of(&krate.replace('-', "_")));
+    v.is_some_and(|v| req.matches(v))
+}
+
+/// Strings of a literal list argument (`&["iss", "sub"]`, `vec![..]`, `[..]`).
+fn string_list(e: &Expr) -> Option<Vec<String>> {
+    let elems: Vec<Expr> = match e {
+        Expr::Reference(r) => return string_list(&r.expr),
+        Expr::Array(a) => a.elems.iter().cloned().collect(),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => crate::parse::macro_exprs(&m.mac)?,
+        _ => return None,
+    };
+    elems
+        .iter()
+        .map(|x| match x {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A closure argument judged by `closure_returns` / `closure_calls`.
+fn closure_matches(w: &Walker, e: &ApiEntry, arg: Option<&Expr>) -> bool {
+    let Some(Expr::Closure(c)) = arg else {
+        return false;
+    };
+    let body = w
+        .ctx
+        .snippet(&index::span_of(&*c.body))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>();
+    let body = body
+        .strip_prefix('{')
+        .and_then(|b| b.strip_suffix('}'))
+        .unwrap_or(&body);
+    if !e.closure_returns.is_empty() && !e.closure_returns.iter().any(|r| r == body) {
+        return false;
+    }
+    if !e.closure_calls.is_empty() {
+        struct F<'n>(&'n [String], bool);
+        impl<'ast> syn::visit::Visit<'ast> for F<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
+                if self.0.iter().any(|n| m.method == n) {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+                if matches!(&f.member, syn::Member::Named(n) if self.0.iter().any(|x| n == x)) {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_field(self, f);
+            }
+        }
+        let mut f = F(&e.closure_calls, false);
+        syn::visit::Visit::visit_expr(&mut f, &c.body);
+        if !f.1 {
+            return false;
+        }
+    }
+    true
 }
 
 pub fn table() -> &'static [ApiEntry] {
@@ -130,6 +236,27 @@ fn args_match(
         .all(|&i| args.iter().nth(i).is_some_and(is_none))
     {
         return false;
+    }
+    if let Some(i) = e.closure_arg
+        && !closure_matches(w, e, args.iter().nth(i))
+    {
+        return false;
+    }
+    if let Some(lacks) = &e.lacks {
+        match args.first().and_then(string_list) {
+            Some(l) if !l.iter().any(|x| x == lacks) => {}
+            _ => return false,
+        }
+    }
+    if let Some(below) = e.below {
+        match args
+            .first()
+            .and_then(|a| w.eval(a))
+            .and_then(|v| v.as_secs())
+        {
+            Some(v) if v < below => {}
+            _ => return false,
+        }
     }
     if let Some(above) = e.above {
         let Some(v) = args
@@ -298,9 +425,26 @@ fn field_hits<'t>(
                         .unwrap_or(false)
                 })
                 .unwrap_or(true);
-            eq && above
+            let path = e
+                .value_path
+                .as_ref()
+                .map(|want| value_is_path(value, want))
+                .unwrap_or(true);
+            eq && above && path
         })
         .collect()
+}
+
+/// Is `e` a path ending in the segments of `want` (`Validation::Ignored`, `None`)?
+fn value_is_path(e: &Expr, want: &str) -> bool {
+    let Expr::Path(p) = e else { return false };
+    let segs = index::path_segments(&p.path);
+    let want: Vec<&str> = want.split("::").collect();
+    segs.len() >= want.len()
+        && segs[segs.len() - want.len()..]
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a == b)
 }
 
 pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
@@ -337,6 +481,11 @@ pub fn check_path(w: &mut Walker, p: &syn::ExprPath) {
     if let Some(id) = p.path.get_ident()
         && !w.ctx.uses.names.contains_key(&id.to_string())
     {
+        return;
+    }
+    // Compared in order to reject it (`if alg == SignatureAlgorithm::None { return Err(..) }`).
+    let text = w.ctx.snippet(&p.span().byte_range()).replace(' ', "");
+    if w.compared.contains(&text) {
         return;
     }
     let canon = w.ctx.resolve(&p.path);

@@ -6,8 +6,10 @@ pub mod alg;
 pub mod api;
 pub mod claim_list;
 pub mod claims;
+pub mod configure;
 pub mod cookies;
 pub mod lifetime;
+pub mod mixed;
 pub mod next_use;
 pub mod secrets;
 pub mod session;
@@ -584,6 +586,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         claim_list::check_fn(w, &f.block);
                         let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                         verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
+                        configure::check_fn(w, &f.block, returns);
+                        mixed::check_fn(w, &f.block);
                         cookies::check_fn(w, &f.block);
                         session::check_fn(w, &f.sig.ident, &f.block);
                         w.compared = saved;
@@ -632,6 +636,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 claim_list::check_fn(w, &f.block);
                 let returns = !matches!(f.sig.output, syn::ReturnType::Default);
                 verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
+                configure::check_fn(w, &f.block, returns);
+                mixed::check_fn(w, &f.block);
                 cookies::check_fn(w, &f.block);
                 session::check_fn(w, &f.sig.ident, &f.block);
                 w.compared = saved;
@@ -699,6 +705,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),
+            Expr::Field(f) => alg::check_field(self, f),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
                 alg::note_comparison(self, &b.right);

@@ -21,6 +21,10 @@ struct Data {
     audience_methods: Vec<String>,
     issuer_fields: Vec<String>,
     audience_fields: Vec<String>,
+    /// jsonwebtoken versions that accept a token carrying any `aud` when no audience is set:
+    /// there, every `Validation` (any algorithm, and `default_ctors`) must set an audience.
+    any_aud_versions: Option<String>,
+    default_ctors: Vec<String>,
 }
 
 fn data() -> &'static Data {
@@ -39,6 +43,8 @@ struct Candidate {
     escapes: bool,
     /// Where the one configured side was set (for a half-configured validation).
     configured_at: Option<std::ops::Range<usize>>,
+    /// Built in a jsonwebtoken version that accepts any `aud` when none is set.
+    any_aud: bool,
 }
 
 struct Scan<'w, 'a> {
@@ -98,6 +104,26 @@ impl Scan<'_, '_> {
             return None;
         };
         let canon = self.w.ctx.resolve(&fp.path);
+        let any_aud = super::api::version_ok(
+            self.w,
+            &["jsonwebtoken".to_string()],
+            None,
+            &data().any_aud_versions,
+        ) && data().any_aud_versions.is_some();
+        if any_aud
+            && c.args.is_empty()
+            && data()
+                .default_ctors
+                .iter()
+                .any(|p| index::path_matches(&canon, p))
+        {
+            return Some(Candidate {
+                span: index::span_of(c),
+                alg: "default".into(),
+                any_aud,
+                ..Default::default()
+            });
+        }
         if !data()
             .validation_ctors
             .iter()
@@ -110,9 +136,13 @@ impl Scan<'_, '_> {
             Expr::Path(a) if a.path.segments.len() >= 2 => {
                 let last = a.path.segments.last()?.ident.to_string();
                 if !data().asymmetric.contains(&last) {
-                    return None;
+                    if !any_aud {
+                        return None;
+                    }
+                    (last, false)
+                } else {
+                    (last, true)
                 }
-                (last, true)
             }
             other => (
                 self.w.ctx.snippet(&index::span_of(other)).to_string(),
@@ -123,6 +153,7 @@ impl Scan<'_, '_> {
             span: index::span_of(c),
             alg,
             asymmetric,
+            any_aud,
             ..Default::default()
         })
     }
@@ -143,7 +174,7 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
         for a in &call.args {
             if let Expr::Reference(r) = a
                 && let Some(c) = self.ctor(&r.expr)
-                && c.asymmetric
+                && (c.asymmetric || c.any_aud)
             {
                 self.found.insert(format!("#{}", c.span.start), c);
             }
@@ -241,6 +272,31 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     let found = std::mem::take(&mut scan.found);
     for (_, c) in found {
         if c.escapes || (c.issuer && c.audience) {
+            continue;
+        }
+        // jsonwebtoken < 9 accepts any `aud` when none is set, whatever the algorithm.
+        if c.any_aud && !c.asymmetric {
+            if c.audience {
+                continue;
+            }
+            let version = w
+                .ctx
+                .crates
+                .version_of("jsonwebtoken")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let what = if c.alg == "default" {
+                "`Validation::default()`".to_string()
+            } else {
+                format!("`Validation::new({})`", c.alg)
+            };
+            let msg = format!(
+                "this {what} sets no audience, and jsonwebtoken {version} then accepts a token carrying any `aud`, so tokens minted for other services are accepted"
+            );
+            let d = Diagnostic::new("JWT501", w.ctx.path, c.span.clone(), msg)
+                .with_label("no set_audience")
+                .with_help("call `validation.set_audience(&[AUDIENCE])`, or upgrade to jsonwebtoken 9, which rejects a token with an `aud` when none is expected");
+            w.report(d);
             continue;
         }
         // A computed algorithm may be HMAC (self-issued tokens without iss/aud): only report

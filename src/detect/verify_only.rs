@@ -20,14 +20,27 @@ use crate::index;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyOnlyEntry {
-    /// The verify method.
-    pub method: String,
-    /// The package must depend on one of these.
+    /// The verify method (or `call`, a resolved function path).
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub call: Option<String>,
+    /// Text the method's receiver must contain (`validator` for `.validator(..).validate(..)`).
+    #[serde(default)]
+    pub receiver: Option<String>,
+    /// The package must depend on one of these (for `call`: else the path's crate).
+    #[serde(default)]
     pub crates: Vec<String>,
     /// Identifiers (lowercase) that show the expiry is checked; a word ending in `*` is a prefix.
     pub quiet: Vec<String>,
     pub message: String,
     pub help: String,
+    /// The primary label (default: no expiry check follows).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The note when the claims are returned and no file of the package names a `quiet` word.
+    #[serde(default)]
+    pub returned_note: Option<String>,
     #[serde(default)]
     pub versions: Option<String>,
     #[serde(skip)]
@@ -116,6 +129,11 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         self.s.idents.insert(i.to_string().to_lowercase());
     }
 
+    /// String keys count too: `claims["exp"]`, `payload.get("iss")`.
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        self.s.idents.insert(l.value().to_lowercase());
+    }
+
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if let Some(e) = &r.expr {
             self.s.leaving_direct.push(index::span_of(core(e)));
@@ -124,12 +142,23 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if let Expr::Path(p) = &*c.func
-            && let Some(last) = p.path.segments.last()
-        {
-            self.s
-                .named_calls
-                .push((last.ident.to_string(), index::span_of(c)));
+        if let Expr::Path(p) = &*c.func {
+            if let Some(last) = p.path.segments.last() {
+                self.s
+                    .named_calls
+                    .push((last.ident.to_string(), index::span_of(c)));
+            }
+            let canon = self.w.ctx.resolve(&p.path);
+            for (i, e) in table().iter().enumerate() {
+                if let Some(call) = &e.call
+                    && index::path_matches(&canon, call)
+                    && self.w.ctx.crates.allows(&e.crates, Some(call))
+                {
+                    self.s
+                        .calls
+                        .push((i, index::span_of(c), false, index::span_of(c)));
+                }
+            }
         }
         visit::visit_expr_call(self, c);
     }
@@ -138,7 +167,16 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
         let name = m.method.to_string();
         self.s.named_calls.push((name.clone(), index::span_of(m)));
         for (i, e) in table().iter().enumerate() {
-            if e.method == name && self.w.ctx.crates.depends_on_any(&e.crates) {
+            let receiver_ok = e.receiver.as_deref().is_none_or(|r| {
+                self.w
+                    .ctx
+                    .snippet(&index::span_of(&*m.receiver))
+                    .contains(r)
+            });
+            if e.method.as_deref() == Some(name.as_str())
+                && receiver_ok
+                && self.w.ctx.crates.depends_on_any(&e.crates)
+            {
                 let span = m.method.span().byte_range().start..index::span_of(m).end;
                 self.s.calls.push((i, span, false, index::span_of(m)));
             }
@@ -202,7 +240,9 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             continue;
         }
         let d = Diagnostic::new(&e.rule, w.ctx.path, span, e.message.clone())
-            .with_label("verified here; no expiry check follows in this function")
+            .with_label(e.label.clone().unwrap_or_else(|| {
+                "verified here; no expiry check follows in this function".into()
+            }))
             .with_help(e.help.clone());
         if !leaves {
             w.report(d);
@@ -215,9 +255,12 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             .map(|q| q.trim_end_matches('*').to_string())
             .collect();
         let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
+        let note = e.returned_note.clone().unwrap_or_else(|| {
+            "the verified claims are returned, and no file of this package names an expiry check"
+                .into()
+        });
         w.report_for_package(words, move |t, _| {
-            (!keys.iter().any(|k| t.contains_key(k)))
-                .then(|| d.with_note("the verified claims are returned, and no file of this package names an expiry check"))
+            (!keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
         });
     }
 }
@@ -293,7 +336,13 @@ pub fn one_call_away(summaries: &[FnSummary], enabled: &HashSet<String>) -> Vec<
             }
             let msg = format!(
                 "probable missing expiry check: `{}` ({}) returns a token verified with `{}`, which checks the signature only, and `{}` uses it without checking `exp`",
-                h.name, h.file, e.method, f.name
+                h.name,
+                h.file,
+                e.method
+                    .as_deref()
+                    .or(e.call.as_deref())
+                    .unwrap_or("a verify call"),
+                f.name
             );
             out.push(
                 Diagnostic::new(&e.rule, &f.file, span.clone(), msg)
