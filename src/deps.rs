@@ -31,6 +31,10 @@ pub struct DepsOptions {
     pub strict_exact: bool,
     /// `--advisory-db PATH`: a RustSec advisory-db checkout to read on top of the built-in table.
     pub advisory_db: Option<PathBuf>,
+    /// The operations the workspace's production code performs (paths of `reached_by`
+    /// entries of the advisory table that some call resolves to). `None`: unknown, so every
+    /// advisory is reported at its own level.
+    pub operations: Option<std::collections::HashSet<String>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,6 +80,10 @@ struct RawAdvisory {
     via: Option<Vec<String>>,
     #[serde(default)]
     help: Option<String>,
+    #[serde(default)]
+    reached_by: Vec<String>,
+    #[serde(default)]
+    unreached: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +112,10 @@ pub struct Advisory {
     /// Only report when reached in the lockfile from one of these crates (`None`: any JWT crate).
     pub via: Option<Vec<String>>,
     pub help: Option<String>,
+    /// Calls (resolved paths) that perform the affected operation; when the workspace makes
+    /// none of them the finding is a note whose message says so (`unreached`).
+    pub reached_by: Vec<String>,
+    pub unreached: Option<String>,
 }
 
 impl Advisory {
@@ -169,9 +181,25 @@ pub fn builtin_advisories() -> &'static [Advisory] {
                     informational: a.informational.clone(),
                     via: a.via.clone(),
                     help: a.help.clone(),
+                    reached_by: a.reached_by.clone(),
+                    unreached: a.unreached.clone(),
                 }
             })
             .collect()
+    })
+}
+
+/// Every call path of the built-in advisories' `reached_by` lists (what source code records).
+pub fn reached_by_paths() -> &'static [String] {
+    static P: OnceLock<Vec<String>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut out: Vec<String> = builtin_advisories()
+            .iter()
+            .flat_map(|a| a.reached_by.iter().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     })
 }
 
@@ -483,6 +511,8 @@ fn parse_db_advisory(text: &str) -> Result<(Advisory, bool), String> {
             informational: fm.advisory.informational,
             via: None,
             help: None,
+            reached_by: Vec::new(),
+            unreached: None,
         };
     Ok((adv, fm.advisory.withdrawn.is_some()))
 }
@@ -982,6 +1012,7 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
                 None => format!("{} {v} resolved in Cargo.lock, which", p.name),
             };
             let mut diag = vulnerable(&lock.path, p.span.clone(), &what, &p.name, &v, &hits, false);
+            diag = judged_by_use(diag, &hits, opts.operations.as_ref());
             for label in resolved_at.get(&(l, j)).into_iter().flatten() {
                 diag = diag.with_secondary(&label.file, label.span.clone(), label.message.clone());
             }
@@ -989,6 +1020,30 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         }
     }
     out
+}
+
+/// An advisory whose affected operation the workspace never performs (no call of its
+/// `reached_by` paths in production code) is a note, and the message says why. Every advisory
+/// of the finding must be out of reach for that.
+fn judged_by_use(
+    d: Diagnostic,
+    hits: &[&Advisory],
+    operations: Option<&std::collections::HashSet<String>>,
+) -> Diagnostic {
+    let Some(ops) = operations else { return d };
+    let out_of_reach =
+        |a: &&Advisory| !a.reached_by.is_empty() && !a.reached_by.iter().any(|p| ops.contains(p));
+    if hits.is_empty() || !hits.iter().all(out_of_reach) {
+        return d;
+    }
+    let why = hits
+        .iter()
+        .filter_map(|a| a.unreached.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut d = d.with_level(Level::Note);
+    d.message = format!("{}; {why}", d.message);
+    d
 }
 
 fn unpinned(

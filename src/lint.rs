@@ -79,6 +79,8 @@ struct FileResult {
     mods: Vec<crate::model::modules::ModDecl>,
     /// Function summaries for the checks one call away.
     fn_summaries: Vec<detect::verify_only::FnSummary>,
+    /// Advisory-relevant operations the file performs (production code).
+    operations: std::collections::HashSet<String>,
 }
 
 fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
@@ -101,6 +103,54 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
             ),
         ))
     })
+}
+
+/// The advisory-relevant operations the workspace's production code performs: what the walk
+/// recorded in parsed files, plus a byte search (`Type::method`) of the files the prefilter
+/// skipped, done only when a lockfile holds a crate such an advisory is about.
+fn workspace_operations(
+    results: &[FileResult],
+    rust: &[&Found],
+    test_files: &std::collections::HashSet<String>,
+    locks: &[Lockfile],
+) -> std::collections::HashSet<String> {
+    let is_test = |rel: &str| detect::is_test_path(rel) || test_files.contains(rel);
+    let mut ops: std::collections::HashSet<String> = results
+        .iter()
+        .filter(|r| !is_test(&r.rel))
+        .flat_map(|r| r.operations.iter().cloned())
+        .collect();
+    let paths = crate::deps::reached_by_paths();
+    let crates: std::collections::HashSet<&str> = crate::deps::builtin_advisories()
+        .iter()
+        .filter(|a| !a.reached_by.is_empty())
+        .map(|a| a.krate.as_str())
+        .collect();
+    let locked = locks
+        .iter()
+        .any(|l| l.packages.iter().any(|p| crates.contains(p.name.as_str())));
+    if !locked {
+        return ops;
+    }
+    let needles: Vec<(&String, String)> = paths
+        .iter()
+        .map(|p| {
+            let segs: Vec<&str> = p.rsplit("::").take(2).collect();
+            (p, format!("{}::{}", segs.get(1).unwrap_or(&""), segs[0]))
+        })
+        .collect();
+    for (r, f) in results.iter().zip(rust) {
+        if !r.skipped || is_test(&r.rel) {
+            continue;
+        }
+        let Ok(text) = f.read() else { continue };
+        for (p, n) in &needles {
+            if memchr::memmem::find(&text, n.as_bytes()).is_some() {
+                ops.insert((*p).clone());
+            }
+        }
+    }
+    ops
 }
 
 /// The checks one call away, per package (function summaries of production code only).
@@ -213,6 +263,7 @@ fn lint_rust(
         package,
         mods: Vec::new(),
         fn_summaries: Vec::new(),
+        operations: Default::default(),
     };
     let text = match read_text(f) {
         Ok(t) => t,
@@ -282,6 +333,7 @@ fn lint_rust(
             r.package_checks = found.package_checks;
             r.consts = found.consts;
             r.fn_summaries = found.fn_summaries;
+            r.operations = found.operations;
         }
         Ok(Err(e)) => r
             .diagnostics
@@ -684,6 +736,7 @@ pub fn run(req: &LintRequest) -> Report {
             diagnostics.push(d);
         }
     }
+    let operations = workspace_operations(&results, &rust, &test_files, &locks);
     // One call away: helpers that return verify-only results, judged with their callers.
     for d in one_call_away(&results, &test_files, &opts) {
         // The worker dropped the text of a file without findings: read it again (rare).
@@ -727,6 +780,7 @@ pub fn run(req: &LintRequest) -> Report {
         &crate::deps::DepsOptions {
             strict_exact: cfg.strict_exact,
             advisory_db: req.advisory_db.clone(),
+            operations: Some(operations),
         },
     ));
 

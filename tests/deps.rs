@@ -175,6 +175,7 @@ fn opts_for(rule: &str) -> DepsOptions {
     DepsOptions {
         strict_exact: rule == "non-exact-jwt-requirement",
         advisory_db: (rule == "advisory-db").then(|| fixtures().join("advisory-db")),
+        operations: None,
     }
 }
 
@@ -425,6 +426,7 @@ fn unreadable_advisory_db_is_a_finding_not_a_crash() {
     let opts = DepsOptions {
         strict_exact: false,
         advisory_db: Some(fixtures().join("no-such-db")),
+        operations: None,
     };
     let diags = deps::check(&p.manifests, &p.locks, &opts);
     assert_eq!(diags.len(), 1, "{diags:#?}");

@@ -137,6 +137,8 @@ pub struct FileFindings {
     pub consts: HashMap<String, Val>,
     /// Function summaries for checks one call away (see `verify_only`).
     pub fn_summaries: Vec<verify_only::FnSummary>,
+    /// Operations an advisory depends on that production code performs (`reached_by` paths).
+    pub operations: HashSet<String>,
 }
 
 /// A `let` binding's facts.
@@ -370,6 +372,18 @@ impl<'a> Walker<'a> {
         f(self);
         if is_test {
             self.test_depth -= 1;
+        }
+    }
+
+    /// Records a call that performs an operation some advisory depends on (production only).
+    fn note_operation(&mut self, canon: &[String]) {
+        if self.in_test() {
+            return;
+        }
+        for p in crate::deps::reached_by_paths() {
+            if index::path_matches(canon, p) {
+                self.out.operations.insert(p.clone());
+            }
         }
     }
 
@@ -671,6 +685,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 if let Expr::Path(p) = &*c.func {
                     let canon = self.ctx.resolve(&p.path);
                     next_use::note_call(self, Some(&canon), None);
+                    self.note_operation(&canon);
                 }
                 api::check_call(self, c);
                 alg::check_call(self, c);

@@ -1,0 +1,60 @@
+//! Advisories judged by use: the rsa timing advisory (RUSTSEC-2023-0071) is about RSA
+//! private-key operations. A workspace that only verifies, or signs with another algorithm, gets
+//! a note that says why; one that signs with an RSA private key keeps the warning.
+
+use std::path::Path;
+
+use cargo_jwtlint::config::Config;
+use cargo_jwtlint::diagnostic::Level;
+use cargo_jwtlint::lint::{LintRequest, run};
+
+const LOCKED: &str = "fixtures/manifest/vulnerable-jwt-version/fail/modern";
+
+/// A copy of a package whose Cargo.lock brings in rsa through jsonwebtoken, with this lib.rs.
+fn rsa_finding(lib: &str) -> (Level, String) {
+    let t = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(LOCKED);
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(from.join(f), t.path().join(f)).unwrap();
+    }
+    std::fs::create_dir_all(t.path().join("src")).unwrap();
+    std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
+    let report = run(&LintRequest {
+        root: t.path().to_path_buf(),
+        paths: vec![t.path().to_path_buf()],
+        config: Config::default(),
+        advisory_db: None,
+    });
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "JWT012" && d.message.contains("RUSTSEC-2023-0071"))
+        .unwrap_or_else(|| panic!("no rsa finding: {:#?}", report.diagnostics));
+    (d.level, d.message.clone())
+}
+
+const VERIFY_ONLY: &str = "pub fn check(t: &str, pem: &[u8]) -> bool {\n    let k = jsonwebtoken::DecodingKey::from_rsa_pem(pem).unwrap();\n    jsonwebtoken::decode::<serde_json::Value>(t, &k, &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256)).is_ok()\n}\n";
+
+const SIGNS: &str = "pub fn sign(pem: &[u8]) -> String {\n    let k = jsonwebtoken::EncodingKey::from_rsa_pem(pem).unwrap();\n    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &1u8, &k).unwrap()\n}\n";
+
+#[test]
+fn verify_only_code_gets_a_note_that_says_why() {
+    let (level, msg) = rsa_finding(VERIFY_ONLY);
+    assert_eq!(level, Level::Note, "{msg}");
+    assert!(msg.contains("no RSA private-key operation"), "{msg}");
+}
+
+#[test]
+fn rsa_signing_keeps_the_warning() {
+    let (level, msg) = rsa_finding(SIGNS);
+    assert_eq!(level, Level::Warning, "{msg}");
+    assert!(!msg.contains("no RSA private-key operation"), "{msg}");
+}
+
+#[test]
+fn rsa_signing_in_test_code_does_not_count() {
+    let lib = format!(
+        "{VERIFY_ONLY}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn t() {{\n        let _ = jsonwebtoken::EncodingKey::from_rsa_pem(b\"\");\n    }}\n}}\n"
+    );
+    assert_eq!(rsa_finding(&lib).0, Level::Note);
+}
