@@ -180,7 +180,11 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             );
         }
     }
-    if w.ctx.enabled("JWT901") && d.logout_words.iter().any(|l| name.contains(l.as_str())) {
+    if w.ctx.enabled("JWT901")
+        && d.logout_words
+            .iter()
+            .any(|l| names_words(&ident.to_string(), l))
+    {
         let path = w.ctx.path.to_string();
         let span = ident.span().byte_range();
         let fn_name = ident.to_string();
@@ -203,5 +207,47 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
                 .with_label("logout"),
             )
         });
+    }
+}
+
+/// The words of an identifier: `handle_signOut` -> `handle`, `sign`, `out` (lowercase).
+fn ident_words(ident: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in ident.split(|c: char| c == '_' || !c.is_alphanumeric()) {
+        let mut cur = String::new();
+        for c in part.chars() {
+            if c.is_uppercase() && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.extend(c.to_lowercase());
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
+    out
+}
+
+/// Whether identifier `ident` holds the words of `phrase` (`log_out`, `logout`) in a row, as
+/// whole words: `user_logout` and `signOut` do, `analog_output` does not.
+fn names_words(ident: &str, phrase: &str) -> bool {
+    let have = ident_words(ident);
+    let want = ident_words(phrase);
+    !want.is_empty() && have.windows(want.len()).any(|w| w == want.as_slice())
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::names_words;
+
+    #[test]
+    fn logout_words_are_whole_words() {
+        assert!(names_words("logout", "logout"));
+        assert!(names_words("user_logout_handler", "logout"));
+        assert!(names_words("handleSignOut", "sign_out"));
+        assert!(names_words("log_out", "log_out"));
+        assert!(!names_words("analog_output", "log_out"));
+        assert!(!names_words("catalog_outline", "log_out"));
+        assert!(!names_words("blogout", "logout"));
     }
 }
