@@ -193,6 +193,17 @@ pub fn markdown_table() -> String {
 
 /// A rule's whole `[data]` table as one struct (keys the struct does not name are left to other
 /// detectors of the same rule, such as the `[[data.match]]` entries of the API detector).
+/// The `[[data.KEY]]` entries of every rule page, each with the code of the rule it belongs to
+/// (`[[data.match]]`, `[[data.claim_list]]`, ...): tables that several rules fill.
+pub fn rule_entries<T: serde::de::DeserializeOwned>(key: &str) -> Vec<(String, T)> {
+    let mut out = Vec::new();
+    for r in &catalog().rules {
+        let entries: Vec<T> = r.data(key);
+        out.extend(entries.into_iter().map(|e| (r.code.clone(), e)));
+    }
+    out
+}
+
 pub fn rule_data<T: serde::de::DeserializeOwned>(code: &str) -> T {
     let r = catalog()
         .get(code)

@@ -192,15 +192,10 @@ fn closure_matches(w: &Walker, e: &ApiEntry, arg: Option<&Expr>) -> bool {
 pub fn table() -> &'static [ApiEntry] {
     static T: OnceLock<Vec<ApiEntry>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut out = Vec::new();
-        for r in &crate::catalog::catalog().rules {
-            let entries: Vec<ApiEntry> = r.data("match");
-            for mut e in entries {
-                e.rule = r.code.clone();
-                out.push(e);
-            }
-        }
-        out
+        crate::catalog::rule_entries::<ApiEntry>("match")
+            .into_iter()
+            .map(|(rule, e)| ApiEntry { rule, ..e })
+            .collect()
     })
 }
 

@@ -41,15 +41,10 @@ pub struct ClaimListEntry {
 fn table() -> &'static [ClaimListEntry] {
     static T: OnceLock<Vec<ClaimListEntry>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut out = Vec::new();
-        for r in &crate::catalog::catalog().rules {
-            let entries: Vec<ClaimListEntry> = r.data("claim_list");
-            out.extend(entries.into_iter().map(|mut e| {
-                e.rule = r.code.clone();
-                e
-            }));
-        }
-        out
+        crate::catalog::rule_entries::<ClaimListEntry>("claim_list")
+            .into_iter()
+            .map(|(rule, e)| ClaimListEntry { rule, ..e })
+            .collect()
     })
 }
 

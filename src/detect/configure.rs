@@ -88,30 +88,20 @@ pub struct JsonClaimsEntry {
 fn table() -> &'static [ConfigureEntry] {
     static T: OnceLock<Vec<ConfigureEntry>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut out = Vec::new();
-        for r in &crate::catalog::catalog().rules {
-            let entries: Vec<ConfigureEntry> = r.data("configure");
-            out.extend(entries.into_iter().map(|mut e| {
-                e.rule = r.code.clone();
-                e
-            }));
-        }
-        out
+        crate::catalog::rule_entries::<ConfigureEntry>("configure")
+            .into_iter()
+            .map(|(rule, e)| ConfigureEntry { rule, ..e })
+            .collect()
     })
 }
 
 fn json_table() -> &'static [JsonClaimsEntry] {
     static T: OnceLock<Vec<JsonClaimsEntry>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut out = Vec::new();
-        for r in &crate::catalog::catalog().rules {
-            let entries: Vec<JsonClaimsEntry> = r.data("json_claims");
-            out.extend(entries.into_iter().map(|mut e| {
-                e.rule = r.code.clone();
-                e
-            }));
-        }
-        out
+        crate::catalog::rule_entries::<JsonClaimsEntry>("json_claims")
+            .into_iter()
+            .map(|(rule, e)| JsonClaimsEntry { rule, ..e })
+            .collect()
     })
 }
 

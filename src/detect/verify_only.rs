@@ -50,15 +50,10 @@ pub struct VerifyOnlyEntry {
 fn table() -> &'static [VerifyOnlyEntry] {
     static T: OnceLock<Vec<VerifyOnlyEntry>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut out = Vec::new();
-        for r in &crate::catalog::catalog().rules {
-            let entries: Vec<VerifyOnlyEntry> = r.data("verify_only");
-            out.extend(entries.into_iter().map(|mut e| {
-                e.rule = r.code.clone();
-                e
-            }));
-        }
-        out
+        crate::catalog::rule_entries::<VerifyOnlyEntry>("verify_only")
+            .into_iter()
+            .map(|(rule, e)| VerifyOnlyEntry { rule, ..e })
+            .collect()
     })
 }
 
