@@ -81,6 +81,9 @@ struct FileResult {
     fn_summaries: Vec<detect::verify_only::FnSummary>,
     /// Advisory-relevant operations the file performs (production code).
     operations: std::collections::HashSet<String>,
+    /// Configuration field defaults the file defines, and checks that wait for them.
+    field_defaults: Vec<detect::defaults::FieldDefault>,
+    field_checks: Vec<detect::defaults::FieldCheck>,
 }
 
 fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
@@ -103,6 +106,43 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
             ),
         ))
     })
+}
+
+/// Checks that read configuration field defaults, per package (defaults from production code).
+fn field_default_checks(
+    results: &mut [FileResult],
+    test_files: &std::collections::HashSet<String>,
+    sources: &mut BTreeMap<String, Arc<SourceText>>,
+) -> Vec<Diagnostic> {
+    use detect::defaults::{FieldDefault, FieldDefaults};
+    let mut by_package: HashMap<Option<usize>, Vec<FieldDefault>> = HashMap::new();
+    for r in results.iter() {
+        if detect::is_test_path(&r.rel) || test_files.contains(&r.rel) {
+            continue;
+        }
+        by_package
+            .entry(r.package)
+            .or_default()
+            .extend(r.field_defaults.iter().cloned());
+    }
+    let tables: HashMap<Option<usize>, FieldDefaults> = by_package
+        .into_iter()
+        .map(|(p, all)| (p, FieldDefaults::new(all)))
+        .collect();
+    let empty = FieldDefaults::default();
+    let mut out = Vec::new();
+    for r in results.iter_mut() {
+        let table = tables.get(&r.package).unwrap_or(&empty);
+        for c in std::mem::take(&mut r.field_checks) {
+            if let Some(d) = (c.check)(table) {
+                if let Some(s) = &r.source {
+                    sources.entry(r.rel.clone()).or_insert_with(|| s.clone());
+                }
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 /// The advisory-relevant operations the workspace's production code performs: what the walk
@@ -264,6 +304,8 @@ fn lint_rust(
         mods: Vec::new(),
         fn_summaries: Vec::new(),
         operations: Default::default(),
+        field_defaults: Vec::new(),
+        field_checks: Vec::new(),
     };
     let text = match read_text(f) {
         Ok(t) => t,
@@ -334,6 +376,8 @@ fn lint_rust(
             r.consts = found.consts;
             r.fn_summaries = found.fn_summaries;
             r.operations = found.operations;
+            r.field_defaults = found.field_defaults;
+            r.field_checks = found.field_checks;
         }
         Ok(Err(e)) => r
             .diagnostics
@@ -360,6 +404,7 @@ fn lint_rust(
     if r.diagnostics.is_empty()
         && r.deferred.is_empty()
         && r.package_checks.is_empty()
+        && r.field_checks.is_empty()
         && r.directives.is_empty()
     {
         r.source = None;
@@ -569,6 +614,12 @@ pub fn run(req: &LintRequest) -> Report {
                     .push(format!("struct {name}"));
             }
         }
+        // Configuration fields a check reads: their defaults may live in a plain `config.rs`.
+        for c in &r.field_checks {
+            for f in &c.fields {
+                signed.entry(r.package).or_default().push(format!("{f}:"));
+            }
+        }
         // Helpers that return verify-only results: their callers are judged one call away.
         for f in r.fn_summaries.iter().filter(|f| f.returns.is_some()) {
             signed
@@ -736,6 +787,11 @@ pub fn run(req: &LintRequest) -> Report {
             diagnostics.push(d);
         }
     }
+    diagnostics.extend(field_default_checks(
+        &mut results,
+        &test_files,
+        &mut sources,
+    ));
     let operations = workspace_operations(&results, &rust, &test_files, &locks);
     // One call away: helpers that return verify-only results, judged with their callers.
     for d in one_call_away(&results, &test_files, &opts) {

@@ -56,6 +56,23 @@ struct Attrs {
     same_site_none: bool,
     removal: bool,
     private: bool,
+    /// The configuration field an unknown `HttpOnly` / `Secure` value is read from
+    /// (`.secure(cfg.secure_cookie)` -> `secure_cookie`).
+    http_only_from: Option<String>,
+    secure_from: Option<String>,
+}
+
+/// The field a value is read from: `cfg.secure`, `self.config.secure`, `&x.secure`.
+fn field_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            _ => None,
+        },
+        Expr::Reference(r) => field_of(&r.expr),
+        Expr::Paren(p) => field_of(&p.expr),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,10 +111,13 @@ impl Scan<'_, '_> {
                 .map(|a| lit_bool(self.w, a))
                 .unwrap_or(Some(true))
         };
+        let from = || m.args.first().and_then(field_of);
         if d.http_only.contains(&name) {
             attrs.http_only = Some(arg_bool());
+            attrs.http_only_from = from();
         } else if d.secure.contains(&name) {
             attrs.secure = Some(arg_bool());
+            attrs.secure_from = from();
         } else if d.same_site.contains(&name) {
             let text = m
                 .args
@@ -380,6 +400,23 @@ fn cookie_template(w: &Walker, e: &Expr) -> Option<String> {
     }
 }
 
+fn cookie_finding(
+    path: &str,
+    name: &str,
+    span: std::ops::Range<usize>,
+    problems: Vec<String>,
+) -> Option<Diagnostic> {
+    if problems.is_empty() {
+        return None;
+    }
+    let msg = format!("token cookie `{name}` is set with {}", problems.join("; "));
+    Some(
+        Diagnostic::new("JWT402", path, span, msg)
+            .with_label("token cookie built here")
+            .with_help("build token cookies with `.http_only(true).secure(true).same_site(SameSite::Strict)` (or `Lax`); a configuration switch for `Secure` should default to `true`"),
+    )
+}
+
 /// Checks one function body.
 pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     if !w.ctx.enabled("JWT402") || !w.ctx.crates.depends_on_any(&data().crates) {
@@ -415,19 +452,37 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         if a.same_site_none {
             problems.push("`SameSite=None`, so it is sent with cross-site requests");
         }
-        if problems.is_empty() {
+        // Values read from configuration fields are judged by those fields' defaults.
+        let configured: Vec<(String, &'static str)> = [
+            (a.http_only == Some(None), &a.http_only_from, "HttpOnly"),
+            (a.secure == Some(None), &a.secure_from, "Secure"),
+        ]
+        .into_iter()
+        .filter_map(|(unknown, from, attr)| {
+            unknown.then(|| from.clone()).flatten().map(|f| (f, attr))
+        })
+        .collect();
+        let problems: Vec<String> = problems.into_iter().map(str::to_string).collect();
+        let path = w.ctx.path.to_string();
+        let (name, span) = (c.name.clone(), c.span.clone());
+        if configured.is_empty() {
+            if let Some(d) = cookie_finding(&path, &name, span, problems) {
+                w.report(d);
+            }
             continue;
         }
-        let msg = format!(
-            "token cookie `{}` is set with {}",
-            c.name,
-            problems.join("; ")
-        );
-        w.report(
-            Diagnostic::new("JWT402", w.ctx.path, c.span, msg)
-                .with_label("token cookie built here")
-                .with_help("build token cookies with `.http_only(true).secure(true).same_site(SameSite::Strict)` (or `Lax`)"),
-        );
+        let fields = configured.iter().map(|c| c.0.clone()).collect();
+        w.report_with_defaults(fields, move |defaults| {
+            let mut problems = problems;
+            for (field, attr) in &configured {
+                if let Some(ty) = defaults.false_in(field) {
+                    problems.push(format!(
+                        "`{attr}` read from `{field}`, which defaults to `false` in `{ty}` (a deployment that does not set it gets a cookie without `{attr}`)"
+                    ));
+                }
+            }
+            cookie_finding(&path, &name, span, problems)
+        });
     }
     for (span, name, http_only, secure) in raw {
         let missing: Vec<&str> = [

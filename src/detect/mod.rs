@@ -8,6 +8,7 @@ pub mod claim_list;
 pub mod claims;
 pub mod configure;
 pub mod cookies;
+pub mod defaults;
 pub mod lifetime;
 pub mod mixed;
 pub mod next_use;
@@ -139,6 +140,10 @@ pub struct FileFindings {
     pub fn_summaries: Vec<verify_only::FnSummary>,
     /// Operations an advisory depends on that production code performs (`reached_by` paths).
     pub operations: HashSet<String>,
+    /// Defaults of configuration fields defined in this file.
+    pub field_defaults: Vec<defaults::FieldDefault>,
+    /// Checks that wait for the package's field defaults.
+    pub field_checks: Vec<defaults::FieldCheck>,
 }
 
 /// A `let` binding's facts.
@@ -294,6 +299,19 @@ impl<'a> Walker<'a> {
         self.out.package_checks.push(PackageCheck {
             words,
             check: Box::new(move |t, ws| finish(check(t, ws)?)),
+        });
+    }
+
+    /// Reports later, when the package's configuration field defaults are known.
+    pub fn report_with_defaults(
+        &mut self,
+        fields: Vec<String>,
+        check: impl FnOnce(&defaults::FieldDefaults) -> Option<Diagnostic> + Send + 'static,
+    ) {
+        let finish = self.finisher();
+        self.out.field_checks.push(defaults::FieldCheck {
+            fields,
+            check: Box::new(move |d| finish(check(d)?)),
         });
     }
 
@@ -619,9 +637,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     _ => String::new(),
                 };
                 let t = is_test_attr(&im.attrs);
+                if !t && !self.in_test() {
+                    defaults::note_impl(self, im);
+                }
                 self.with_test(t, |w| w.with_name(name, |w| visit::visit_item_impl(w, im)));
             }
             Item::Struct(s) => {
+                defaults::note_struct(self, s);
                 claims::check_struct_item(self, s);
                 api::check_struct_item(self, s);
                 let name = s.ident.to_string();
