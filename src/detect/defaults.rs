@@ -44,11 +44,14 @@ impl FieldDefaults {
     }
 }
 
+/// The body of a [`FieldCheck`].
+pub type FieldCheckFn = Box<dyn FnOnce(&FieldDefaults) -> Option<Diagnostic> + Send>;
+
 /// A check that waits for the package's field defaults.
 pub struct FieldCheck {
     /// The fields it reads (files of the package that name them are parsed for their defaults).
     pub fields: Vec<String>,
-    pub check: Box<dyn FnOnce(&FieldDefaults) -> Option<Diagnostic> + Send>,
+    pub check: FieldCheckFn,
 }
 
 fn is_bool(ty: &syn::Type) -> bool {
