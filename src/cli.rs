@@ -192,13 +192,24 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
     let cwd = std::env::current_dir()
         .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+    let mut scope: Option<crate::scope::Scope> = None;
     let (root, paths) = if cli.paths.is_empty() {
         let root = crate::discover::find_project_root(&cwd).ok_or_else(|| {
             "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
         })?;
         (root.clone(), vec![root])
     } else {
-        (cwd.clone(), cli.paths.iter().map(|p| cwd.join(p)).collect())
+        let given: Vec<PathBuf> = cli.paths.iter().map(|p| cwd.join(p)).collect();
+        match crate::scope::Scope::of(&given) {
+            // Paths inside one project: analyse the whole workspace, report what lies in them.
+            Some(s) => {
+                let paths = s.walk_paths();
+                let root = s.root.clone();
+                scope = Some(s);
+                (root, paths)
+            }
+            None => (cwd.clone(), given),
+        }
     };
     let mut config = crate::config::load(&root, cli.config.as_deref()).map_err(|e| e.render())?;
     if !cli.select.is_empty() {
@@ -239,7 +250,10 @@ fn run(cli: Cli) -> Result<i32, String> {
         config,
         advisory_db: cli.advisory_db.clone(),
     };
-    let report = crate::lint::run(&req);
+    let mut report = crate::lint::run(&req);
+    if let Some(s) = &scope {
+        s.filter(&mut report);
+    }
     let fail_on = match cli.fail_on {
         FailOn::Error => Level::Error,
         FailOn::Warning => Level::Warning,

@@ -20,5 +20,6 @@ pub mod model;
 pub mod parse;
 pub mod prefilter;
 pub mod safe_fs;
+pub mod scope;
 pub mod source;
 pub mod suppress;

@@ -413,9 +413,10 @@ fn path_mode_lints_given_paths_relative_to_cwd() {
         ("a/src/lib.rs", INSECURE),
         ("b/src/lib.rs", INSECURE),
     ]);
+    // Inside a package, paths filter that package's analysis; paths are relative to its root.
     let o = run_in(t.path(), &["a", "--format", "json"]);
     let got = findings(&json(&o));
-    assert_eq!(got, [("JWT101".to_string(), "a/src/lib.rs".to_string(), 2)]);
+    assert_eq!(got, [("JWT101".to_string(), "src/lib.rs".to_string(), 2)]);
     // A loose file without a manifest: known crates are assumed under their own names.
     let o = run_in(t.path(), &["b/src/lib.rs", "--format", "json"]);
     assert_eq!(
@@ -586,5 +587,63 @@ fn files_not_checked_are_counted_in_the_summary_and_listed_with_v() {
             ],
             "{out}"
         );
+    }
+}
+
+/// (code, path, line, message) of every finding, sorted.
+fn full_findings(v: &serde_json::Value) -> Vec<(String, String, u64, String)> {
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn linting_one_file_gives_the_workspace_runs_findings_for_that_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for fixture in [
+        "fixtures/rust/JWT202-verify-only",
+        "fixtures/rust/JWT501-self-issued-aud",
+        "fixtures/rust/JWT101-jsonwebtoken",
+        "fixtures/cli/test-code",
+    ] {
+        let dir = root.join(fixture);
+        let args = ["--format", "json", "--test-code", "report"];
+        let whole = full_findings(&json(&run_in(&dir, &args)));
+        assert!(!whole.is_empty(), "{fixture}: no findings at all");
+        let files: Vec<String> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|p| p.ends_with(".rs") || p.ends_with("Cargo.toml"))
+            .collect();
+        for f in files {
+            let mut a = args.to_vec();
+            a.push(&f);
+            let one = full_findings(&json(&run_in(&dir, &a)));
+            let want: Vec<_> = whole.iter().filter(|x| x.1 == f).cloned().collect();
+            assert_eq!(
+                one, want,
+                "{fixture}: `cargo jwtlint {f}` differs from the workspace run"
+            );
+        }
     }
 }

@@ -1,0 +1,116 @@
+//! PATH arguments inside a Cargo project filter a whole-workspace analysis instead of replacing
+//! it: `cargo jwtlint server/src/auth.rs` loads the workspace that holds the file (manifests,
+//! lockfile, config, every file of its packages), so cross-file facts are the same as in the
+//! workspace run, and reports only the findings located in the given paths (a finding counts
+//! when its primary label or one of its secondary labels lies there, so a workspace-level
+//! requirement inherited by a given member is kept). Paths in the report are relative to the
+//! project root.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostic::Report;
+
+pub struct Scope {
+    /// The project root all given paths belong to.
+    pub root: PathBuf,
+    /// The given paths, relative to the root with forward slashes (`.` for the root itself).
+    pub rel: Vec<String>,
+    /// Given paths that do not exist (walked as given, so they are named as unread).
+    missing: Vec<PathBuf>,
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system (no link is followed).
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Scope {
+    /// The scope of absolute `given` paths, when they all lie in one Cargo project.
+    pub fn of(given: &[PathBuf]) -> Option<Scope> {
+        let mut root: Option<PathBuf> = None;
+        let mut missing = Vec::new();
+        let given: Vec<PathBuf> = given.iter().map(|p| normalise(p)).collect();
+        for g in &given {
+            let meta = std::fs::symlink_metadata(g);
+            if meta.is_err() {
+                missing.push(g.clone());
+            }
+            let start = if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+                g.as_path()
+            } else {
+                g.parent()?
+            };
+            let r = crate::discover::find_project_root(start)?;
+            match &root {
+                Some(x) if *x != r => return None,
+                _ => root = Some(r),
+            }
+        }
+        let root = root?;
+        let rel = given
+            .iter()
+            .map(|g| crate::discover::rel_path(&root, g))
+            .collect();
+        Some(Scope { root, rel, missing })
+    }
+
+    /// What the walk covers: the whole project, plus given paths that do not exist.
+    pub fn walk_paths(&self) -> Vec<PathBuf> {
+        std::iter::once(self.root.clone())
+            .chain(self.missing.iter().cloned())
+            .collect()
+    }
+
+    fn covers(&self, file: &str) -> bool {
+        self.rel.iter().any(|p| {
+            p == "."
+                || file == p
+                || file
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    }
+
+    /// Keeps the findings located in the given paths.
+    pub fn filter(&self, report: &mut Report) {
+        report.diagnostics.retain(|d| {
+            std::iter::once(&d.primary)
+                .chain(&d.secondary)
+                .any(|l| self.covers(&l.file))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalised_lexically() {
+        assert_eq!(normalise(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+
+    #[test]
+    fn covers_files_and_folders_but_not_prefixes_of_names() {
+        let s = Scope {
+            root: PathBuf::from("/p"),
+            rel: vec!["src/auth.rs".into(), "api".into()],
+            missing: vec![],
+        };
+        assert!(s.covers("src/auth.rs"));
+        assert!(s.covers("api/src/lib.rs"));
+        assert!(!s.covers("api2/src/lib.rs"));
+        assert!(!s.covers("src/auth.rs.bak"));
+        assert!(!s.covers("src/lib.rs"));
+    }
+}
