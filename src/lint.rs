@@ -465,48 +465,179 @@ pub fn lint_manifest_text(path: &str, text: &str) -> bool {
 }
 
 /// Runs the whole pipeline.
+/// What the stages collect on the way to the report: findings, the texts they point into, and
+/// the suppression directives of every file read.
+#[derive(Default)]
+struct Collected {
+    diagnostics: Vec<Diagnostic>,
+    sources: BTreeMap<String, Arc<SourceText>>,
+    directives: Vec<Directive>,
+}
+
+impl Collected {
+    /// Adds a finding located in one of `results`, keeping the text it points into.
+    fn push_located(&mut self, d: Diagnostic, results: &[FileResult]) {
+        if let Some(s) = results
+            .iter()
+            .find(|r| r.rel == d.primary.file)
+            .and_then(|r| r.source.clone())
+        {
+            self.sources.entry(d.primary.file.clone()).or_insert(s);
+        }
+        self.diagnostics.push(d);
+    }
+}
+
+/// The workspace: manifests and lockfiles, and one crate map per package.
+struct Workspace {
+    manifests: Vec<Manifest>,
+    locks: Vec<Lockfile>,
+    /// (package directory, what it depends on).
+    packages: Vec<(PathBuf, CrateMap)>,
+    /// The crate map of files that belong to no package.
+    fallback: CrateMap,
+    known: Vec<String>,
+}
+
+impl Workspace {
+    /// The package of a file: the deepest package directory containing it.
+    fn package_index(&self) -> impl Fn(&Path) -> Option<usize> + Sync + '_ {
+        // A hash lookup per ancestor (a linear scan over hundreds of packages per file showed
+        // up in profiles of vendored trees).
+        let dirs: HashMap<&Path, usize> = self
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, (dir, _))| (dir.as_path(), i))
+            .collect();
+        move |abs: &Path| abs.ancestors().skip(1).find_map(|a| dirs.get(a).copied())
+    }
+
+    fn crates_of(&self, pkg: Option<usize>) -> &CrateMap {
+        pkg.map(|i| &self.packages[i].1).unwrap_or(&self.fallback)
+    }
+}
+
+/// Runs `f` on the large-stack pool when there is one.
+fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
+/// The pipeline, one stage after the other: discover, load the workspace, scan the sources in
+/// parallel, build the package facts (module tree, constants, mentions, field defaults,
+/// function summaries), run the package-level and dependency rules, apply suppressions and the
+/// test-code policy, and make the report.
 pub fn run(req: &LintRequest) -> Report {
     let cfg = &req.config;
-    let exclude = |rel: &str| cfg.is_excluded(rel);
-    let stats = std::env::var_os("CARGO_JWTLINT_STATS").is_some();
-    let t0 = std::time::Instant::now();
-    let stage = |name: &str| {
-        if stats {
-            eprintln!("[stats] {name}: {:?}", t0.elapsed());
-        }
+    let stage = Stages::new();
+    let found = discover::discover(&req.root, &req.paths, &|rel: &str| cfg.is_excluded(rel));
+    stage.done("discover");
+    let files_scanned = found.files.len() + found.problems.len();
+    let mut out = Collected {
+        diagnostics: found.problems,
+        ..Collected::default()
     };
-    let found = discover::discover(&req.root, &req.paths, &exclude);
-    stage("discover");
-    let mut files_scanned = found.files.len() + found.problems.len();
-    let mut diagnostics: Vec<Diagnostic> = found.problems;
-    let mut sources: BTreeMap<String, Arc<SourceText>> = BTreeMap::new();
-    let mut directives: Vec<Directive> = Vec::new();
+    let ws = load_workspace(&found.files, &mut out);
+    stage.done("manifests");
+    let opts = RuleOptions {
+        access_max_secs: cfg.access_max_secs,
+        refresh_max_secs: cfg.refresh_max_secs,
+        enabled: cfg.enabled.iter().cloned().collect(),
+    };
+    let rust: Vec<&Found> = found
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Rust)
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build()
+        .ok();
+    let mut results = scan_sources(&rust, &ws, &opts, pool.as_ref());
+    let test_files = module_test_files(&results);
+    stage.done("sources");
+    stage.count(&results);
+    let mut consts = package_constants(&results, &rust, pool.as_ref());
+    run_package_checks(&mut results, &rust, &mut consts, &mut out);
+    let found_here = field_default_checks(&mut results, &test_files, &mut out.sources);
+    out.diagnostics.extend(found_here);
+    let operations = workspace_operations(&results, &rust, &test_files, &ws.locks);
+    add_one_call_away(&results, &rust, &test_files, &opts, &mut out);
+    collect_file_findings(results, &consts, &mut out);
+    stage.done("deferred");
+    out.diagnostics.extend(crate::deps::check(
+        &ws.manifests,
+        &ws.locks,
+        &crate::deps::DepsOptions {
+            strict_exact: cfg.strict_exact,
+            advisory_db: req.advisory_db.clone(),
+            operations: Some(operations),
+        },
+    ));
+    apply_levels(&mut out.diagnostics, cfg);
+    stage.done("deps");
+    let report = make_report(out, &test_files, cfg, files_scanned);
+    stage.done("report");
+    report
+}
 
-    // Manifests and lockfiles.
+/// `CARGO_JWTLINT_STATS=1`: the time at the end of each stage, on stderr.
+struct Stages {
+    on: bool,
+    t0: std::time::Instant,
+}
+
+impl Stages {
+    fn new() -> Self {
+        Stages {
+            on: std::env::var_os("CARGO_JWTLINT_STATS").is_some(),
+            t0: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&self, name: &str) {
+        if self.on {
+            eprintln!("[stats] {name}: {:?}", self.t0.elapsed());
+        }
+    }
+
+    fn count(&self, results: &[FileResult]) {
+        if self.on {
+            let parsed = results.iter().filter(|r| !r.skipped).count();
+            eprintln!("[stats] rust files: {}, parsed: {parsed}", results.len());
+        }
+    }
+}
+
+/// Stage: manifests and lockfiles, workspace inheritance, one crate map per package.
+fn load_workspace(files: &[Found], out: &mut Collected) -> Workspace {
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut locks: Vec<Lockfile> = Vec::new();
-    for f in found.files.iter().filter(|f| f.kind != FileKind::Rust) {
+    for f in files.iter().filter(|f| f.kind != FileKind::Rust) {
         let text = match read_text(f) {
             Ok(t) => t,
             Err(d) => {
-                diagnostics.push(*d);
+                out.diagnostics.push(*d);
                 continue;
             }
         };
         let src = Arc::new(SourceText::new(text));
         let dir = f.abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        directives.extend(suppress::scan(&f.rel, &src, true));
-        sources.insert(f.rel.clone(), src.clone());
+        out.directives.extend(suppress::scan(&f.rel, &src, true));
+        out.sources.insert(f.rel.clone(), src.clone());
         let parsed = if f.kind == FileKind::Manifest {
             Manifest::parse(&f.rel, dir, src).map(|m| manifests.push(m))
         } else {
             Lockfile::parse(&f.rel, dir, src).map(|l| locks.push(l))
         };
         if let Err(e) = parsed {
-            diagnostics.push(unparsed(&f.rel, e.span, &e.message, "TOML error here"));
+            out.diagnostics
+                .push(unparsed(&f.rel, e.span, &e.message, "TOML error here"));
         }
     }
-    stage("manifests");
     // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
     let workspaces: Vec<Manifest> = manifests
         .iter()
@@ -523,7 +654,6 @@ pub fn run(req: &LintRequest) -> Report {
             m.inherit_from(ws);
         }
     }
-    // One crate map per package (deepest manifest directory containing the file).
     let known = known_crates();
     let packages: Vec<(PathBuf, CrateMap)> = inherited
         .iter()
@@ -541,139 +671,119 @@ pub fn run(req: &LintRequest) -> Report {
         })
         .collect();
     let fallback = CrateMap::assume_all(&known);
-    // The deepest package directory containing a file: a hash lookup per ancestor (a linear scan
-    // over hundreds of packages per file showed up in profiles of vendored trees).
-    let package_dirs: HashMap<&Path, usize> = packages
-        .iter()
-        .enumerate()
-        .map(|(i, (dir, _))| (dir.as_path(), i))
-        .collect();
-    let package_of = |abs: &Path| -> Option<usize> {
-        abs.ancestors()
-            .skip(1)
-            .find_map(|a| package_dirs.get(a).copied())
-    };
-    let opts = RuleOptions {
-        access_max_secs: cfg.access_max_secs,
-        refresh_max_secs: cfg.refresh_max_secs,
-        enabled: cfg.enabled.iter().cloned().collect(),
-    };
+    Workspace {
+        manifests,
+        locks,
+        packages,
+        fallback,
+        known,
+    }
+}
 
-    // The prefilter knows the catalogue's names and the JWT-related extern names in use.
-    let prefilter = prefilter_enabled().then(|| {
-        let known: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
-        let mut externs: Vec<String> = packages
+/// The prefilter knows the catalogue's names and the JWT-related extern names in use.
+fn make_prefilter(ws: &Workspace) -> Option<Prefilter> {
+    prefilter_enabled().then(|| {
+        let known: std::collections::HashSet<&str> = ws.known.iter().map(String::as_str).collect();
+        let mut externs: Vec<String> = ws
+            .packages
             .iter()
             .flat_map(|(_, cm)| cm.externs.iter())
-            .chain(fallback.externs.iter())
+            .chain(ws.fallback.externs.iter())
             .filter(|(_, pkg)| known.contains(pkg.as_str()))
             .map(|(e, _)| e.clone())
             .collect();
         externs.sort();
         externs.dedup();
         Prefilter::new(&externs)
-    });
+    })
+}
 
-    // Source files, in parallel, on threads with a large stack.
-    let rust: Vec<&Found> = found
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Rust)
-        .collect();
-    let work = || -> Vec<FileResult> {
+/// Stage: every source file, in parallel on threads with a large stack; then the files the
+/// prefilter skipped that package facts need after all.
+fn scan_sources(
+    rust: &[&Found],
+    ws: &Workspace,
+    opts: &RuleOptions,
+    pool: Option<&rayon::ThreadPool>,
+) -> Vec<FileResult> {
+    let prefilter = make_prefilter(ws);
+    let package_of = ws.package_index();
+    let mut results = on_pool(pool, || {
         rust.par_iter()
             .map(|f| {
                 let pkg = package_of(&f.abs);
-                let crates = pkg.map(|i| &packages[i].1).unwrap_or(&fallback);
-                lint_rust(f, crates, &opts, pkg, prefilter.as_ref())
+                lint_rust(f, ws.crates_of(pkg), opts, pkg, prefilter.as_ref())
             })
-            .collect()
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build()
-        .ok();
-    let mut results = match &pool {
-        Some(pool) => pool.install(work),
-        None => work(),
-    };
-    // Claims structs the package signs but defines in a file the prefilter skipped (a plain
-    // `models.rs`), and callers of helpers that return verify-only results: lint those files
-    // too, so the struct rules (JWT204, JWT701) and the checks one call away see them.
-    let mut signed: HashMap<Option<usize>, Vec<String>> = HashMap::new();
-    for r in &results {
+            .collect::<Vec<_>>()
+    });
+    for i in files_to_relint(&results, rust) {
+        let pkg = results[i].package;
+        let f = rust[i];
+        results[i] = on_pool(pool, || lint_rust(f, ws.crates_of(pkg), opts, pkg, None));
+    }
+    results
+}
+
+/// Skipped files that the package facts need: where a claims struct the package signs is
+/// defined (a plain `models.rs`, for JWT204/JWT701), where a configuration field a check reads
+/// gets its default, and where a helper that returns a verify-only result is called.
+fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<usize> {
+    let mut needles: HashMap<Option<usize>, Vec<String>> = HashMap::new();
+    for r in results {
+        let n = needles.entry(r.package).or_default();
         for k in r.consts.keys() {
             if let Some(name) = k
                 .strip_prefix("<signed:")
                 .and_then(|n| n.strip_suffix('>'))
                 .filter(|n| *n != "*")
             {
-                signed
-                    .entry(r.package)
-                    .or_default()
-                    .push(format!("struct {name}"));
+                n.push(format!("struct {name}"));
             }
         }
-        // Configuration fields a check reads: their defaults may live in a plain `config.rs`.
         for c in &r.field_checks {
-            for f in &c.fields {
-                signed.entry(r.package).or_default().push(format!("{f}:"));
-            }
+            n.extend(c.fields.iter().map(|f| format!("{f}:")));
         }
-        // Helpers that return verify-only results: their callers are judged one call away.
         for f in r.fn_summaries.iter().filter(|f| f.returns.is_some()) {
-            signed
-                .entry(r.package)
-                .or_default()
-                .push(format!("{}(", f.name));
+            n.push(format!("{}(", f.name));
         }
     }
-    let relint: Vec<usize> = (0..results.len())
+    (0..results.len())
         .filter(|&i| results[i].skipped)
         .filter(|&i| {
-            signed.get(&results[i].package).is_some_and(|names| {
-                rust[i].read().is_ok_and(|t| {
-                    names
-                        .iter()
-                        .any(|n| memchr::memmem::find(&t, n.as_bytes()).is_some())
-                })
+            needles.get(&results[i].package).is_some_and(|names| {
+                !names.is_empty()
+                    && rust[i].read().is_ok_and(|t| {
+                        names
+                            .iter()
+                            .any(|n| memchr::memmem::find(&t, n.as_bytes()).is_some())
+                    })
             })
         })
-        .collect();
-    for i in relint {
-        let f = rust[i];
-        let pkg = results[i].package;
-        let crates = pkg.map(|p| &packages[p].1).unwrap_or(&fallback);
-        let run = || lint_rust(f, crates, &opts, pkg, None);
-        results[i] = match &pool {
-            Some(pool) => pool.install(run),
-            None => run(),
-        };
-    }
+        .collect()
+}
 
-    let test_files = module_test_files(&results);
-    stage("sources");
-    if stats {
-        let parsed = results.iter().filter(|r| !r.skipped).count();
-        eprintln!("[stats] rust files: {}, parsed: {parsed}", results.len());
-    }
-    // Deferred checks: constants resolved per package.
+/// Stage: each package's constants, for the deferred checks. Constants some deferred check
+/// needs but no parsed file defined are looked for in the skipped files of the same package (a
+/// byte search first, then a parse).
+fn package_constants(
+    results: &[FileResult],
+    rust: &[&Found],
+    pool: Option<&rayon::ThreadPool>,
+) -> HashMap<Option<usize>, HashMap<String, Val>> {
     let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
-    for r in &results {
+    for r in results {
         let c = consts.entry(r.package).or_default();
         for (k, v) in &r.consts {
             c.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    // Constants some deferred check needs but no parsed file defined: look for them in the files
-    // of the same package the prefilter skipped (a byte search first, then a parse).
     let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
-    for (r, f) in results.iter().zip(&rust) {
+    for (r, f) in results.iter().zip(rust) {
         if r.skipped {
             skipped.entry(r.package).or_default().push(f);
         }
     }
-    let mut wanted_consts: Vec<(Option<usize>, &str)> = results
+    let mut wanted: Vec<(Option<usize>, &str)> = results
         .iter()
         .flat_map(|r| {
             r.deferred
@@ -682,10 +792,10 @@ pub fn run(req: &LintRequest) -> Report {
         })
         .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.contains_key(*n)))
         .collect();
-    wanted_consts.sort();
-    wanted_consts.dedup();
+    wanted.sort();
+    wanted.dedup();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for (pkg, name) in wanted_consts {
+    for (pkg, name) in wanted {
         if consts.get(&pkg).is_some_and(|t| t.contains_key(name)) {
             continue;
         }
@@ -700,15 +810,11 @@ pub fn run(req: &LintRequest) -> Report {
                 continue;
             }
             opened.insert(&f.rel);
-            let parse = || {
+            let found = on_pool(pool, || {
                 String::from_utf8(text)
                     .ok()
                     .and_then(|t| file_consts_of(&t))
-            };
-            let found = match &pool {
-                Some(pool) => pool.install(parse),
-                None => parse(),
-            };
+            });
             let table = consts.entry(pkg).or_default();
             for (k, v) in found.unwrap_or_default() {
                 table.entry(k).or_insert(v);
@@ -718,10 +824,20 @@ pub fn run(req: &LintRequest) -> Report {
             }
         }
     }
-    // Package checks: the words they look for, in every file of the package (parsed files
-    // record theirs while walking; skipped files are searched here), then the checks.
+    consts
+}
+
+/// Stage: package checks. The words they look for are searched in every production file of the
+/// package (skipped files included), then each check runs with its package's facts and the
+/// workspace's.
+fn run_package_checks(
+    results: &mut [FileResult],
+    rust: &[&Found],
+    consts: &mut HashMap<Option<usize>, HashMap<String, Val>>,
+    out: &mut Collected,
+) {
     let mut words_of: HashMap<Option<usize>, Vec<String>> = HashMap::new();
-    for r in &results {
+    for r in results.iter() {
         for c in &r.package_checks {
             words_of
                 .entry(r.package)
@@ -733,7 +849,7 @@ pub fn run(req: &LintRequest) -> Report {
         words.sort();
         words.dedup();
         let table = consts.entry(*pkg).or_default();
-        for (r, f) in results.iter().zip(&rust) {
+        for (r, f) in results.iter().zip(rust) {
             // What production code of the package says (tests may mention anything).
             if r.package != *pkg || detect::is_test_path(&r.rel) {
                 continue;
@@ -756,17 +872,17 @@ pub fn run(req: &LintRequest) -> Report {
             }
         }
     }
-    let mut package_checks: Vec<(Option<usize>, PackageCheck)> = Vec::new();
+    let mut checks: Vec<(Option<usize>, PackageCheck)> = Vec::new();
     for r in results.iter_mut() {
         let pkg = r.package;
-        package_checks.extend(
+        checks.extend(
             std::mem::take(&mut r.package_checks)
                 .into_iter()
                 .map(|c| (pkg, c)),
         );
     }
     let mut workspace: HashMap<String, Val> = HashMap::new();
-    for (pkg, table) in &consts {
+    for (pkg, table) in consts.iter() {
         let tag = pkg.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
         for (k, v) in table {
             if let Some(fact) = k.strip_prefix("<ws:").and_then(|f| f.strip_suffix('>')) {
@@ -775,26 +891,22 @@ pub fn run(req: &LintRequest) -> Report {
         }
     }
     let empty = HashMap::new();
-    for (pkg, c) in package_checks {
+    for (pkg, c) in checks {
         if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace) {
-            if let Some(s) = results
-                .iter()
-                .find(|r| r.rel == d.primary.file)
-                .and_then(|r| r.source.clone())
-            {
-                sources.entry(d.primary.file.clone()).or_insert(s);
-            }
-            diagnostics.push(d);
+            out.push_located(d, results);
         }
     }
-    diagnostics.extend(field_default_checks(
-        &mut results,
-        &test_files,
-        &mut sources,
-    ));
-    let operations = workspace_operations(&results, &rust, &test_files, &locks);
-    // One call away: helpers that return verify-only results, judged with their callers.
-    for d in one_call_away(&results, &test_files, &opts) {
+}
+
+/// Stage: helpers that return verify-only results, judged with their callers.
+fn add_one_call_away(
+    results: &[FileResult],
+    rust: &[&Found],
+    test_files: &std::collections::HashSet<String>,
+    opts: &RuleOptions,
+    out: &mut Collected,
+) {
+    for d in one_call_away(results, test_files, opts) {
         // The worker dropped the text of a file without findings: read it again (rare).
         let Some(i) = results.iter().position(|r| r.rel == d.primary.file) else {
             continue;
@@ -806,41 +918,40 @@ pub fn run(req: &LintRequest) -> Report {
                 .map(|t| Arc::new(SourceText::new(t))),
         };
         if let Some(s) = text {
-            sources.entry(d.primary.file.clone()).or_insert(s);
-            diagnostics.push(d);
+            out.sources.entry(d.primary.file.clone()).or_insert(s);
+            out.diagnostics.push(d);
         }
     }
+}
+
+/// Stage: each file's own findings, its deferred checks (now that constants are known), its
+/// directives and the texts the findings point into.
+fn collect_file_findings(
+    results: Vec<FileResult>,
+    consts: &HashMap<Option<usize>, HashMap<String, Val>>,
+    out: &mut Collected,
+) {
     for r in results {
         let keep_source =
             !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
-        diagnostics.extend(r.diagnostics);
+        out.diagnostics.extend(r.diagnostics);
         let table = consts.get(&r.package);
         for d in r.deferred {
             if let Some(v) = table.and_then(|t| t.get(&d.const_name))
                 && let Some(diag) = (d.check)(v)
             {
-                diagnostics.push(diag);
+                out.diagnostics.push(diag);
             }
         }
-        directives.extend(r.directives);
+        out.directives.extend(r.directives);
         if keep_source && let Some(s) = r.source {
-            sources.insert(r.rel, s);
+            out.sources.insert(r.rel, s);
         }
     }
+}
 
-    stage("deferred");
-    // Dependency rules.
-    diagnostics.extend(crate::deps::check(
-        &manifests,
-        &locks,
-        &crate::deps::DepsOptions {
-            strict_exact: cfg.strict_exact,
-            advisory_db: req.advisory_db.clone(),
-            operations: Some(operations),
-        },
-    ));
-
-    // Levels.
+/// Stage: configured levels, and only the rules that are on (unread files always count).
+fn apply_levels(diagnostics: &mut Vec<Diagnostic>, cfg: &Config) {
     for d in diagnostics.iter_mut() {
         if let Some(l) = cfg.levels.get(&d.code) {
             d.level = *l;
@@ -848,11 +959,18 @@ pub fn run(req: &LintRequest) -> Report {
     }
     diagnostics
         .retain(|d| cfg.enabled.contains(&d.code) || d.code == "JWT000" || d.code == "JWT001");
+}
 
-    stage("deps");
-    let (kept, suppressed) = suppress::apply(diagnostics, &directives, &sources, cfg);
-    let (kept, hidden_test_code) = apply_test_code_policy(kept, &test_files, cfg);
-    // Only keep texts the report points into.
+/// Stage: suppressions, the test-code policy, and the sorted report with only the texts it
+/// points into.
+fn make_report(
+    out: Collected,
+    test_files: &std::collections::HashSet<String>,
+    cfg: &Config,
+    files_scanned: usize,
+) -> Report {
+    let (kept, suppressed) = suppress::apply(out.diagnostics, &out.directives, &out.sources, cfg);
+    let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
     let wanted: std::collections::HashSet<&str> = kept
         .iter()
         .flat_map(|d| {
@@ -860,19 +978,18 @@ pub fn run(req: &LintRequest) -> Report {
                 .chain(d.secondary.iter().map(|l| l.file.as_str()))
         })
         .collect();
-    let sources: BTreeMap<String, Arc<SourceText>> = sources
+    let sources: BTreeMap<String, Arc<SourceText>> = out
+        .sources
         .into_iter()
         .filter(|(k, _)| wanted.contains(k.as_str()))
         .collect();
-    files_scanned = files_scanned.max(1);
     let mut report = Report {
         diagnostics: kept,
         sources,
-        files_scanned,
+        files_scanned: files_scanned.max(1),
         suppressed,
         hidden_test_code,
     };
     report.finish();
-    stage("report");
     report
 }
