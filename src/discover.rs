@@ -39,26 +39,59 @@ pub struct Discovery {
     pub problems: Vec<Diagnostic>,
 }
 
-/// The project root for workspace mode: the topmost ancestor of `start` whose Cargo.toml has a
-/// `[workspace]` section, else the nearest ancestor with a Cargo.toml.
+/// The project root, by cargo's rule: the nearest `Cargo.toml` above `start` is the package;
+/// its workspace is the nearest ancestor manifest with a `[workspace]` whose `members` globs
+/// name the package (and whose `exclude` does not). A manifest that has `[workspace]` itself is
+/// its own root, so a nested workspace is linted on its own. Without a workspace that claims
+/// it, the package's own folder is the root.
 pub fn find_project_root(start: &Path) -> Option<PathBuf> {
-    let mut nearest = None;
-    let mut workspace = None;
-    for dir in start.ancestors() {
-        let m = dir.join("Cargo.toml");
-        if m.is_file() {
-            if nearest.is_none() {
-                nearest = Some(dir.to_path_buf());
-            }
-            if let Ok(text) = safe_fs::read_text_in_tree(&m, dir)
-                && let Ok(doc) = text.parse::<toml_edit::DocumentMut>()
-                && doc.contains_key("workspace")
-            {
-                workspace = Some(dir.to_path_buf());
-            }
+    let mut dirs = start.ancestors().filter(|d| d.join("Cargo.toml").is_file());
+    let package = dirs.next()?.to_path_buf();
+    if workspace_table(&package).is_some() {
+        return Some(package);
+    }
+    for dir in dirs {
+        if let Some(ws) = workspace_table(dir)
+            && claims(&ws, dir, &package)
+        {
+            return Some(dir.to_path_buf());
         }
     }
-    workspace.or(nearest)
+    Some(package)
+}
+
+/// The `[workspace]` table of `dir/Cargo.toml`, if it has one.
+fn workspace_table(dir: &Path) -> Option<toml_edit::Table> {
+    let text = safe_fs::read_text_in_tree(&dir.join("Cargo.toml"), dir).ok()?;
+    let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
+    doc.get("workspace")?.as_table().cloned()
+}
+
+/// Whether a `[workspace]` at `root` has `package` among its members (globs, as cargo reads
+/// them) and not among its `exclude`s.
+fn claims(ws: &toml_edit::Table, root: &Path, package: &Path) -> bool {
+    let Ok(rel) = package.strip_prefix(root) else {
+        return false;
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let list = |key: &str| -> Vec<String> {
+        ws.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(|x| x.trim_end_matches('/').to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let matches = |pats: &[String]| {
+        pats.iter().any(|p| {
+            globset::Glob::new(p.trim_start_matches("./"))
+                .is_ok_and(|g| g.compile_matcher().is_match(&rel))
+        })
+    };
+    matches(&list("members")) && !matches(&list("exclude"))
 }
 
 /// Relative path with forward slashes (falls back to the path as given).

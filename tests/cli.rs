@@ -647,3 +647,43 @@ fn linting_one_file_gives_the_workspace_runs_findings_for_that_file() {
         }
     }
 }
+
+#[test]
+fn the_project_root_is_the_workspace_that_lists_the_package() {
+    let ws = "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/tool\"]\n";
+    let t = project(&[
+        ("Cargo.toml", ws),
+        ("crates/api/Cargo.toml", MANIFEST),
+        ("crates/api/src/lib.rs", INSECURE),
+        // Excluded from the outer workspace: its own root.
+        ("crates/tool/Cargo.toml", MANIFEST),
+        ("crates/tool/src/lib.rs", INSECURE),
+        // A nested workspace is linted on its own.
+        (
+            "vendor/inner/Cargo.toml",
+            "[workspace]\nmembers = [\"m\"]\n",
+        ),
+        ("vendor/inner/m/Cargo.toml", MANIFEST),
+        ("vendor/inner/m/src/lib.rs", INSECURE),
+    ]);
+    let paths = |dir: &str| -> Vec<String> {
+        let o = run_in(
+            &t.path().join(dir),
+            &["--format", "json", "--select", "JWT101"],
+        );
+        findings(&json(&o)).into_iter().map(|f| f.1).collect()
+    };
+    // From a member: the outer workspace; its run covers the whole tree below it (excluded
+    // packages and nested workspaces too, each with its own package facts), paths from its root.
+    assert_eq!(
+        paths("crates/api/src"),
+        [
+            "crates/api/src/lib.rs",
+            "crates/tool/src/lib.rs",
+            "vendor/inner/m/src/lib.rs"
+        ]
+    );
+    // From an excluded package or inside a nested workspace: that project on its own.
+    assert_eq!(paths("crates/tool"), ["src/lib.rs"]);
+    assert_eq!(paths("vendor/inner/m"), ["m/src/lib.rs"]);
+}
