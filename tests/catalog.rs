@@ -115,7 +115,7 @@ fn readme_first_lines_give_install_and_test_commands() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let head: String = readme.lines().take(8).collect::<Vec<_>>().join("\n");
     assert!(
-        head.contains("cargo install --path ."),
+        head.contains("cargo install --locked --path ."),
         "README must start with the install command"
     );
     assert!(
