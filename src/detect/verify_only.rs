@@ -218,7 +218,9 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
         .map(|e| s.idents.iter().any(|x| quiets(e, x)))
         .collect();
     let returned = s.calls.iter().find(|c| c.2).map(|c| c.0);
-    if !s.named_calls.is_empty() {
+    // Summaries matter only where a helper can return a verify-only result: in packages that
+    // depend on one of the table's crates (elsewhere they would only cost memory).
+    if !s.named_calls.is_empty() && uses_verify_only_crate(w) {
         w.out.fn_summaries.push(FnSummary {
             name: name.to_string(),
             file: w.ctx.path.to_string(),
@@ -258,6 +260,14 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             (!keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
         });
     }
+}
+
+fn uses_verify_only_crate(w: &Walker) -> bool {
+    table().iter().any(|e| {
+        let krate = e.call.as_deref().and_then(|c| c.split("::").next());
+        (!e.crates.is_empty() && w.ctx.crates.depends_on_any(&e.crates))
+            || krate.is_some_and(|k| w.ctx.crates.depends_on(k))
+    })
 }
 
 /// What an expression hands back as it is: `Ok(x)`, `x?`, `x.map_err(..)`, `(x)`, `x.await`
