@@ -592,18 +592,11 @@ fn files_not_checked_are_counted_in_the_summary_and_listed_with_v() {
 
 /// (code, path, line, message) of every finding, sorted.
 fn full_findings(v: &serde_json::Value) -> Vec<(String, String, u64, String)> {
-    let mut out: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
+    let messages = v["findings"].as_array().unwrap().iter();
+    let mut out: Vec<_> = findings(v)
+        .into_iter()
+        .zip(messages)
+        .map(|((c, p, l), f)| (c, p, l, f["message"].as_str().unwrap().to_string()))
         .collect();
     out.sort();
     out

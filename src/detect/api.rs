@@ -352,22 +352,10 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     }
 }
 
-fn derives_default(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && a.meta.require_list().is_ok_and(|l| {
-                l.tokens
-                    .to_string()
-                    .split([',', ' '])
-                    .any(|w| w == "Default")
-            })
-    })
-}
-
 /// A struct that derives `Default` with a field whose type's default is insecure
 /// (`#[derive(Default)] struct Checker { options: biscuit::ValidationOptions }`).
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
-    if !derives_default(&s.attrs) {
+    if !super::defaults::derives_default(&s.attrs) {
         return;
     }
     for f in &s.fields {

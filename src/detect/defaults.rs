@@ -68,7 +68,8 @@ fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-fn derives_default(attrs: &[syn::Attribute]) -> bool {
+/// `#[derive(.., Default, ..)]`.
+pub fn derives_default(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("derive")
             && a.meta.require_list().is_ok_and(|l| {
