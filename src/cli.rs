@@ -192,25 +192,7 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
     let cwd = std::env::current_dir()
         .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
-    let mut scope: Option<crate::scope::Scope> = None;
-    let (root, paths) = if cli.paths.is_empty() {
-        let root = crate::discover::find_project_root(&cwd).ok_or_else(|| {
-            "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
-        })?;
-        (root.clone(), vec![root])
-    } else {
-        let given: Vec<PathBuf> = cli.paths.iter().map(|p| cwd.join(p)).collect();
-        match crate::scope::Scope::of(&given) {
-            // Paths inside one project: analyse the whole workspace, report what lies in them.
-            Some(s) => {
-                let paths = s.walk_paths();
-                let root = s.root.clone();
-                scope = Some(s);
-                (root, paths)
-            }
-            None => (cwd.clone(), given),
-        }
-    };
+    let (root, paths, scope) = targets(&cli.paths, &cwd)?;
     let mut config = crate::config::load(&root, cli.config.as_deref()).map_err(|e| e.render())?;
     if !cli.select.is_empty() {
         config.enabled = crate::config::resolve_selectors(&cli.select)
@@ -289,6 +271,26 @@ fn empty_selection(cli: &Cli) -> String {
     format!(
         "error: no rule would run: {why}; give codes (JWT101), prefixes (JWT1), names or ALL (see `cargo jwtlint rules`)"
     )
+}
+
+/// What a run covers: the project root, the paths to walk, and (for PATHs inside one Cargo
+/// project) the scope that filters the whole workspace's findings down to those paths.
+fn targets(
+    given: &[PathBuf],
+    cwd: &std::path::Path,
+) -> Result<(PathBuf, Vec<PathBuf>, Option<crate::scope::Scope>), String> {
+    if given.is_empty() {
+        let root = crate::discover::find_project_root(cwd).ok_or_else(|| {
+            "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
+        })?;
+        return Ok((root.clone(), vec![root], None));
+    }
+    let given: Vec<PathBuf> = given.iter().map(|p| cwd.join(p)).collect();
+    Ok(match crate::scope::Scope::of(&given) {
+        // Paths inside one project: analyse the whole workspace, report what lies in them.
+        Some(s) => (s.root.clone(), s.walk_paths(), Some(s)),
+        None => (cwd.to_path_buf(), given, None),
+    })
 }
 
 fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {

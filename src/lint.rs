@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
+use crate::model::modules::TestFiles;
 use crate::prefilter::{Decision, Prefilter};
 use crate::source::SourceText;
 use crate::suppress::{self, Directive};
@@ -111,13 +112,13 @@ fn read_text(f: &Found) -> Result<String, Box<Diagnostic>> {
 /// Checks that read configuration field defaults, per package (defaults from production code).
 fn field_default_checks(
     results: &mut [FileResult],
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     sources: &mut BTreeMap<String, Arc<SourceText>>,
 ) -> Vec<Diagnostic> {
     use detect::defaults::{FieldDefault, FieldDefaults};
     let mut by_package: HashMap<Option<usize>, Vec<FieldDefault>> = HashMap::new();
     for r in results.iter() {
-        if detect::is_test_path(&r.rel) || test_files.contains(&r.rel) {
+        if test_files.contains(&r.rel) {
             continue;
         }
         by_package
@@ -151,13 +152,12 @@ fn field_default_checks(
 fn workspace_operations(
     results: &[FileResult],
     rust: &[&Found],
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     locks: &[Lockfile],
 ) -> std::collections::HashSet<String> {
-    let is_test = |rel: &str| detect::is_test_path(rel) || test_files.contains(rel);
     let mut ops: std::collections::HashSet<String> = results
         .iter()
-        .filter(|r| !is_test(&r.rel))
+        .filter(|r| !test_files.contains(&r.rel))
         .flat_map(|r| r.operations.iter().cloned())
         .collect();
     let paths = crate::deps::reached_by_paths();
@@ -180,7 +180,7 @@ fn workspace_operations(
         })
         .collect();
     for (r, f) in results.iter().zip(rust) {
-        if !r.skipped || is_test(&r.rel) {
+        if !r.skipped || test_files.contains(&r.rel) {
             continue;
         }
         let Ok(text) = f.read() else { continue };
@@ -196,24 +196,23 @@ fn workspace_operations(
 /// The checks one call away, per package (function summaries of production code only).
 fn one_call_away(
     results: &[FileResult],
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     opts: &RuleOptions,
 ) -> Vec<Diagnostic> {
-    let mut by_package: HashMap<Option<usize>, Vec<detect::verify_only::FnSummary>> =
+    let mut by_package: HashMap<Option<usize>, Vec<&detect::verify_only::FnSummary>> =
         HashMap::new();
     for r in results {
-        let test = detect::is_test_path(&r.rel) || test_files.contains(&r.rel);
-        for f in &r.fn_summaries {
-            let mut f = f.clone();
-            f.in_test |= test;
-            by_package.entry(r.package).or_default().push(f);
-        }
+        by_package
+            .entry(r.package)
+            .or_default()
+            .extend(&r.fn_summaries);
     }
-    let mut out = Vec::new();
-    for summaries in by_package.values() {
-        out.extend(detect::verify_only::one_call_away(summaries, &opts.enabled));
-    }
-    out
+    by_package
+        .values()
+        .flat_map(|s| {
+            detect::verify_only::one_call_away(s, &opts.enabled, |f| test_files.contains(f))
+        })
+        .collect()
 }
 
 /// Whether a file's text mentions a package-check word: a substring, or for a word written
@@ -232,12 +231,12 @@ fn mentions(text: &[u8], word: &str) -> bool {
 
 /// Files that are test code because a parent module declares them under `#[cfg(test)]` (or
 /// because a test file declares them).
-fn module_test_files(results: &[FileResult]) -> std::collections::HashSet<String> {
+fn module_test_files(results: &[FileResult]) -> TestFiles {
     let decls: HashMap<String, Vec<crate::model::modules::ModDecl>> = results
         .iter()
         .map(|r| (r.rel.clone(), r.mods.clone()))
         .collect();
-    crate::model::modules::test_files(&decls, detect::is_test_path)
+    TestFiles::new(&decls)
 }
 
 /// Marks findings located in test code (by path, by the module tree, or already tagged by the
@@ -245,7 +244,7 @@ fn module_test_files(results: &[FileResult]) -> std::collections::HashSet<String
 /// Findings about unread files (JWT000, JWT001) are never test code: an unread file is a hole.
 fn apply_test_code_policy(
     diagnostics: Vec<Diagnostic>,
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     cfg: &Config,
 ) -> (Vec<Diagnostic>, usize) {
     use crate::config::TestCode;
@@ -256,9 +255,8 @@ fn apply_test_code_policy(
             kept.push(d);
             continue;
         }
-        let in_test = d.tags.iter().any(|t| t == "test-code")
-            || detect::is_test_path(&d.primary.file)
-            || test_files.contains(&d.primary.file);
+        let in_test =
+            d.tags.iter().any(|t| t == "test-code") || test_files.contains(&d.primary.file);
         if !in_test {
             kept.push(d);
             continue;
@@ -902,7 +900,7 @@ fn run_package_checks(
 fn add_one_call_away(
     results: &[FileResult],
     rust: &[&Found],
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     opts: &RuleOptions,
     out: &mut Collected,
 ) {
@@ -965,7 +963,7 @@ fn apply_levels(diagnostics: &mut Vec<Diagnostic>, cfg: &Config) {
 /// points into.
 fn make_report(
     out: Collected,
-    test_files: &std::collections::HashSet<String>,
+    test_files: &TestFiles,
     cfg: &Config,
     files_scanned: usize,
 ) -> Report {

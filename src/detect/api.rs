@@ -288,27 +288,7 @@ fn emit(w: &mut Walker, e: &ApiEntry, d: Diagnostic) {
     if e.self_issued_words.is_empty() {
         return w.report(d);
     }
-    let issued: Vec<String> = e
-        .self_issued_words
-        .iter()
-        .map(|x| super::mention_key(x))
-        .collect();
-    let absent: Vec<String> = e
-        .absent_words
-        .iter()
-        .map(|x| super::mention_key(x))
-        .collect();
-    let words = e
-        .self_issued_words
-        .iter()
-        .chain(&e.absent_words)
-        .cloned()
-        .collect();
-    w.report_for_package(words, move |t, _| {
-        let self_issued = issued.iter().any(|k| t.contains_key(k));
-        let never_named = absent.iter().all(|k| !t.contains_key(k));
-        (!(self_issued && never_named)).then_some(d)
-    });
+    w.report_unless_self_issued(d, &e.self_issued_words, &e.absent_words);
 }
 
 pub fn check_call(w: &mut Walker, c: &ExprCall) {

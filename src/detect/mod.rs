@@ -302,6 +302,25 @@ impl<'a> Walker<'a> {
         });
     }
 
+    /// Reports later, unless the package issues its own tokens (one of `issued` occurs in its
+    /// production code) and never names any of `absent` (the claim the finding says goes
+    /// unchecked): self-issued tokens without `aud` need no `aud` check.
+    pub fn report_unless_self_issued(
+        &mut self,
+        d: Diagnostic,
+        issued: &[String],
+        absent: &[String],
+    ) {
+        let issued_keys: Vec<String> = issued.iter().map(|x| mention_key(x)).collect();
+        let absent_keys: Vec<String> = absent.iter().map(|x| mention_key(x)).collect();
+        let words = issued.iter().chain(absent).cloned().collect();
+        self.report_for_package(words, move |t, _| {
+            let self_issued = issued_keys.iter().any(|k| t.contains_key(k));
+            let never_named = absent_keys.iter().all(|k| !t.contains_key(k));
+            (!(self_issued && never_named)).then_some(d)
+        });
+    }
+
     /// Reports later, when the package's configuration field defaults are known.
     pub fn report_with_defaults(
         &mut self,

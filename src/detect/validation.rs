@@ -336,22 +336,13 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     }
 }
 
-/// Reports, unless the package signs its own tokens (an `EncodingKey`) and never names the
-/// claim that goes unchecked (`iss`, `aud`): such tokens carry nothing to check.
+/// Reports, unless the package signs its own tokens and never names the claim that goes
+/// unchecked (`iss`, `aud`): such tokens carry nothing to check.
 fn report_unless_self_issued(w: &mut Walker, d: Diagnostic, no_iss: bool, no_aud: bool) {
-    let unchecked: Vec<&str> = [(no_iss, "=iss"), (no_aud, "=aud")]
+    let unchecked: Vec<String> = [(no_iss, "=iss"), (no_aud, "=aud")]
         .into_iter()
         .filter(|x| x.0)
-        .map(|x| x.1)
+        .map(|x| x.1.to_string())
         .collect();
-    let signs = super::mention_key("EncodingKey");
-    let named: Vec<String> = unchecked.iter().map(|x| super::mention_key(x)).collect();
-    let words = std::iter::once("EncodingKey")
-        .chain(unchecked.iter().copied())
-        .map(str::to_string)
-        .collect();
-    w.report_for_package(words, move |t, _| {
-        let self_issued = t.contains_key(&signs) && named.iter().all(|k| !t.contains_key(k));
-        (!self_issued).then_some(d)
-    });
+    w.report_unless_self_issued(d, &["EncodingKey".to_string()], &unchecked);
 }

@@ -312,10 +312,17 @@ fn is_core_of(direct: &Range<usize>, call: &Range<usize>) -> bool {
 /// One call away: a function of the package that calls a helper returning a verify-only result
 /// (`fn decode(..) { token.decode_with_jwks(..) }`), names no expiry check itself and does not
 /// pass the result on to its own callers.
-pub fn one_call_away(summaries: &[FnSummary], enabled: &HashSet<String>) -> Vec<Diagnostic> {
+pub fn one_call_away(
+    summaries: &[&FnSummary],
+    enabled: &HashSet<String>,
+    is_test_file: impl Fn(&str) -> bool,
+) -> Vec<Diagnostic> {
+    let production = |f: &&&FnSummary| !f.in_test && !is_test_file(&f.file);
     let helpers: Vec<&FnSummary> = summaries
         .iter()
-        .filter(|f| f.returns.is_some() && !f.in_test)
+        .filter(|f| f.returns.is_some())
+        .filter(production)
+        .copied()
         .collect();
     let mut out = Vec::new();
     for h in helpers {
@@ -326,8 +333,9 @@ pub fn one_call_away(summaries: &[FnSummary], enabled: &HashSet<String>) -> Vec<
         }
         let callers: Vec<(&FnSummary, &Range<usize>)> = summaries
             .iter()
-            .filter(|f| !f.in_test && f.name != h.name)
-            .flat_map(|f| {
+            .filter(production)
+            .filter(|f| f.name != h.name)
+            .flat_map(|&f| {
                 f.calls
                     .iter()
                     .filter(|c| c.0 == h.name)

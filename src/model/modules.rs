@@ -401,6 +401,26 @@ pub fn test_files(
     test
 }
 
+/// Which files of the run are test code: by their path (`tests/`, `examples/`, ...) or because
+/// the module tree declares them under `#[cfg(test)]`.
+#[derive(Debug, Default)]
+pub struct TestFiles {
+    by_module: HashSet<String>,
+}
+
+impl TestFiles {
+    /// From every source file's declarations (relative path -> `mod NAME;`s).
+    pub fn new(decls: &HashMap<String, Vec<ModDecl>>) -> Self {
+        TestFiles {
+            by_module: test_files(decls, crate::detect::is_test_path),
+        }
+    }
+
+    pub fn contains(&self, rel: &str) -> bool {
+        crate::detect::is_test_path(rel) || self.by_module.contains(rel)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
