@@ -175,23 +175,19 @@ impl Report {
         self.diagnostics
             .dedup_by(|a, b| a.sort_key() == b.sort_key());
         let mut seen: BTreeMap<(String, String, u64), usize> = BTreeMap::new();
+        // One hash per (file, line): many findings on one long line hash it once.
+        let mut line_hashes: BTreeMap<(&str, &str, usize), u64> = BTreeMap::new();
         for d in &mut self.diagnostics {
-            let line_text = self
-                .sources
-                .get(&d.primary.file)
-                .map(|s| {
-                    let (line, _) = s.line_col(d.primary.span.start);
-                    s.line_text(line)
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            let h = fnv1a(&[
-                d.code.as_bytes(),
-                d.primary.file.as_bytes(),
-                line_text.as_bytes(),
-            ]);
+            let line = self.sources.get(&d.primary.file).map(|s| {
+                let line = s.line_of(d.primary.span.start);
+                (s, line)
+            });
+            let h = match line {
+                Some((s, line)) => *line_hashes
+                    .entry((d.code.as_str(), d.primary.file.as_str(), line))
+                    .or_insert_with(|| line_hash(&d.code, &d.primary.file, s.line_text(line))),
+                None => line_hash(&d.code, &d.primary.file, ""),
+            };
             let n = seen
                 .entry((d.code.clone(), d.primary.file.clone(), h))
                 .or_insert(0);
@@ -207,6 +203,12 @@ impl Report {
     pub fn count(&self, level: Level) -> usize {
         self.diagnostics.iter().filter(|d| d.level == level).count()
     }
+}
+
+/// The fingerprint hash: rule, file and the line's text with whitespace runs collapsed.
+fn line_hash(code: &str, file: &str, line: &str) -> u64 {
+    let words = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    fnv1a(&[code.as_bytes(), file.as_bytes(), words.as_bytes()])
 }
 
 fn fnv1a(parts: &[&[u8]]) -> u64 {

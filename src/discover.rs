@@ -94,12 +94,83 @@ fn claims(ws: &toml_edit::Table, root: &Path, package: &Path) -> bool {
     matches(&list("members")) && !matches(&list("exclude"))
 }
 
-/// Relative path with forward slashes (falls back to the path as given).
+/// The report path of `p`: relative to `root` (the path as given when it is not below it),
+/// components joined by `/`, and lossless, so two files never share one (see
+/// [`report_component`]). `.` for the root itself.
 pub fn rel_path(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    let s = r.to_string_lossy().replace('\\', "/");
-    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
-    if s.is_empty() { ".".to_string() } else { s }
+    let mut out = String::new();
+    for c in r.components() {
+        let part = match c {
+            std::path::Component::CurDir => continue,
+            std::path::Component::RootDir => {
+                out.push('/');
+                continue;
+            }
+            c => report_component(c.as_os_str()),
+        };
+        if !out.is_empty() && !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(&part);
+    }
+    if out.is_empty() { ".".to_string() } else { out }
+}
+
+/// One path component as printed: UTF-8 as it is, except that a backslash is doubled and each
+/// byte that is not UTF-8 becomes `\xNN`, so `a\b.rs` (a file name holding a backslash, on
+/// Unix) is never confused with `a/b.rs`, nor two undecodable names with each other.
+pub fn report_component(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(name).to_vec();
+    #[cfg(not(unix))]
+    let bytes = name.to_string_lossy().into_owned().into_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for ch in chunk.valid().chars() {
+            if ch == '\\' && cfg!(unix) {
+                out.push_str("\\\\");
+            } else {
+                out.push(ch);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The bytes a report path stands for: [`rel_path`]'s escapes undone (`\\\\` is a backslash,
+/// `\\xNN` a raw byte), for formats that name the file by URI.
+pub fn report_path_bytes(rel: &str) -> Vec<u8> {
+    let b = rel.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (
+            b[i],
+            b.get(i + 1),
+            hex.and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
+            (b'\\', Some(b'\\'), _) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', Some(b'x'), Some(byte)) => {
+                out.push(byte);
+                i += 4;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn kind_of(name: &str) -> Option<FileKind> {

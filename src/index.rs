@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, UseTree};
@@ -213,11 +214,17 @@ pub fn path_matches(canon: &[String], pattern: &str) -> bool {
     true
 }
 
-/// A value the evaluator could work out.
+/// Longest string or byte value the evaluator keeps; a longer one is unknown. Key material is
+/// a few kilobytes at most, and without a cap `let s2 = s1.clone() + &s1;` lines double a value
+/// per line.
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
+/// A value the evaluator could work out. Strings and bytes are shared, so a binding that copies
+/// another (`let t = s;`) costs a reference count, not the text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
-    Str(String),
-    Bytes(Vec<u8>),
+    Str(Arc<str>),
+    Bytes(Arc<[u8]>),
     Int(i128),
     Float(f64),
     Bool(bool),
@@ -234,6 +241,16 @@ pub enum Val {
 }
 
 impl Val {
+    /// A string value, or unknown past [`MAX_VALUE_LEN`].
+    pub fn text(s: impl AsRef<str> + Into<Arc<str>>) -> Option<Val> {
+        (s.as_ref().len() <= MAX_VALUE_LEN).then(|| Val::Str(s.into()))
+    }
+
+    /// A byte value, or unknown past [`MAX_VALUE_LEN`].
+    pub fn bytes(b: Vec<u8>) -> Option<Val> {
+        (b.len() <= MAX_VALUE_LEN).then(|| Val::Bytes(b.into()))
+    }
+
     pub fn as_secs(&self) -> Option<f64> {
         match self {
             Val::Int(i) => Some(*i as f64),
@@ -247,7 +264,7 @@ impl Val {
     pub fn literal_bytes(&self) -> Option<Vec<u8>> {
         match self {
             Val::Str(s) => Some(s.as_bytes().to_vec()),
-            Val::Bytes(b) => Some(b.clone()),
+            Val::Bytes(b) => Some(b.to_vec()),
             Val::Fallback(v) => v.literal_bytes(),
             _ => None,
         }
@@ -379,7 +396,7 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     _ => return None,
                 }
             }
-            Some(Val::Bytes(out))
+            Val::bytes(out)
         }
         // `now.timestamp_millis() / 1000`: back to seconds. A millisecond timestamp on its own
         // is not evaluated (its offsets would be read as seconds).
@@ -490,7 +507,7 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                     }
                 }
                 "unwrap_or_default" if is_env_lookup(&m.receiver) => {
-                    Some(Val::Fallback(Box::new(Val::Str(String::new()))))
+                    Some(Val::Fallback(Box::new(Val::Str("".into()))))
                 }
                 // `5.minutes()` (time's NumericalDuration, chrono-humanize style helpers)
                 n => {
@@ -524,8 +541,11 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                             Val::Int(i) => s.push_str(&i.to_string()),
                             _ => return None,
                         }
+                        if s.len() > MAX_VALUE_LEN {
+                            return None;
+                        }
                     }
-                    Some(Val::Str(s))
+                    Val::text(s)
                 }
                 "vec" => None,
                 _ => None,
@@ -586,7 +606,10 @@ fn binop(op: &syn::BinOp, l: Option<Val>, r: Option<Val>) -> Option<Val> {
         Add(_) | AddAssign(_) => match (l, r) {
             (Val::Time(t), v) | (v, Val::Time(t)) => Some(Val::Time(t + v.as_secs()?)),
             (Val::Int(a), Val::Int(b)) => Some(Val::Int(a.checked_add(b)?)),
-            (Val::Str(a), Val::Str(b)) => Some(Val::Str(a + &b)),
+            (Val::Str(a), Val::Str(b)) if a.len() + b.len() <= MAX_VALUE_LEN => {
+                Val::text(format!("{a}{b}"))
+            }
+            (Val::Str(_), Val::Str(_)) => None,
             (a, b) => {
                 let dur = matches!(a, Val::Dur(_)) || matches!(b, Val::Dur(_));
                 let s = a.as_secs()? + b.as_secs()?;
@@ -616,8 +639,8 @@ fn binop(op: &syn::BinOp, l: Option<Val>, r: Option<Val>) -> Option<Val> {
 
 pub fn lit_val(lit: &Lit) -> Option<Val> {
     match lit {
-        Lit::Str(s) => Some(Val::Str(s.value())),
-        Lit::ByteStr(b) => Some(Val::Bytes(b.value())),
+        Lit::Str(s) => Val::text(s.value()),
+        Lit::ByteStr(b) => Val::bytes(b.value()),
         Lit::Int(i) => i.base10_parse::<i128>().ok().map(Val::Int),
         Lit::Float(f) => f.base10_parse::<f64>().ok().map(Val::Float),
         Lit::Bool(b) => Some(Val::Bool(b.value)),

@@ -14,6 +14,8 @@ use proc_macro2::{TokenStream, TokenTree};
 pub const MAX_DEPTH: usize = 256;
 /// Longest run of operator tokens without a `;` or `,` (binary chains, unary chains, closures).
 pub const MAX_OP_RUN: usize = 4096;
+/// Longest numeric literal syn is allowed to see (syn's digit parsing is quadratic in length).
+pub const MAX_NUMBER_LEN: usize = 512;
 
 /// Why a file is refused before syn sees it: the same words for the token-stream guard and for
 /// the lexical check of skipped files.
@@ -178,10 +180,27 @@ pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
                     top.operand = true;
                 }
             }
-            TokenTree::Literal(_) => top.operand = true,
+            TokenTree::Literal(l) => {
+                top.operand = true;
+                let span = l.span().byte_range();
+                if span.len() > MAX_NUMBER_LEN && is_numeric(&l) {
+                    return Err(ParseError {
+                        message: format!(
+                            "a numeric literal of {} characters (more than {MAX_NUMBER_LEN}); the file is not analysed",
+                            span.len()
+                        ),
+                        span,
+                    });
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// A number, not a string, byte string or character literal.
+fn is_numeric(l: &proc_macro2::Literal) -> bool {
+    l.to_string().starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Parses the body of a function-like macro as comma-separated expressions (`format!`, `vec!`,
@@ -254,6 +273,17 @@ mod tests {
         assert!(parse_file(&text).is_err());
         let text = format!("fn f() {{ let x = {}1; }}", "|x| ".repeat(MAX_OP_RUN));
         assert!(parse_file(&text).is_err());
+    }
+
+    #[test]
+    fn long_numbers_are_refused_and_long_strings_are_not() {
+        let digits = "9".repeat(MAX_NUMBER_LEN + 1);
+        let err = parse_file(&format!("const X: u64 = {digits};")).unwrap_err();
+        assert!(err.message.contains("numeric literal"), "{}", err.message);
+        let ok = "9".repeat(MAX_NUMBER_LEN);
+        assert!(parse_file(&format!("const X: u64 = {ok};")).is_ok());
+        let long = "x".repeat(100_000);
+        assert!(parse_file(&format!("const S: &str = \"{long}\";")).is_ok());
     }
 }
 

@@ -203,8 +203,8 @@ fn val_eq(v: &Val, t: &toml::Value) -> bool {
     match (v, t) {
         (Val::Bool(a), toml::Value::Boolean(b)) => a == b,
         (Val::Int(a), toml::Value::Integer(b)) => *a == *b as i128,
-        (Val::Str(a), toml::Value::String(b)) => a == b,
-        (Val::Bytes(a), toml::Value::String(b)) => a == b.as_bytes(),
+        (Val::Str(a), toml::Value::String(b)) => **a == **b,
+        (Val::Bytes(a), toml::Value::String(b)) => **a == *b.as_bytes(),
         _ => false,
     }
 }

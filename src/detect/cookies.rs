@@ -148,7 +148,7 @@ impl Scan<'_, '_> {
             (c.args.first()?, c.args.iter().nth(1))
         };
         let name_text = match self.w.eval(name) {
-            Some(Val::Str(s)) => s,
+            Some(Val::Str(s)) => s.to_string(),
             Some(Val::ConstRef(n)) => n,
             _ => self.w.ctx.snippet(&index::span_of(name)).to_string(),
         };
@@ -383,7 +383,7 @@ fn cookie_template(w: &Walker, e: &Expr) -> Option<String> {
         Expr::Paren(p) => cookie_template(w, &p.expr),
         Expr::MethodCall(m) if m.args.is_empty() => cookie_template(w, &m.receiver),
         Expr::Lit(_) => match w.eval(e) {
-            Some(Val::Str(s)) => Some(s),
+            Some(Val::Str(s)) => Some(s.to_string()),
             _ => None,
         },
         Expr::Macro(m) if m.mac.path.is_ident("format") || m.mac.path.is_ident("concat") => {

@@ -92,19 +92,19 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
     let path = w.ctx.path.to_string();
     w.out
         .consts
-        .insert(HMAC_FACT.to_string(), Val::Str(path.clone()));
+        .insert(HMAC_FACT.to_string(), Val::Str(path.as_str().into()));
     let span = index::span_of(e);
     w.report_for_package(Vec::new(), move |own, ws| {
         // The file recorded for this package (one fact per package).
         let mine = match own.get(HMAC_FACT) {
-            Some(Val::Str(f)) => f.clone(),
+            Some(Val::Str(f)) => f.to_string(),
             _ => path.clone(),
         };
         let mut others: Vec<String> = ws
             .iter()
             .filter(|(k, _)| k.starts_with("<ws:hmac-verify:"))
             .filter_map(|(_, v)| match v {
-                Val::Str(f) if *f != mine => Some(f.clone()),
+                Val::Str(f) if **f != *mine => Some(f.to_string()),
                 _ => None,
             })
             .collect();

@@ -125,7 +125,7 @@ pub fn classify_binding(w: &Walker, init: &Expr, b: &mut Binding) {
 /// Text that names the key: its literal value when it evaluates, else its source text.
 fn key_text(w: &Walker, e: &Expr) -> String {
     match w.eval(e) {
-        Some(Val::Str(s)) => s,
+        Some(Val::Str(s)) => s.to_string(),
         Some(Val::ConstRef(n)) => n,
         _ => w.ctx.snippet(&index::span_of(e)).to_string(),
     }
@@ -200,7 +200,7 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     {
         let v = &m.args[0];
         let text = match w.eval(v) {
-            Some(Val::Str(s)) => s,
+            Some(Val::Str(s)) => s.to_string(),
             _ => w.ctx.snippet(&index::span_of(v)).to_string(),
         };
         let cookie_name = text
@@ -258,7 +258,7 @@ pub fn check_struct(w: &mut Walker, s: &syn::ExprStruct) {
             && data().cookie_name_fields.iter().any(|f| n == f)
             && let Some(Val::Str(v)) = w.eval(&fv.expr)
         {
-            name = Some(v);
+            name = Some(v.to_string());
         }
     }
     let type_name = s

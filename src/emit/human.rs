@@ -10,6 +10,7 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::termcolor::{self, WriteColor};
 use codespan_reporting::term::{self, Chars, Config};
 
+use super::excerpt::{Excerpt, needs_window};
 use super::sanitize::{SafeSource, inline};
 use super::{EmitOptions, plural};
 use crate::diagnostic::{Diagnostic, Label, Level, Report};
@@ -89,28 +90,69 @@ impl<'r> HumanFiles<'r> {
     }
 }
 
-impl<'a> Files<'a> for HumanFiles<'_> {
+/// What one diagnostic's snippet reads: the whole files, plus a window for each label on a
+/// line too long to show whole (see [`super::excerpt`]); window ids follow the files' ids.
+struct Shown<'f, 'r> {
+    whole: &'f HumanFiles<'r>,
+    windows: Vec<(&'f str, Excerpt)>,
+}
+
+impl<'f, 'r> Shown<'f, 'r> {
+    fn window(&self, id: usize) -> Option<&(&'f str, Excerpt)> {
+        id.checked_sub(self.whole.files.len())
+            .and_then(|i| self.windows.get(i))
+    }
+
+    /// The file id and range of a label: in its whole file, or in a new window.
+    fn place(&mut self, report: &Report, label: &Label) -> (usize, Range<usize>) {
+        let src = report.source(&label.file);
+        match src.filter(|src| needs_window(src, label)) {
+            Some(src) => {
+                let e = Excerpt::new(src, label);
+                let range = e.label.clone();
+                let name = &self.whole.files[self.whole.ids[label.file.as_str()]].name;
+                self.windows.push((name, e));
+                (self.whole.files.len() + self.windows.len() - 1, range)
+            }
+            None => self.whole.locate(label),
+        }
+    }
+}
+
+impl<'a> Files<'a> for Shown<'_, '_> {
     type FileId = usize;
     type Name = &'a str;
     type Source = &'a str;
 
     fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(&self.get(id)?.name)
+        match self.window(id) {
+            Some((name, _)) => Ok(name),
+            None => Ok(&self.whole.get(id)?.name),
+        }
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        Ok(&self.get(id)?.text.text)
+        match self.window(id) {
+            Some((_, e)) => Ok(&e.text),
+            None => Ok(&self.whole.get(id)?.text.text),
+        }
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
-        let f = self.get(id)?;
+        if self.window(id).is_some() {
+            return Ok(0);
+        }
+        let f = self.whole.get(id)?;
         Ok(f.line_starts
             .binary_search(&byte_index)
             .unwrap_or_else(|next| next - 1))
     }
 
     fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
-        let f = self.get(id)?;
+        if let Some((_, e)) = self.window(id) {
+            return Ok(0..e.text.len());
+        }
+        let f = self.whole.get(id)?;
         let start_of = |i: usize| match i.cmp(&f.line_starts.len()) {
             std::cmp::Ordering::Less => Ok(f.line_starts[i]),
             std::cmp::Ordering::Equal => Ok(f.text.text.len()),
@@ -120,6 +162,24 @@ impl<'a> Files<'a> for HumanFiles<'_> {
             }),
         };
         Ok(start_of(line_index)?..start_of(line_index + 1)?)
+    }
+
+    fn line_number(&'a self, id: usize, line_index: usize) -> Result<usize, FilesError> {
+        Ok(self.window(id).map_or(line_index + 1, |(_, e)| e.line))
+    }
+
+    fn column_number(
+        &'a self,
+        id: usize,
+        line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, FilesError> {
+        if let Some((_, e)) = self.window(id) {
+            return Ok(e.column(byte_index));
+        }
+        let range = self.line_range(id, line_index)?;
+        let source = self.source(id)?;
+        Ok(codespan_reporting::files::column_index(source, range, byte_index) + 1)
     }
 }
 
@@ -131,17 +191,17 @@ fn severity(level: Level) -> Severity {
     }
 }
 
-fn to_codespan(report: &Report, files: &HumanFiles<'_>, d: &Diagnostic) -> CsDiagnostic<usize> {
+fn to_codespan(report: &Report, files: &mut Shown<'_, '_>, d: &Diagnostic) -> CsDiagnostic<usize> {
     let readable = |l: &Label| report.sources.contains_key(&l.file);
     let mut labels = Vec::new();
     let mut unreadable = Vec::new();
     if readable(&d.primary) {
-        let (id, range) = files.locate(&d.primary);
+        let (id, range) = files.place(report, &d.primary);
         labels.push(CsLabel::primary(id, range).with_message(inline(&d.primary.message)));
     }
     for l in &d.secondary {
         if readable(l) {
-            let (id, range) = files.locate(l);
+            let (id, range) = files.place(report, l);
             labels.push(CsLabel::secondary(id, range).with_message(inline(&l.message)));
         } else if l.message.is_empty() {
             unreadable.push(format!("note: see {}", inline(&l.file)));
@@ -174,12 +234,16 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
         e => io::Error::other(e.to_string()),
     };
     for d in &report.diagnostics {
-        let cs = to_codespan(report, &files, d);
+        let mut shown = Shown {
+            whole: &files,
+            windows: Vec::new(),
+        };
+        let cs = to_codespan(report, &mut shown, d);
         let mut buf = termcolor::Ansi::new(Vec::new());
         if opts.color {
-            term::emit_to_write_style(&mut buf, &config, &files, &cs).map_err(to_io)?;
+            term::emit_to_write_style(&mut buf, &config, &shown, &cs).map_err(to_io)?;
         } else {
-            term::emit_to_io_write(buf.get_mut(), &config, &files, &cs).map_err(to_io)?;
+            term::emit_to_io_write(buf.get_mut(), &config, &shown, &cs).map_err(to_io)?;
         }
         let rendered = buf.into_inner();
         if report.sources.contains_key(&d.primary.file) {

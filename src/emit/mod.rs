@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::catalog::{Rule, catalog};
 use crate::diagnostic::{Diagnostic, Label, Level, Report};
 
+mod excerpt;
 mod github;
 mod human;
 mod json;

@@ -226,9 +226,11 @@ fn sarif_region(report: &Report, label: &Label) -> SarifRegion {
         while !src.text.is_char_boundary(at) {
             at -= 1;
         }
-        end_column = src.text[at..line_end]
-            .chars()
-            .next()
+        // `at` can lie past the line's end (a span at a CRLF or at the end of the text).
+        end_column = src
+            .text
+            .get(at..line_end.max(at))
+            .and_then(|rest| rest.chars().next())
             .map(|c| r.start_column + c.len_utf16());
     }
     SarifRegion {
@@ -239,10 +241,11 @@ fn sarif_region(report: &Report, label: &Label) -> SarifRegion {
     }
 }
 
-/// Percent-encodes everything but unreserved characters and `/` (RFC 3986), byte by byte.
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986), byte by byte, of
+/// the bytes a report path stands for (its escaped backslashes and raw bytes decoded).
 fn encode_uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for b in crate::discover::report_path_bytes(path) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
@@ -255,7 +258,7 @@ fn encode_uri_path(path: &str) -> String {
 /// `file:///abs/root/` for an absolute project root (forward slashes, trailing slash).
 fn root_uri(root: &Path) -> String {
     let abs = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut p = abs.to_string_lossy().replace('\\', "/");
+    let mut p = crate::discover::rel_path(Path::new(""), &abs);
     if !p.starts_with('/') {
         p.insert(0, '/'); // C:/x -> /C:/x
     }
