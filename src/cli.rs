@@ -231,6 +231,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         paths,
         config,
         advisory_db: cli.advisory_db.clone(),
+        today: crate::suppress::today()?,
     };
     let mut report = crate::lint::run(&req);
     if let Some(s) = &scope {
