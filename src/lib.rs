@@ -4,12 +4,15 @@
 //! `suppress` → `report` (the [`diagnostic::Report`]) → `emit`. Each stage is a module with one
 //! job, and data flows one way.
 
+pub mod add_allow;
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod deps;
 pub mod detect;
 pub mod diagnostic;
+pub mod diffbase;
 pub mod discover;
 pub mod emit;
 pub mod git;
