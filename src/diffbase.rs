@@ -58,6 +58,18 @@ fn err(rev: &str, e: impl std::fmt::Display) -> String {
     format!("error: --diff-base {}: {}", inline(rev), inline(&e))
 }
 
+/// An error with its sources (gix's top-level messages name the step, the sources say why).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
 /// The repository around `root`, and the path of `root` inside its work tree.
 fn open(root: &Path, rev: &str) -> Result<(gix::Repository, PathBuf), String> {
     let repo = gix::discover_opts(root, Default::default(), gix::open::Options::isolated())
@@ -87,7 +99,7 @@ pub fn changes(
     let (repo, prefix) = open(root, rev)?;
     let tree = repo
         .rev_parse_single(rev)
-        .map_err(|e| err(rev, e))?
+        .map_err(|e| err(rev, format!("cannot resolve this revision: {}", chain(&e))))?
         .object()
         .map_err(|e| err(rev, e))?
         .peel_to_tree()
