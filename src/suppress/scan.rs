@@ -123,9 +123,10 @@ fn opener(before: &str, toml: bool) -> Option<Opener> {
             .map(|(i, _)| i)
             .find(|&i| !in_string(&before[..i]))
     } else {
-        (0..before.len()).find(|&i| {
-            (before[i..].starts_with("//") || before[i..].starts_with("/*"))
-                && !in_string(&before[..i])
+        // Byte-wise: `/` is ASCII, so a match is always on a char boundary.
+        let b = before.as_bytes();
+        (0..b.len()).find(|&i| {
+            (b[i..].starts_with(b"//") || b[i..].starts_with(b"/*")) && !in_string(&before[..i])
         })
     };
     let at = found?;
@@ -255,11 +256,12 @@ mod tests {
                     let s = \"x // jwtlint: allow(JWT101) inside a string\";\n\
                     let t = \"a \\\" quote\"; // jwtlint: allow(JWT102) after an escaped quote\n\
                     // see above: jwtlint: allow(JWT101) not at the start of the comment\n\
-                    /** jwtlint: allow(JWT101) outer block doc */\n";
+                    /** jwtlint: allow(JWT101) outer block doc */\n\
+                    let é = 1; // jwtlint: allow(JWT801) after a multi-byte name\n";
         let src = SourceText::new(text.to_string());
         let d = scan("a.rs", &src, false);
         let starts: Vec<usize> = d.iter().map(|d| lines(d).start).collect();
-        assert_eq!(starts, [1, 5], "{d:?}");
+        assert_eq!(starts, [1, 5, 8], "{d:?}");
         assert_eq!(d[0].allowed[0].name, "JWT101");
         assert_eq!(d[0].reason, "real");
         let toml = SourceText::new("jwt = \"*\" # jwtlint: allow(JWT011) pinned by lockfile\nx = \"# jwtlint: allow(JWT011)\"\n".to_string());
