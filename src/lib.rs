@@ -2,7 +2,8 @@
 //!
 //! The path of a finding: `cli` → `config` → `discover` → `prefilter` → `parse` → `index` → `detect` →
 //! `suppress` → `report` (the [`diagnostic::Report`]) → `emit`. Each stage is a module with one
-//! job, and data flows one way.
+//! job, and data flows one way. The finished report can be narrowed before it is emitted (by
+//! `scope` for PATHs, `baseline`, `diffbase`) or turned into directives (`add_allow`).
 
 pub mod add_allow;
 pub mod baseline;
