@@ -332,7 +332,7 @@ fn apply_baseline(
             "  stale: {}:{}: {} {}",
             inline(&e.path),
             e.line,
-            e.code,
+            inline(&e.code),
             inline(&e.message)
         );
     }

@@ -150,3 +150,25 @@ fn a_baseline_of_another_version_or_shape_is_a_usage_error() {
         Some(2)
     );
 }
+
+#[test]
+fn stale_entries_are_printed_sanitised() {
+    // A baseline comes with the project (maybe from a pull request): its text is not trusted.
+    let (_t, dir) = copy_fixture("svc");
+    write(
+        &dir.join("b.json"),
+        r#"{"version": 1, "tool": "cargo-jwtlint", "findings": [
+            {"code": "JWT801", "path": "src/\u001b[31mevil\n::error::x.rs", "fingerprint": "0000000000000001:1",
+             "line": 3, "message": "m\u202e"}]}"#,
+    );
+    let o = run(&dir, &["--baseline", "b.json"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("stale: src/␛[31mevil␊::error::x.rs:3: JWT801 m\\u{202e}"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains("\n::error"),
+        "{stderr}"
+    );
+}
