@@ -60,6 +60,24 @@ pub struct Cli {
     /// List the files that were not checked (human output)
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Report only findings that are not in this baseline file (see --write-baseline); entries
+    /// that match nothing any more are listed on stderr
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (a versioned JSON baseline) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "add_allow"])]
+    pub write_baseline: Option<PathBuf>,
+    /// With --baseline: fail (exit 1) when baseline entries match no finding any more
+    #[arg(long, requires = "baseline")]
+    pub fail_on_stale: bool,
+    /// Report only findings on lines added or changed since this git revision (HEAD~1, main,
+    /// a commit id); the whole workspace is still analysed
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Write `// jwtlint: allow(CODE) REASON` (`#` in TOML) above each reported finding and
+    /// exit 0; a second run adds nothing
+    #[arg(long, value_name = "REASON")]
+    pub add_allow: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,10 +208,12 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         None => {}
     }
-    let cwd = std::env::current_dir()
-        .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
-    let (root, paths, scope) = targets(&cli.paths, &cwd)?;
-    let mut config = crate::config::load(&root, cli.config.as_deref()).map_err(|e| e.render())?;
+    lint_command(&cli)
+}
+
+/// The configuration with the command line's rule selection and test-code switch on top.
+fn configure(cli: &Cli, root: &std::path::Path) -> Result<crate::config::Config, String> {
+    let mut config = crate::config::load(root, cli.config.as_deref()).map_err(|e| e.render())?;
     if !cli.select.is_empty() {
         config.enabled = crate::config::resolve_selectors(&cli.select)
             .map_err(|e| format!("error: --select: {e}"))?;
@@ -216,8 +236,18 @@ fn run(cli: Cli) -> Result<i32, String> {
         config.test_code = t;
     }
     if config.enabled.is_empty() {
-        return Err(empty_selection(&cli));
+        return Err(empty_selection(cli));
     }
+    Ok(config)
+}
+
+/// Lints, narrows the report (PATHs, baseline, diff base), then writes a baseline, adds
+/// directives or emits the report.
+fn lint_command(cli: &Cli) -> Result<i32, String> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+    let (root, paths, scope) = targets(&cli.paths, &cwd)?;
+    let config = configure(cli, &root)?;
     if let Some(db) = &cli.advisory_db
         && !db.is_dir()
     {
@@ -226,16 +256,125 @@ fn run(cli: Cli) -> Result<i32, String> {
             db.display()
         ));
     }
+    if let Some(r) = &cli.add_allow {
+        crate::add_allow::check_reason(r)?;
+    }
+    let baseline = cli
+        .baseline
+        .as_deref()
+        .map(crate::baseline::read)
+        .transpose()?;
     let req = crate::lint::LintRequest {
         root: root.clone(),
         paths,
         config,
         advisory_db: cli.advisory_db.clone(),
+        today: crate::suppress::today()?,
     };
     let mut report = crate::lint::run(&req);
     if let Some(s) = &scope {
         s.filter(&mut report);
     }
+    if let Some(file) = &cli.write_baseline {
+        let b = crate::baseline::of_report(&report);
+        crate::baseline::write(file, &b)?;
+        eprintln!(
+            "wrote {} finding{} to the baseline {}",
+            b.findings.len(),
+            plural(b.findings.len()),
+            crate::emit::sanitize::inline(&file.display().to_string())
+        );
+        return Ok(0);
+    }
+    let stale = match &baseline {
+        Some(b) => apply_baseline(&mut report, b, &req, scope.as_ref()),
+        None => 0,
+    };
+    if let Some(rev) = &cli.diff_base {
+        let changes = crate::diffbase::changes(&root, rev, &report)?;
+        crate::diffbase::filter(&mut report, &changes);
+    }
+    if let Some(reason) = &cli.add_allow {
+        print_added(&crate::add_allow::apply(&root, &report, reason));
+        return Ok(0);
+    }
+    emit_and_exit(cli, &report, root, stale > 0 && cli.fail_on_stale)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Applies the baseline and lists its stale entries on stderr; returns how many are stale.
+fn apply_baseline(
+    report: &mut crate::diagnostic::Report,
+    b: &crate::baseline::Baseline,
+    req: &crate::lint::LintRequest,
+    scope: Option<&crate::scope::Scope>,
+) -> usize {
+    use crate::emit::sanitize::inline;
+    let out = crate::baseline::apply(report, b, |e| {
+        req.config.enabled.contains(&e.code) && scope.is_none_or(|s| s.covers(&e.path))
+    });
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "baseline: {} finding{} accepted by the baseline, {} entr{} no longer match{}",
+        out.matched,
+        plural(out.matched),
+        out.stale.len(),
+        if out.stale.len() == 1 { "y" } else { "ies" },
+        if out.stale.len() == 1 { "es" } else { "" },
+    );
+    for e in &out.stale {
+        let _ = writeln!(
+            err,
+            "  stale: {}:{}: {} {}",
+            inline(&e.path),
+            e.line,
+            inline(&e.code),
+            inline(&e.message)
+        );
+    }
+    if !out.stale.is_empty() {
+        let _ = writeln!(
+            err,
+            "  (rewrite the baseline with --write-baseline to drop them)"
+        );
+    }
+    out.stale.len()
+}
+
+fn print_added(out: &crate::add_allow::Outcome) {
+    use crate::add_allow::Skip;
+    use crate::emit::sanitize::inline;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "added {} suppression{} in {} file{}",
+        out.added,
+        plural(out.added),
+        out.files,
+        plural(out.files)
+    );
+    for (file, why) in &out.skipped {
+        let why = match why {
+            Skip::Lockfile => "Cargo.lock is rewritten by cargo; accept advisories with `[advisories] ignore` in the configuration".to_string(),
+            Skip::Symlink => "it is a symlink".to_string(),
+            Skip::Changed => "it changed since it was linted; run again".to_string(),
+            Skip::InsideLiteral => "a finding's line starts inside a multi-line string".to_string(),
+            Skip::Io(e) => e.clone(),
+        };
+        let _ = writeln!(err, "  not changed: {}: {}", inline(file), inline(&why));
+    }
+}
+
+fn emit_and_exit(
+    cli: &Cli,
+    report: &crate::diagnostic::Report,
+    root: PathBuf,
+    stale_fails: bool,
+) -> Result<i32, String> {
     let fail_on = match cli.fail_on {
         FailOn::Error => Level::Error,
         FailOn::Warning => Level::Warning,
@@ -249,12 +388,12 @@ fn run(cli: Cli) -> Result<i32, String> {
         root: Some(root),
     };
     write_out(cli.output.as_ref(), |w| {
-        emit::emit(&report, cli.format, &opts, w)
+        emit::emit(report, cli.format, &opts, w)
     })?;
     if cli.exit_zero {
         return Ok(0);
     }
-    Ok(if report.count_at_or_above(fail_on) > 0 {
+    Ok(if report.count_at_or_above(fail_on) > 0 || stale_fails {
         1
     } else {
         0

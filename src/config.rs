@@ -86,6 +86,17 @@ pub struct Config {
     pub refresh_max_secs: f64,
     /// Dependency rules: require `=x.y.z` for JWT crates.
     pub strict_exact: bool,
+    /// `[advisories] ignore`: advisories accepted by id, workspace-wide.
+    pub advisory_ignores: Vec<AdvisoryIgnore>,
+}
+
+/// One `[advisories] ignore` entry: findings about this advisory (id or alias) are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryIgnore {
+    pub id: String,
+    pub reason: String,
+    /// Applies through this day, then the findings come back.
+    pub until: Option<jiff::civil::Date>,
 }
 
 impl Default for Config {
@@ -101,6 +112,7 @@ impl Default for Config {
             access_max_secs: 3600.0,
             refresh_max_secs: 30.0 * 86400.0,
             strict_exact: false,
+            advisory_ignores: Vec::new(),
         }
     }
 }
@@ -341,6 +353,7 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                     }
                 }
             }
+            "advisories" => cfg.advisory_ignores = advisories_table(cx, item)?,
             "dependencies" => {
                 let tbl = item
                     .as_table_like()
@@ -365,7 +378,7 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
                 return Err(cx.err(
                     kspan,
                     format!(
-                        "unknown key `{key}` (expected one of: select, extend-select, ignore, exclude, per-path-ignores, rules, require-reason, test-code, dependencies)"
+                        "unknown key `{key}` (expected one of: select, extend-select, ignore, exclude, per-path-ignores, rules, require-reason, test-code, dependencies, advisories)"
                     ),
                 ));
             }
@@ -380,6 +393,77 @@ fn parse_table(cx: &Ctx, t: &dyn TableLike, cfg: &mut Config) -> Result<(), Conf
     enabled.retain(|c| !ignore.contains(c));
     cfg.enabled = enabled;
     Ok(())
+}
+
+/// `[advisories] ignore = [{ id = "GHSA-..", reason = "..", until = "YYYY-MM-DD" }]`: `id` and
+/// `reason` are required, `until` is optional.
+fn advisories_table(cx: &Ctx, item: &Item) -> Result<Vec<AdvisoryIgnore>, ConfigError> {
+    let tbl = item
+        .as_table_like()
+        .ok_or_else(|| cx.err(item.span(), "`advisories` must be a table"))?;
+    let mut out = Vec::new();
+    for (k, v) in tbl.iter() {
+        if k != "ignore" {
+            return Err(cx.err(
+                tbl.key(k).and_then(|k| k.span()),
+                format!("unknown key `{k}` in `advisories` (expected `ignore`)"),
+            ));
+        }
+        let entries: Vec<&dyn TableLike> = match v {
+            Item::Value(Value::Array(a)) => a
+                .iter()
+                .map(|e| {
+                    e.as_inline_table()
+                        .map(|t| t as &dyn TableLike)
+                        .ok_or_else(|| cx.err(e.span(), "expected { id = .., reason = .. }"))
+                })
+                .collect::<Result<_, _>>()?,
+            Item::ArrayOfTables(a) => a.iter().map(|t| t as &dyn TableLike).collect(),
+            _ => return Err(cx.err(v.span(), "`ignore` must be an array of tables")),
+        };
+        for e in entries {
+            out.push(advisory_ignore(cx, e, v.span())?);
+        }
+    }
+    Ok(out)
+}
+
+fn advisory_ignore(
+    cx: &Ctx,
+    e: &dyn TableLike,
+    span: Option<Range<usize>>,
+) -> Result<AdvisoryIgnore, ConfigError> {
+    let text = |key: &str| -> Result<Option<String>, ConfigError> {
+        e.get(key)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| cx.err(v.span(), format!("`{key}` must be a string")))
+            })
+            .transpose()
+    };
+    if let Some((k, _)) = e
+        .iter()
+        .find(|(k, _)| !matches!(*k, "id" | "reason" | "until"))
+    {
+        let msg = format!("unknown key `{k}` in an advisory ignore (expected id, reason, until)");
+        return Err(cx.err(e.key(k).and_then(|k| k.span()), msg));
+    }
+    let id = text("id")?.filter(|s| !s.trim().is_empty());
+    let id = id.ok_or_else(|| cx.err(span.clone(), "an advisory ignore needs an `id`"))?;
+    let reason = text("reason")?
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| cx.err(span.clone(), format!("the ignore of {id} needs a `reason`")))?;
+    let until = match text("until")? {
+        None => None,
+        Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|_| {
+            cx.err(
+                e.get("until").and_then(|v| v.span()),
+                format!("`until` must be a date written YYYY-MM-DD, not `{d}`"),
+            )
+        })?),
+    };
+    Ok(AdvisoryIgnore { id, reason, until })
 }
 
 /// Loads the configuration: an explicit file, else `jwtlint.toml` / `.jwtlint.toml` searched

@@ -1181,6 +1181,13 @@ fn vulnerable(
     for a in hits {
         d = d.with_note(format!("{}: {}", a.id, a.url));
     }
+    d.advisories = hits
+        .iter()
+        .map(|a| crate::diagnostic::AdvisoryRef {
+            id: a.id.clone(),
+            aliases: a.aliases.clone(),
+        })
+        .collect();
     d
 }
 

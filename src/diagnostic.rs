@@ -61,7 +61,70 @@ pub struct Diagnostic {
     /// Extra tags on top of the rule's own (`test-code`, ...).
     pub tags: Vec<String>,
     /// Stable identity across runs, filled in by [`Report::finish`].
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
+    /// The advisories a dependency finding (JWT012) is about: what a suppression naming an
+    /// advisory id (`allow(JWT012: GHSA-..)`, `[advisories] ignore`) accepts.
+    pub advisories: Vec<AdvisoryRef>,
+}
+
+/// An advisory a finding is about: its primary id and its aliases (CVE ids, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvisoryRef {
+    pub id: String,
+    pub aliases: Vec<String>,
+}
+
+impl AdvisoryRef {
+    /// Does `id` name this advisory (its id or an alias, ASCII case ignored)?
+    pub fn is_named(&self, id: &str) -> bool {
+        std::iter::once(&self.id)
+            .chain(&self.aliases)
+            .any(|a| a.eq_ignore_ascii_case(id))
+    }
+}
+
+/// The identity of a finding across runs: a hash of the code, the path and the
+/// whitespace-normalised text of the finding's line, and which of the findings with that hash in
+/// the file this is (1-based, in report order). Written `<16 hex digits>:<n>`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint {
+    pub line_hash: u64,
+    pub occurrence: usize,
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}:{}", self.line_hash, self.occurrence)
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a fingerprint (`<16 hex digits>:<n>`)");
+        let (h, n) = s.split_once(':').ok_or_else(bad)?;
+        if h.len() != 16 {
+            return Err(bad());
+        }
+        Ok(Fingerprint {
+            line_hash: u64::from_str_radix(h, 16).map_err(|_| bad())?,
+            occurrence: n.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Diagnostic {
@@ -87,7 +150,8 @@ impl Diagnostic {
             help: rule.map(|r| r.help.clone()).filter(|h| !h.is_empty()),
             notes: Vec::new(),
             tags: Vec::new(),
-            fingerprint: String::new(),
+            fingerprint: Fingerprint::default(),
+            advisories: Vec::new(),
         }
     }
 
@@ -192,7 +256,10 @@ impl Report {
                 .entry((d.code.clone(), d.primary.file.clone(), h))
                 .or_insert(0);
             *n += 1;
-            d.fingerprint = format!("{h:016x}:{n}");
+            d.fingerprint = Fingerprint {
+                line_hash: h,
+                occurrence: *n,
+            };
         }
     }
 

@@ -2,14 +2,18 @@
 //!
 //! The path of a finding: `cli` → `config` → `discover` → `prefilter` → `parse` → `index` → `detect` →
 //! `suppress` → `report` (the [`diagnostic::Report`]) → `emit`. Each stage is a module with one
-//! job, and data flows one way.
+//! job, and data flows one way. The finished report can be narrowed before it is emitted (by
+//! `scope` for PATHs, `baseline`, `diffbase`) or turned into directives (`add_allow`).
 
+pub mod add_allow;
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod deps;
 pub mod detect;
 pub mod diagnostic;
+pub mod diffbase;
 pub mod discover;
 pub mod emit;
 pub mod git;

@@ -29,6 +29,8 @@ pub struct LintRequest {
     pub paths: Vec<PathBuf>,
     pub config: Config,
     pub advisory_db: Option<PathBuf>,
+    /// The date `until=` suppressions are judged against ([`suppress::today`]).
+    pub today: jiff::civil::Date,
 }
 
 /// Every crate name any rule knows about (from the catalogue's tables), used when a file
@@ -577,7 +579,7 @@ pub fn run(req: &LintRequest) -> Report {
     ));
     apply_levels(&mut out.diagnostics, cfg);
     stage.done("deps");
-    let report = make_report(out, &test_files, cfg, files_scanned);
+    let report = make_report(out, &test_files, req, files_scanned);
     stage.done("report");
     report
 }
@@ -964,10 +966,17 @@ fn apply_levels(diagnostics: &mut Vec<Diagnostic>, cfg: &Config) {
 fn make_report(
     out: Collected,
     test_files: &TestFiles,
-    cfg: &Config,
+    req: &LintRequest,
     files_scanned: usize,
 ) -> Report {
-    let (kept, suppressed) = suppress::apply(out.diagnostics, &out.directives, &out.sources, cfg);
+    let cfg = &req.config;
+    let (kept, suppressed) = suppress::apply(
+        out.diagnostics,
+        &out.directives,
+        &out.sources,
+        cfg,
+        req.today,
+    );
     let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
     let wanted: std::collections::HashSet<&str> = kept
         .iter()

@@ -59,6 +59,33 @@ fn normalise(text: &str) -> Cow<'_, str> {
     Cow::Owned(s)
 }
 
+/// Byte ranges of the literals that span several lines (multi-line strings), which a line
+/// inserted into the file must not split; `None` when the text does not tokenize.
+pub fn multiline_literals(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    fn walk(ts: TokenStream, text: &str, out: &mut Vec<std::ops::Range<usize>>) {
+        for t in ts {
+            match t {
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), text, out),
+                proc_macro2::TokenTree::Literal(l) => {
+                    let r = l.span().byte_range();
+                    if text.get(r.clone()).is_some_and(|s| s.contains('\n')) {
+                        out.push(r);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let norm = normalise(text);
+    let tokens = TokenStream::from_str(&norm).ok();
+    let mut out = Vec::new();
+    if let Some(ts) = tokens.clone() {
+        walk(ts, &norm, &mut out);
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    tokens.map(|_| out)
+}
+
 /// Parses a whole file. Spans in the result are byte offsets into `text`.
 pub fn parse_file(text: &str) -> Result<syn::File, ParseError> {
     let text = normalise(text);

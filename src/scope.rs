@@ -71,7 +71,8 @@ impl Scope {
             .collect()
     }
 
-    fn covers(&self, file: &str) -> bool {
+    /// Does a root-relative file lie in the given paths?
+    pub fn covers(&self, file: &str) -> bool {
         self.rel.iter().any(|p| {
             p == "."
                 || file == p

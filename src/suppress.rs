@@ -1,129 +1,65 @@
-//! Suppressions, applied once, centrally, after every rule has run:
-//! `// jwtlint: allow(JWT101, unverified-decode) reason` in Rust and `# jwtlint: allow(..) reason`
-//! in TOML. A directive covers its own line; a directive alone on its line also covers the
-//! statement that starts on the next code line. Config `per-path-ignores` are applied here too.
+//! Suppressions, applied once, centrally, after every rule has run: comment directives
+//! (`// jwtlint: allow(JWT101, unverified-decode) reason` in Rust, `# jwtlint: allow(..) reason` in
+//! TOML, block comments, `allow-file(..)`, `until=` dates, advisory ids; see [`scan`]), config
+//! `per-path-ignores` and `[advisories] ignore`. What a directive accepts is tracked per entry, so
+//! an entry that matches nothing is reported (JWT002) even when another entry of the same comment
+//! is used; a directive that cannot be honoured (unknown rule, no reason, expired, bad date) is
+//! reported as JWT003. Both obey the rule selection and configured levels.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
+
+use jiff::civil::Date;
 
 use crate::catalog::catalog;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceText;
 
-#[derive(Debug, Clone)]
-pub struct Directive {
-    pub file: String,
-    /// Byte range of the comment.
-    pub span: Range<usize>,
-    /// Lines covered (1-based, inclusive).
-    pub lines: Range<usize>,
-    /// Codes as written.
-    pub names: Vec<String>,
-    pub reason: String,
+mod scan;
+
+pub use scan::{Allowed, Directive, Reach, Until, scan};
+
+/// Today's date for `until=`: `JWTLINT_TODAY=YYYY-MM-DD` when set (for reproducible runs and
+/// tests), else the system clock's local date.
+pub fn today() -> Result<Date, String> {
+    match std::env::var("JWTLINT_TODAY") {
+        Ok(s) if !s.is_empty() => s.parse::<Date>().map_err(|_| {
+            format!(
+                "error: JWTLINT_TODAY must be a date written YYYY-MM-DD, not `{}`",
+                crate::emit::sanitize::inline(&s)
+            )
+        }),
+        _ => Ok(jiff::Zoned::now().date()),
+    }
 }
 
-/// Finds the directives in one file's text.
-pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
-    let marker: &[u8] = b"jwtlint:";
-    let mut out = Vec::new();
-    for pos in memchr::memmem::find_iter(src.text.as_bytes(), marker) {
-        let line = src.line_of(pos);
-        let lr = src.line_range(line);
-        let line_text = &src.text[lr.clone()];
-        let rel = pos - lr.start;
-        let before = &line_text[..rel];
-        // Where the line's comment starts: the first `//` (or `#`) outside a string literal.
-        let opener = if toml { "#" } else { "//" };
-        let Some(cs) = before
-            .match_indices(opener)
-            .map(|(i, _)| i)
-            .find(|&i| !in_string(&before[..i]))
-        else {
-            continue;
-        };
-        // Only a plain comment holding nothing but the directive: not a doc comment (`///`,
-        // `//!`, which describe the syntax), and not a mention later in a comment.
-        let between = &before[cs + opener.len()..];
-        if !between.trim().is_empty()
-            || (!toml && (between.starts_with('/') || between.starts_with('!')))
-        {
-            continue;
-        }
-        let rest = line_text[rel + marker.len()..].trim_start();
-        let Some(args) = rest.strip_prefix("allow(") else {
-            continue;
-        };
-        let Some(close) = args.find(')') else {
-            continue;
-        };
-        let names: Vec<String> = args[..close]
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let reason = args[close + 1..]
-            .trim()
-            .trim_start_matches([':', '-', '—'])
-            .trim()
-            .to_string();
-        let own_line = line_text[..cs].trim().is_empty();
-        let mut end = line;
-        if own_line {
-            // Cover the statement that starts on the next code line.
-            let mut l = line + 1;
-            let mut started = false;
-            while l <= src.line_count() {
-                let t = src.line_text(l).trim();
-                let is_comment =
-                    t.starts_with("//") || t.starts_with('#') && toml || t.starts_with("#[");
-                if t.is_empty() || (is_comment && !started) {
-                    if started && t.is_empty() {
-                        break;
-                    }
-                    l += 1;
-                    continue;
-                }
-                started = true;
-                end = l;
-                if t.ends_with(';')
-                    || t.ends_with('{')
-                    || t.ends_with('}')
-                    || t.ends_with(',')
-                    || toml
-                    || l - line > 40
-                {
-                    break;
-                }
-                l += 1;
-            }
-        }
-        out.push(Directive {
-            file: file.to_string(),
-            span: lr.start + cs..lr.end,
-            lines: line..end + 1,
-            names,
-            reason,
-        });
-    }
-    out
+/// Whether a directive applies today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Active,
+    /// `until=` lies in the past.
+    Expired(Date),
+    /// `until=` is not a date.
+    BadDate,
 }
 
-/// Is the end of this line prefix inside a string literal? (an odd number of unescaped quotes)
-fn in_string(prefix: &str) -> bool {
-    let mut inside = false;
-    let mut escaped = false;
-    for c in prefix.chars() {
-        match c {
-            '\\' if inside => escaped = !escaped,
-            '"' if !escaped => inside = !inside,
-            _ => escaped = false,
-        }
-        if c != '\\' {
-            escaped = false;
-        }
+fn state(d: &Directive, today: Date) -> State {
+    match &d.until {
+        Until::Forever => State::Active,
+        Until::Date(u) if *u >= today => State::Active,
+        Until::Date(u) => State::Expired(*u),
+        Until::Invalid(_) => State::BadDate,
     }
-    inside
+}
+
+/// What the directives and the config accepted of one finding.
+#[derive(Default)]
+struct Acceptance {
+    /// A directive entry without an advisory id named the rule.
+    whole: bool,
+    /// Advisory ids (of the finding) some entry or config ignore accepted.
+    advisories: Vec<String>,
+    notes: Vec<String>,
 }
 
 /// Applies directives and config ignores; returns the kept diagnostics (plus JWT002/JWT003
@@ -133,15 +69,22 @@ pub fn apply(
     directives: &[Directive],
     sources: &BTreeMap<String, std::sync::Arc<SourceText>>,
     cfg: &Config,
+    today: Date,
 ) -> (Vec<Diagnostic>, usize) {
-    let mut used = vec![false; directives.len()];
-    let mut kept = Vec::new();
-    let mut suppressed = 0;
+    let states: Vec<State> = directives.iter().map(|d| state(d, today)).collect();
+    let mut used: Vec<Vec<bool>> = directives
+        .iter()
+        .map(|d| vec![false; d.allowed.len()])
+        .collect();
     let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in directives.iter().enumerate() {
-        by_file.entry(d.file.as_str()).or_default().push(i);
+        if states[i] == State::Active {
+            by_file.entry(d.file.as_str()).or_default().push(i);
+        }
     }
-    for d in diags {
+    let mut kept = Vec::new();
+    let mut suppressed = 0;
+    for mut d in diags {
         if cfg.ignored_for(&d.primary.file, &d.code) {
             suppressed += 1;
             continue;
@@ -150,118 +93,203 @@ pub fn apply(
             .get(&d.primary.file)
             .map(|s| s.line_of(d.primary.span.start))
             .unwrap_or(1);
-        let mut hit = false;
+        let here = by_file.get(d.primary.file.as_str()).map(Vec::as_slice);
+        let mut acc = Acceptance::default();
         if d.code != "JWT000" {
-            for &i in by_file
-                .get(d.primary.file.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                let dir = &directives[i];
-                if dir.lines.contains(&line) && dir.names.iter().any(|n| names_rule(n, &d.code)) {
-                    used[i] = true;
-                    hit = true;
-                }
+            for &i in here.unwrap_or(&[]) {
+                accept_by_directive(&d, line, &directives[i], &mut used[i], &mut acc);
             }
         }
-        if hit {
+        accept_by_config(&d, cfg, today, &mut acc);
+        if fully_accepted(&d, &acc) {
             suppressed += 1;
-        } else {
-            kept.push(d);
-        }
-    }
-    for (i, dir) in directives.iter().enumerate() {
-        let unknown: Vec<&String> = dir
-            .names
-            .iter()
-            .filter(|n| catalog().get(n).is_none())
-            .collect();
-        if !unknown.is_empty() || dir.names.is_empty() {
-            let what = if dir.names.is_empty() {
-                "names no rule".to_string()
-            } else {
-                format!(
-                    "names unknown rule{} {}",
-                    if unknown.len() > 1 { "s" } else { "" },
-                    unknown
-                        .iter()
-                        .map(|u| format!("`{u}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            kept.push(
-                Diagnostic::new(
-                    "JWT003",
-                    &dir.file,
-                    dir.span.clone(),
-                    format!("this suppression {what}, so it suppresses nothing"),
-                )
-                .with_label("unknown rule"),
-            );
             continue;
         }
-        if !used[i] {
-            let enabled = dir.names.iter().any(|n| {
-                catalog()
-                    .get(n)
-                    .map(|r| cfg.enabled.contains(&r.code))
-                    .unwrap_or(false)
-            });
-            if enabled {
-                kept.push(
-                    Diagnostic::new(
-                        "JWT002",
-                        &dir.file,
-                        dir.span.clone(),
-                        format!(
-                            "this suppression of {} matches no finding",
-                            dir.names.join(", ")
-                        ),
-                    )
-                    .with_label("unused suppression"),
-                );
-            }
+        if !acc.advisories.is_empty() {
+            acc.notes.push(format!(
+                "accepted here: {}; the other advisories of this finding are not",
+                acc.advisories.join(", ")
+            ));
         }
-        if dir.reason.is_empty() && cfg.require_reason {
-            kept.push(
-                Diagnostic::new(
-                    "JWT003",
-                    &dir.file,
-                    dir.span.clone(),
-                    "this suppression gives no reason; say why the finding is safe here",
-                )
-                .with_label("reason missing"),
-            );
-        }
+        d.notes.extend(acc.notes);
+        kept.push(d);
+    }
+    for (i, dir) in directives.iter().enumerate() {
+        kept.extend(directive_findings(dir, states[i], &used[i], cfg));
     }
     (kept, suppressed)
 }
 
-fn names_rule(name: &str, code: &str) -> bool {
-    catalog().get(name).map(|r| r.code == code).unwrap_or(false)
+fn fully_accepted(d: &Diagnostic, acc: &Acceptance) -> bool {
+    acc.whole
+        || (!d.advisories.is_empty()
+            && d.advisories
+                .iter()
+                .all(|a| acc.advisories.iter().any(|x| a.is_named(x))))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn directives_only_in_plain_comments() {
-        let text = "let a = 1; // jwtlint: allow(JWT101) real\n\
-                    /// jwtlint: allow(JWT101) a doc comment describing the syntax\n\
-                    //! jwtlint: allow(JWT101) an inner doc comment\n\
-                    let s = \"x // jwtlint: allow(JWT101) inside a string\";\n\
-                    let t = \"a \\\" quote\"; // jwtlint: allow(JWT102) after an escaped quote\n\
-                    // see above: jwtlint: allow(JWT101) not at the start of the comment\n";
-        let src = SourceText::new(text.to_string());
-        let d = scan("a.rs", &src, false);
-        let lines: Vec<usize> = d.iter().map(|d| d.lines.start).collect();
-        assert_eq!(lines, [1, 5], "{d:?}");
-        assert_eq!(d[0].names, ["JWT101"]);
-        assert_eq!(d[0].reason, "real");
-        let toml = SourceText::new("jwt = \"*\" # jwtlint: allow(JWT011) pinned by lockfile\nx = \"# jwtlint: allow(JWT011)\"\n".to_string());
-        let d = scan("Cargo.toml", &toml, true);
-        assert_eq!(d.len(), 1, "{d:?}");
+/// Marks the entries of one active directive that accept (part of) the finding `d` on `line`.
+fn accept_by_directive(
+    d: &Diagnostic,
+    line: usize,
+    dir: &Directive,
+    used: &mut [bool],
+    acc: &mut Acceptance,
+) {
+    let covers = match &dir.reach {
+        Reach::Lines(r) => r.contains(&line),
+        Reach::File => true,
+    };
+    if !covers {
+        return;
     }
+    for (k, a) in dir.allowed.iter().enumerate() {
+        if !names_rule(&a.name, &d.code) {
+            continue;
+        }
+        match &a.advisory {
+            None => {
+                used[k] = true;
+                acc.whole = true;
+            }
+            Some(id) => {
+                if let Some(adv) = d.advisories.iter().find(|x| x.is_named(id)) {
+                    used[k] = true;
+                    acc.advisories.push(adv.id.clone());
+                }
+            }
+        }
+    }
+}
+
+/// `[advisories] ignore`: entries in force accept the advisories they name; an expired entry
+/// leaves a note on the finding it no longer accepts.
+fn accept_by_config(d: &Diagnostic, cfg: &Config, today: Date, acc: &mut Acceptance) {
+    for ig in &cfg.advisory_ignores {
+        let Some(adv) = d.advisories.iter().find(|a| a.is_named(&ig.id)) else {
+            continue;
+        };
+        match ig.until {
+            Some(u) if u < today => acc.notes.push(format!(
+                "the configuration's `[advisories] ignore` of {} expired on {u}, so it is reported again",
+                ig.id
+            )),
+            _ => acc.advisories.push(adv.id.clone()),
+        }
+    }
+}
+
+/// The JWT002/JWT003 findings about one directive, for the codes that are enabled.
+fn directive_findings(
+    dir: &Directive,
+    state: State,
+    used: &[bool],
+    cfg: &Config,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let unknown: Vec<&str> = dir
+        .allowed
+        .iter()
+        .filter(|a| catalog().get(&a.name).is_none())
+        .map(|a| a.name.as_str())
+        .collect();
+    if !unknown.is_empty() || dir.allowed.is_empty() {
+        out.push(invalid(dir, &unknown_names(&unknown), "unknown rule"));
+        return finish(out, cfg);
+    }
+    match state {
+        State::Expired(u) => out.push(invalid(
+            dir,
+            &format!(
+                "expired on {u}, so it no longer applies and what it accepted is reported again"
+            ),
+            "expired suppression",
+        )),
+        State::BadDate => out.push(invalid(
+            dir,
+            "has an `until=` that is not a date written YYYY-MM-DD, so it applies to nothing",
+            "bad date",
+        )),
+        State::Active => {
+            for (a, _) in dir.allowed.iter().zip(used).filter(|(_, u)| !**u) {
+                if catalog()
+                    .get(&a.name)
+                    .is_some_and(|r| cfg.enabled.contains(&r.code))
+                {
+                    out.push(unused(dir, a));
+                }
+            }
+        }
+    }
+    if dir.reason.is_empty() && cfg.require_reason {
+        out.push(
+            Diagnostic::new(
+                "JWT003",
+                &dir.file,
+                dir.span.clone(),
+                "this suppression gives no reason; say why the finding is safe here",
+            )
+            .with_label("reason missing"),
+        );
+    }
+    finish(out, cfg)
+}
+
+fn unknown_names(unknown: &[&str]) -> String {
+    if unknown.is_empty() {
+        return "names no rule, so it suppresses nothing".to_string();
+    }
+    format!(
+        "names unknown rule{} {}, so it suppresses nothing",
+        if unknown.len() > 1 { "s" } else { "" },
+        unknown
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn invalid(dir: &Directive, what: &str, label: &str) -> Diagnostic {
+    Diagnostic::new(
+        "JWT003",
+        &dir.file,
+        dir.span.clone(),
+        format!("this suppression {what}"),
+    )
+    .with_label(label)
+}
+
+fn unused(dir: &Directive, a: &Allowed) -> Diagnostic {
+    let what = match &a.advisory {
+        Some(id) => format!("{}: {id}", a.name),
+        None => a.name.clone(),
+    };
+    let others = dir.allowed.len() > 1;
+    Diagnostic::new(
+        "JWT002",
+        &dir.file,
+        dir.span.clone(),
+        if others {
+            format!("the {what} entry of this suppression matches no finding")
+        } else {
+            format!("this suppression of {what} matches no finding")
+        },
+    )
+    .with_label("unused suppression")
+}
+
+/// Only the suppression findings whose rule is on, at their configured level.
+fn finish(mut out: Vec<Diagnostic>, cfg: &Config) -> Vec<Diagnostic> {
+    out.retain(|d| cfg.enabled.contains(&d.code));
+    for d in &mut out {
+        if let Some(l) = cfg.levels.get(&d.code) {
+            d.level = *l;
+        }
+    }
+    out
+}
+
+fn names_rule(name: &str, code: &str) -> bool {
+    catalog().get(name).map(|r| r.code == code).unwrap_or(false)
 }

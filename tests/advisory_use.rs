@@ -24,6 +24,7 @@ fn rsa_finding(lib: &str) -> (Level, String) {
         paths: vec![t.path().to_path_buf()],
         config: Config::default(),
         advisory_db: None,
+        today: cargo_jwtlint::suppress::today().unwrap(),
     });
     let d = report
         .diagnostics

@@ -94,6 +94,7 @@ fn findings(dir: &Path, code: &str) -> (Expect, BTreeMap<(String, usize, String)
         paths: vec![dir.to_path_buf()],
         config,
         advisory_db: None,
+        today: cargo_jwtlint::suppress::today().unwrap(),
     });
     let mut got = Expect::new();
     let mut msgs = BTreeMap::new();

@@ -230,6 +230,7 @@ fn the_pipeline_always_produces_a_report() {
                     paths: vec![root],
                     config: Default::default(),
                     advisory_db: None,
+                    today: cargo_jwtlint::suppress::today().unwrap(),
                 })
                 .files_scanned
             });

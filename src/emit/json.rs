@@ -34,7 +34,7 @@ struct Finding<'a> {
     help: Option<&'a str>,
     notes: &'a [String],
     tags: Vec<String>,
-    fingerprint: &'a str,
+    fingerprint: &'a crate::diagnostic::Fingerprint,
     labels: Vec<JsonLabel<'a>>,
 }
 
