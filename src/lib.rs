@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod config_show;
 pub mod deps;
 pub mod detect;
 pub mod diagnostic;
