@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
@@ -27,9 +28,9 @@ use crate::diagnostic::Level;
 pub struct ConfigError {
     pub file: PathBuf,
     pub span: Range<usize>,
-    pub message: String,
+    pub message: Box<str>,
     /// The file's text (None: it could not be read).
-    pub text: Option<String>,
+    pub text: Option<Arc<str>>,
     /// Other places the error is about: the first spelling of a rule, the shadowed table.
     pub also: Vec<ConfigLabel>,
     /// `help: did you mean ..`, `note: ..` lines.
@@ -40,7 +41,7 @@ pub struct ConfigError {
 #[derive(Debug, Clone)]
 pub struct ConfigLabel {
     pub file: PathBuf,
-    pub text: String,
+    pub text: Arc<str>,
     pub span: Range<usize>,
     pub message: String,
 }
@@ -444,7 +445,7 @@ struct RawMetadata {
 /// The file being read, for errors that point into it.
 struct Ctx<'a> {
     file: &'a Path,
-    text: &'a str,
+    text: Arc<str>,
 }
 
 impl Ctx<'_> {
@@ -452,8 +453,8 @@ impl Ctx<'_> {
         ConfigError {
             file: self.file.to_path_buf(),
             span,
-            message: msg.into(),
-            text: Some(self.text.to_string()),
+            message: msg.into().into(),
+            text: Some(self.text.clone()),
             also: Vec::new(),
             notes: Vec::new(),
         }
@@ -462,7 +463,7 @@ impl Ctx<'_> {
     fn label(&self, span: Range<usize>, msg: impl Into<String>) -> ConfigLabel {
         ConfigLabel {
             file: self.file.to_path_buf(),
-            text: self.text.to_string(),
+            text: self.text.clone(),
             span,
             message: msg.into(),
         }
@@ -784,7 +785,7 @@ fn read(file: &Path, base: &Path) -> Result<String, ConfigError> {
     crate::safe_fs::read_text_in_tree(file, base).map_err(|e| ConfigError {
         file: file.to_path_buf(),
         span: 0..0,
-        message: format!("cannot read the configuration: {e}"),
+        message: format!("cannot read the configuration: {e}").into(),
         text: None,
         also: Vec::new(),
         notes: Vec::new(),
@@ -794,8 +795,11 @@ fn read(file: &Path, base: &Path) -> Result<String, ConfigError> {
 /// A configuration file: the whole file is the settings table.
 fn load_file(file: &Path, base: &Path, explicit: bool) -> Result<Config, ConfigError> {
     let text = read(file, base)?;
-    let cx = Ctx { file, text: &text };
-    let raw: RawConfig = toml::from_str(&text).map_err(|e| cx.toml_err(&e))?;
+    let cx = Ctx {
+        file,
+        text: text.into(),
+    };
+    let raw: RawConfig = toml::from_str(&cx.text).map_err(|e| cx.toml_err(&e))?;
     let origin = Origin::File {
         path: file.to_path_buf(),
         explicit,
@@ -812,10 +816,10 @@ struct MetadataTable {
 /// The `[workspace.metadata.jwtlint]` or `[package.metadata.jwtlint]` table of `manifest`. A
 /// manifest that does not parse as TOML has none here (the lint reports it as JWT000).
 fn metadata_table(cx: &Ctx) -> Result<Option<MetadataTable>, ConfigError> {
-    if toml::from_str::<de::IgnoredAny>(cx.text).is_err() {
+    if toml::from_str::<de::IgnoredAny>(&cx.text).is_err() {
         return Ok(None);
     }
-    let m: RawManifest = toml::from_str(cx.text).map_err(|e| cx.toml_err(&e))?;
+    let m: RawManifest = toml::from_str(&cx.text).map_err(|e| cx.toml_err(&e))?;
     let pick = |h: Option<RawMetaHolder>| h.and_then(|h| h.metadata).and_then(|m| m.jwtlint);
     let ws = pick(m.workspace);
     let pkg = pick(m.package);
@@ -846,7 +850,7 @@ fn metadata_table(cx: &Ctx) -> Result<Option<MetadataTable>, ConfigError> {
 fn shadowing(used: &Path, used_text: &str, other: ConfigLabel, what: &str) -> ConfigError {
     let cx = Ctx {
         file: used,
-        text: used_text,
+        text: used_text.into(),
     };
     let mut e = cx.err(
         0..0,
@@ -873,9 +877,9 @@ fn load_project(root: &Path) -> Result<Config, ConfigError> {
         .collect();
     let manifest = root.join("Cargo.toml");
     let manifest_text = crate::safe_fs::read_text_in_tree(&manifest, root).ok();
-    let mcx = manifest_text.as_deref().map(|text| Ctx {
+    let mcx = manifest_text.map(|text| Ctx {
         file: &manifest,
-        text,
+        text: text.into(),
     });
     let table = match &mcx {
         Some(cx) => metadata_table(cx)?,
@@ -887,7 +891,7 @@ fn load_project(root: &Path) -> Result<Config, ConfigError> {
             let other = read(second, root)?;
             let label = Ctx {
                 file: second,
-                text: &other,
+                text: other.into(),
             }
             .label(0..0, "this file is shadowed");
             return Err(shadowing(first, &text, label, "`.jwtlint.toml`"));
@@ -983,7 +987,7 @@ mod tests {
             .collect();
         let cx = Ctx {
             file: Path::new("jwtlint.toml"),
-            text: "",
+            text: "".into(),
         };
         patterns(&cx, &list).unwrap()
     }

@@ -237,7 +237,7 @@ mod tests {
             file: PathBuf::from("jwtlint.toml"),
             span: 6..10,
             message: "unknown key `k\u{1b}`".into(),
-            text: Some(text),
+            text: Some(text.into()),
             also: Vec::new(),
             notes: vec!["help: did you mean `x`?".into()],
         };
