@@ -424,19 +424,64 @@ impl<'de> Deserialize<'de> for Codes {
 
 /// The parts of a Cargo.toml the configuration lives in (everything else is skipped).
 #[derive(Deserialize)]
+#[serde(expecting = "a table")]
 struct RawManifest {
     workspace: Option<RawMetaHolder>,
     package: Option<RawMetaHolder>,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a table")]
 struct RawMetaHolder {
     metadata: Option<RawMetadata>,
 }
 
-#[derive(Deserialize)]
+/// `metadata` may be any value for cargo: only a table's `jwtlint` key is ours.
 struct RawMetadata {
     jwtlint: Option<Spanned<RawConfig>>,
+}
+
+impl<'de> Deserialize<'de> for RawMetadata {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawMetadata;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<RawMetadata, A::Error> {
+                let mut jwtlint = None;
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "jwtlint" {
+                        jwtlint = Some(m.next_value()?);
+                    } else {
+                        m.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                Ok(RawMetadata { jwtlint })
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<RawMetadata, A::Error> {
+                while s.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(RawMetadata { jwtlint: None })
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawMetadata, E> {
+                Ok(RawMetadata { jwtlint: None })
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawMetadata, E> {
+                Ok(RawMetadata { jwtlint: None })
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawMetadata, E> {
+                Ok(RawMetadata { jwtlint: None })
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawMetadata, E> {
+                Ok(RawMetadata { jwtlint: None })
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<RawMetadata, E> {
+                Ok(RawMetadata { jwtlint: None })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

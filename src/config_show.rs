@@ -35,6 +35,15 @@ impl SafeMap {
     }
 }
 
+/// A path as an error names it: relative to the current directory when it lies below it.
+fn shown(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .filter(|r| !r.as_os_str().is_empty())
+        .unwrap_or_else(|| p.to_path_buf())
+}
+
 impl ErrorFiles {
     fn new() -> Self {
         ErrorFiles {
@@ -57,7 +66,7 @@ impl ErrorFiles {
                 .map(|(i, _)| (i, safe.offset(i)))
                 .filter(|(i, n)| i != n)
                 .collect();
-            let name = inline(&file.display().to_string()).into_owned();
+            let name = inline(&shown(file).display().to_string()).into_owned();
             let id = self.files.add(name, safe.text.into_owned());
             self.ids.insert(file.to_path_buf(), (id, SafeMap(edits)));
         }
@@ -91,7 +100,12 @@ impl ConfigError {
                 let (id, range) = files.locate(&self.file, t, &self.span);
                 labels.push(Label::primary(id, range));
             }
-            None => message = format!("{}: {message}", inline(&self.file.display().to_string())),
+            None => {
+                message = format!(
+                    "{}: {message}",
+                    inline(&shown(&self.file).display().to_string())
+                )
+            }
         }
         for a in &self.also {
             let (id, range) = files.locate(&a.file, &a.text, &a.span);

@@ -544,3 +544,46 @@ fn force_exclude_applies_exclude_to_named_paths() {
         .is_empty()
     );
 }
+
+/// The README's example configuration is valid, and `--show-settings` prints a configuration
+/// that reads back to the same settings.
+#[test]
+fn the_readme_example_loads_and_show_settings_round_trips() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Configuration").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let t = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", ""),
+        ("jwtlint.toml", example),
+    ]);
+    let first = run_in(t.path(), &["--show-settings"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let shown = stdout(&first);
+    assert!(shown.contains("level = \"error\""), "{shown}");
+    write(t.path(), &[("jwtlint.toml", &shown)]);
+    let again = run_in(t.path(), &["--show-settings"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&shown), body(&stdout(&again)));
+}
+
+/// Cargo accepts any value as `package.metadata`: only a `jwtlint` table in it is read.
+#[test]
+fn a_metadata_value_cargo_accepts_is_not_a_config_error() {
+    for m in [
+        "metadata = 3",
+        "metadata = [1]",
+        "metadata.other = { a = 1 }",
+    ] {
+        let manifest = MANIFEST.replace("[dependencies]", &format!("{m}\n\n[dependencies]"));
+        let t = project(&[("Cargo.toml", &manifest), ("src/lib.rs", INSECURE)]);
+        assert_eq!(
+            paths_of(&findings(t.path(), &[]), "JWT101"),
+            ["src/lib.rs"],
+            "{m}"
+        );
+    }
+}
