@@ -30,9 +30,18 @@ pub struct Cli {
     /// Write the report to FILE instead of standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: jwtlint.toml searched upward, or [workspace.metadata.jwtlint])
+    /// Configuration file, used alone (default: jwtlint.toml, .jwtlint.toml or the metadata table of the project root)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Read no configuration of the repository (only the --config file, if given)
+    #[arg(long)]
+    pub isolated: bool,
+    /// Print where the settings come from and the effective settings, then exit without linting
+    #[arg(long)]
+    pub show_settings: bool,
+    /// Apply `exclude` to paths named on the command line too
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Only run these rules (codes, code prefixes such as JWT1, or names; comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
@@ -57,7 +66,7 @@ pub struct Cli {
     /// Findings in test code: hide (default; counted in the summary), note, or report
     #[arg(long, value_enum, value_name = "WHAT")]
     pub test_code: Option<crate::config::TestCode>,
-    /// List the files that were not checked (human output)
+    /// List the files that were not checked (human output); print the settings on stderr
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// Report only findings that are not in this baseline file (see --write-baseline); entries
@@ -211,43 +220,26 @@ fn run(cli: Cli) -> Result<i32, String> {
     lint_command(&cli)
 }
 
-/// The configuration with the command line's rule selection and test-code switch on top.
-fn configure(cli: &Cli, root: &std::path::Path) -> Result<crate::config::Config, String> {
-    let mut config = crate::config::load(root, cli.config.as_deref()).map_err(|e| e.render())?;
-    if !cli.select.is_empty() {
-        config.enabled = crate::config::resolve_selectors(&cli.select)
-            .map_err(|e| format!("error: --select: {e}"))?;
-    }
-    if !cli.extend_select.is_empty() {
-        let extra = crate::config::resolve_selectors(&cli.extend_select)
-            .map_err(|e| format!("error: --extend-select: {e}"))?;
-        for c in extra {
-            if !config.enabled.contains(&c) {
-                config.enabled.push(c);
-            }
-        }
-    }
-    if !cli.ignore.is_empty() {
-        let ignore = crate::config::resolve_selectors(&cli.ignore)
-            .map_err(|e| format!("error: --ignore: {e}"))?;
-        config.enabled.retain(|c| !ignore.contains(c));
-    }
-    if let Some(t) = cli.test_code {
-        config.test_code = t;
-    }
-    if config.enabled.is_empty() {
-        return Err(empty_selection(cli));
-    }
-    Ok(config)
-}
-
 /// Lints, narrows the report (PATHs, baseline, diff base), then writes a baseline, adds
 /// directives or emits the report.
 fn lint_command(cli: &Cli) -> Result<i32, String> {
     let cwd = std::env::current_dir()
         .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
     let (root, paths, scope) = targets(&cli.paths, &cwd)?;
-    let config = configure(cli, &root)?;
+    let config = settings(cli, &root, &cwd, scope.as_ref())?;
+    if cli.show_settings {
+        write_out(None, |w| {
+            w.write_all(crate::config_show::show_settings(&config, &root).as_bytes())
+        })?;
+        return Ok(0);
+    }
+    if cli.verbose {
+        let _ = std::io::stderr()
+            .write_all(crate::config_show::show_settings(&config, &root).as_bytes());
+    }
+    if config.enabled.is_empty() {
+        return Err(empty_selection(cli));
+    }
     if let Some(db) = &cli.advisory_db
         && !db.is_dir()
     {
@@ -398,6 +390,55 @@ fn emit_and_exit(
     } else {
         0
     })
+}
+
+/// The configuration (see [`crate::config::load`]) with the command line's selection, test-code
+/// policy and named paths (which `exclude` spares unless `--force-exclude`) applied.
+fn settings(
+    cli: &Cli,
+    root: &std::path::Path,
+    cwd: &std::path::Path,
+    scope: Option<&crate::scope::Scope>,
+) -> Result<crate::config::Config, String> {
+    use crate::config::{Lookup, resolve_selectors};
+    let lookup = if cli.isolated {
+        Lookup::Isolated
+    } else {
+        Lookup::Project
+    };
+    let mut config =
+        crate::config::load(root, cli.config.as_deref(), lookup).map_err(|e| e.render())?;
+    if !cli.select.is_empty() {
+        config.enabled =
+            resolve_selectors(&cli.select).map_err(|e| format!("error: --select: {e}"))?;
+    }
+    if !cli.extend_select.is_empty() {
+        let extra = resolve_selectors(&cli.extend_select)
+            .map_err(|e| format!("error: --extend-select: {e}"))?;
+        for c in extra {
+            if !config.enabled.contains(&c) {
+                config.enabled.push(c);
+            }
+        }
+    }
+    if !cli.ignore.is_empty() {
+        let ignore = resolve_selectors(&cli.ignore).map_err(|e| format!("error: --ignore: {e}"))?;
+        config.enabled.retain(|c| !ignore.contains(c));
+    }
+    if let Some(t) = cli.test_code {
+        config.test_code = t;
+    }
+    if !cli.force_exclude && !cli.paths.is_empty() {
+        config.named = match scope {
+            Some(s) => s.rel.clone(),
+            None => cli
+                .paths
+                .iter()
+                .map(|p| crate::discover::rel_path(root, &cwd.join(p)))
+                .collect(),
+        };
+    }
+    Ok(config)
 }
 
 /// The usage error of a run whose rule selection is empty: it would check nothing and pass.

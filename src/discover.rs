@@ -207,6 +207,9 @@ pub fn discover(
     for p in paths {
         match given_path(root, p, &bases) {
             Given::Dir => dirs.push(p.clone()),
+            // A named file is checked even when `exclude` matches it, unless the predicate
+            // says otherwise (`--force-exclude`, see `Config::is_excluded`).
+            Given::File(f) if exclude(&f.rel) => {}
             Given::File(f) => out.files.push(f),
             Given::Problem(d) => out.problems.push(d),
         }

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod config_show;
 pub mod deps;
 pub mod detect;
 pub mod diagnostic;
