@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use crate::catalog::catalog;
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label, Suppressed, SuppressedBy};
 use crate::source::SourceText;
 
 #[derive(Debug, Clone)]
@@ -127,30 +127,33 @@ fn in_string(prefix: &str) -> bool {
 }
 
 /// Applies directives and config ignores; returns the kept diagnostics (plus JWT002/JWT003
-/// findings for stale or malformed directives) and the number suppressed.
+/// findings for stale or malformed directives) and the suppressed ones with what silenced them.
 pub fn apply(
     diags: Vec<Diagnostic>,
     directives: &[Directive],
     sources: &BTreeMap<String, std::sync::Arc<SourceText>>,
     cfg: &Config,
-) -> (Vec<Diagnostic>, usize) {
+) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let mut used = vec![false; directives.len()];
     let mut kept = Vec::new();
-    let mut suppressed = 0;
+    let mut suppressed = Vec::new();
     let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in directives.iter().enumerate() {
         by_file.entry(d.file.as_str()).or_default().push(i);
     }
     for d in diags {
         if cfg.ignored_for(&d.primary.file, &d.code) {
-            suppressed += 1;
+            suppressed.push(Suppressed {
+                diagnostic: d,
+                by: SuppressedBy::Config,
+            });
             continue;
         }
         let line = sources
             .get(&d.primary.file)
             .map(|s| s.line_of(d.primary.span.start))
             .unwrap_or(1);
-        let mut hit = false;
+        let mut hit: Option<usize> = None;
         if d.code != "JWT000" {
             for &i in by_file
                 .get(d.primary.file.as_str())
@@ -160,14 +163,23 @@ pub fn apply(
                 let dir = &directives[i];
                 if dir.lines.contains(&line) && dir.names.iter().any(|n| names_rule(n, &d.code)) {
                     used[i] = true;
-                    hit = true;
+                    hit = hit.or(Some(i));
                 }
             }
         }
-        if hit {
-            suppressed += 1;
-        } else {
-            kept.push(d);
+        match hit {
+            Some(i) => suppressed.push(Suppressed {
+                diagnostic: d,
+                by: SuppressedBy::Directive {
+                    at: Label {
+                        file: directives[i].file.clone(),
+                        span: directives[i].span.clone(),
+                        message: String::new(),
+                    },
+                    reason: directives[i].reason.clone(),
+                },
+            }),
+            None => kept.push(d),
         }
     }
     for (i, dir) in directives.iter().enumerate() {

@@ -92,12 +92,7 @@ pub fn sample_report() -> Report {
 }
 
 fn opts() -> EmitOptions {
-    EmitOptions {
-        color: false,
-        fail_on: Level::Warning,
-        verbose: false,
-        root: Some(PathBuf::from("/work/project root")),
-    }
+    EmitOptions::new(Some(PathBuf::from("/work/project root")))
 }
 
 pub fn render(report: &Report, format: Format, opts: &EmitOptions) -> String {
