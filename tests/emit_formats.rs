@@ -364,3 +364,36 @@ fn human_secondary_label_in_unreadable_file_becomes_a_note() {
         "no snippet or position for a file without text: {out}"
     );
 }
+
+#[test]
+fn concise_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Concise, &opts()));
+}
+
+#[test]
+fn rustc_json_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::RustcJson, &opts()));
+}
+
+#[test]
+fn gitlab_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Gitlab, &opts()));
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Junit, &opts()));
+}
+
+#[test]
+fn step_summary_snapshot() {
+    let links = cargo_jwtlint::emit::GithubLinks {
+        server_url: "https://github.com".into(),
+        repository: "octo/repo".into(),
+        sha: "0123abc".into(),
+        path_prefix: String::new(),
+    };
+    let mut out = Vec::new();
+    cargo_jwtlint::emit::step_summary(&sample_report(), Some(&links), &opts(), &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}

@@ -103,7 +103,8 @@ pub fn step_summary(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "## cargo-jwtlint\n")?;
-    writeln!(out, "{}\n", md(&summary_line(report, opts.verbose)))?;
+    // The summary line holds counts only, no project text.
+    writeln!(out, "{}\n", summary_line(report, opts.verbose))?;
     if report.diagnostics.is_empty() {
         return Ok(());
     }
@@ -135,7 +136,7 @@ pub fn step_summary(
             Some(l) => format!("[{place}]({})", l.url(&d.primary.file, r.start_line)),
             None => place,
         };
-        let rule = md(&format!("{} {}", d.code, name_of(d)));
+        let rule = md(format!("{} {}", d.code, name_of(d)).trim_end());
         let message = md(&d.message);
         writeln!(
             out,

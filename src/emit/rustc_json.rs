@@ -130,18 +130,34 @@ fn level_str(level: Level) -> &'static str {
     }
 }
 
+/// The finding as rustc's JSON: the primary label is the only top-level span (clippy-sarif makes
+/// one result per top-level span); each secondary label is a `note` child with its own span, as
+/// rustc's `span_note` writes it (clippy-sarif: `relatedLocations`; rust-analyzer: related
+/// information); then the notes and the help.
 fn diagnostic(report: &Report, d: &Diagnostic, rendered: String) -> RustcDiagnostic {
-    let child = |level: &'static str, message: &str| RustcDiagnostic {
+    let child = |level: &'static str, message: &str, spans: Vec<Span>| RustcDiagnostic {
         message_type: "diagnostic",
         message: message.to_string(),
         code: None,
         level,
-        spans: Vec::new(),
+        spans,
         children: Vec::new(),
         rendered: None,
     };
-    let mut children: Vec<RustcDiagnostic> = d.notes.iter().map(|n| child("note", n)).collect();
-    children.extend(d.help.iter().map(|h| child("help", h)));
+    let mut children: Vec<RustcDiagnostic> = d
+        .secondary
+        .iter()
+        .map(|l| {
+            let message = if l.message.is_empty() {
+                "related location"
+            } else {
+                &l.message
+            };
+            child("note", message, vec![span(report, l, true)])
+        })
+        .collect();
+    children.extend(d.notes.iter().map(|n| child("note", n, Vec::new())));
+    children.extend(d.help.iter().map(|h| child("help", h, Vec::new())));
     RustcDiagnostic {
         message_type: "diagnostic",
         message: d.message.clone(),
@@ -150,9 +166,7 @@ fn diagnostic(report: &Report, d: &Diagnostic, rendered: String) -> RustcDiagnos
             explanation: None,
         }),
         level: level_str(d.level),
-        spans: std::iter::once(span(report, &d.primary, true))
-            .chain(d.secondary.iter().map(|l| span(report, l, false)))
-            .collect(),
+        spans: vec![span(report, &d.primary, true)],
         children,
         rendered: Some(rendered),
     }
