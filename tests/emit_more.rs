@@ -158,6 +158,9 @@ fn level(l: &cargo_metadata::diagnostic::DiagnosticLevel) -> &'static str {
     }
 }
 
+/// (rule, file, line, related (file, line)s) of one SARIF result.
+type ClippySarifResult = (String, String, usize, Vec<(String, usize)>);
+
 /// What clippy-sarif makes of rustc JSON (serde-sarif `converters/cargo.rs`): one result per
 /// top-level span, with `relatedLocations` from the children's spans. Applied to our rustc JSON
 /// it must give our own SARIF's (unsuppressed) results.
@@ -185,7 +188,7 @@ fn rustc_json_gives_clippy_sarif_the_same_results_as_our_sarif() {
         }
     }
     let log = sarif_log(dir.path(), &[]);
-    let ours: Vec<(String, String, usize, Vec<(String, usize)>)> = log["runs"][0]["results"]
+    let ours: Vec<ClippySarifResult> = log["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()

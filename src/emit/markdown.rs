@@ -122,7 +122,7 @@ pub fn step_summary(
         )?;
     }
     let mut top: Vec<&Diagnostic> = report.diagnostics.iter().collect();
-    top.sort_by(|a, b| b.level.cmp(&a.level));
+    top.sort_by_key(|d| std::cmp::Reverse(d.level));
     let shown = top.len().min(TOP);
     writeln!(out, "\n### Findings ({shown} of {})\n", top.len())?;
     writeln!(
