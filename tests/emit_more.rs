@@ -676,3 +676,60 @@ fn step_summary_is_appended_with_links_and_no_raw_html() {
         "unset: nothing written"
     );
 }
+
+/// The README's CI recipes: current action majors, the permissions, the fork guard, a pinned
+/// install, `cargo-jwtlint` called directly, and only flags the binary knows (`--diff-base`
+/// comes with the diff-aware runs).
+#[test]
+fn readme_recipes_are_current_and_use_real_flags() {
+    let readme = include_str!("../README.md");
+    let section = |title: &str| {
+        let start = readme
+            .find(title)
+            .unwrap_or_else(|| panic!("{title} in README"));
+        let rest = &readme[start..];
+        let body = &rest[rest.find("```yaml\n").unwrap() + 8..];
+        body[..body.find("```").unwrap()].to_string()
+    };
+    let gh = section("## GitHub Actions");
+    for must in [
+        "contents: read",
+        "security-events: write",
+        "actions: read",
+        "actions/checkout@v6",
+        "actions/cache@v5",
+        "github/codeql-action/upload-sarif@v4",
+        "if: github.event.pull_request.head.repo.full_name == github.repository || github.event_name != 'pull_request'",
+        "cargo install cargo-jwtlint --locked --version",
+        "cargo-jwtlint --exit-zero",
+        "--diff-base \"origin/${{ github.base_ref }}\"",
+        "fetch-depth: 0",
+    ] {
+        assert!(gh.contains(must), "the workflow lacks {must:?}:\n{gh}");
+    }
+    assert!(!gh.contains("continue-on-error"), "hides exit 2");
+    assert!(!gh.contains("cargo jwtlint"), "call cargo-jwtlint directly");
+    let gitlab = section("## GitLab CI");
+    assert!(gitlab.contains("codequality:") && gitlab.contains("junit:"));
+    let help = run(Path::new("."), &["--help"]);
+    let help = stdout(&help);
+    for text in [&gh, &gitlab] {
+        for line in text
+            .lines()
+            .filter(|l| l.contains("cargo-jwtlint --") || l.contains("bin/cargo-jwtlint --"))
+        {
+            for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+                if flag == "--diff-base"
+                    || flag == "--locked"
+                    || flag == "--version"
+                    || flag == "--root"
+                {
+                    continue; // cargo install's, and the diff-aware run's
+                }
+                assert!(help.contains(flag), "{flag} is not in --help: {line}");
+            }
+        }
+    }
+    let hooks = include_str!("../.pre-commit-hooks.yaml");
+    assert!(hooks.contains("- id: cargo-jwtlint\n") && hooks.contains("entry: cargo-jwtlint\n"));
+}
