@@ -4,7 +4,8 @@
 //! `check.overrideCommand`, reviewdog and clippy-sarif read it.
 //!
 //! The linter has no cargo target, so every message names the project root as its package and a
-//! target named `jwtlint` whose `src_path` is the finding's file. Columns are 1-based characters
+//! target named `jwtlint` whose `src_path` is the finding's file. The primary label is the one
+//! top-level span; secondary labels are `note` children with spans. Columns are 1-based characters
 //! and byte offsets are the file's, as rustc writes them. `rendered` is the human output's text
 //! for the finding (sanitised; ANSI colour with `--color always`); the other strings keep the
 //! exact text, their JSON encoder escapes it.
