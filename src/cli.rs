@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::catalog;
 use crate::diagnostic::Level;
-use crate::emit::{self, EmitOptions, Format};
+use crate::emit::{EmitOptions, Format, RunInfo};
+use crate::outputs::{Output, Plan, Sink, write_out};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,7 +28,10 @@ pub struct Cli {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Write the report to FILE instead of standard output
+    /// Output format named as cargo names it: json (= rustc-json), short (= concise), human
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    pub message_format: Option<MessageFormat>,
+    /// Write the report to FILE instead of standard output (`-`: standard output)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Configuration file, used alone (default: jwtlint.toml, .jwtlint.toml or the metadata table of the project root)
@@ -87,6 +91,27 @@ pub struct Cli {
     /// exit 0; a second run adds nothing
     #[arg(long, value_name = "REASON")]
     pub add_allow: Option<String>,
+    /// No summary line (in the human and concise outputs, and on stderr with --output)
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also write the report as SARIF to FILE, in the same run (= --report sarif=FILE)
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
+    /// Also write the report as JSON to FILE, in the same run (= --report json=FILE)
+    #[arg(long, value_name = "FILE")]
+    pub json_output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, in the same run (repeatable)
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = crate::outputs::parse_report_arg)]
+    pub report: Vec<crate::outputs::Output>,
+    /// SARIF `automationDetails.id` (default: none, so upload-sarif's `category` applies)
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+    /// Print the number of findings per rule and level instead of the findings
+    #[arg(long)]
+    pub statistics: bool,
+    /// Do not append a job summary to $GITHUB_STEP_SUMMARY
+    #[arg(long)]
+    pub no_step_summary: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +134,19 @@ pub enum FailOn {
     Error,
     Warning,
     Note,
+}
+
+/// `--message-format`, with cargo's names.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormat {
+    /// The human output
+    Human,
+    /// The concise one-line output
+    Short,
+    /// JSON lines as cargo and clippy print them (rustc-json)
+    Json,
+    /// rustc-json with ANSI colour in `rendered`
+    JsonDiagnosticRenderedAnsi,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -159,34 +197,10 @@ fn use_color(choice: Option<ColorChoice>, to_terminal: bool) -> bool {
     }
 }
 
-fn write_out(
-    output: Option<&PathBuf>,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let res = match output {
-        Some(p) => {
-            let file = std::fs::File::create(p)
-                .map_err(|e| format!("error: cannot write {}: {e}", p.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            f(&mut w).and_then(|_| w.flush())
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            f(&mut w).and_then(|_| w.flush())
-        }
-    };
-    match res {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("error: cannot write the report: {e}")),
-    }
-}
-
 fn run(cli: Cli) -> Result<i32, String> {
     match &cli.command {
         Some(Command::Rules { format }) => {
-            write_out(None, |w| print_rules(w, *format))?;
+            write_out(&Sink::Stdout, |w| print_rules(w, *format))?;
             return Ok(0);
         }
         Some(Command::Explain { rule }) => {
@@ -195,7 +209,7 @@ fn run(cli: Cli) -> Result<i32, String> {
                     "error: unknown rule `{rule}` (see `cargo jwtlint rules`)"
                 ));
             };
-            write_out(None, |w| {
+            write_out(&Sink::Stdout, |w| {
                 let default = if r.opt_in {
                     format!(
                         "{}, off unless selected (`--extend-select {}` or `extend-select = [\"{}\"]`)",
@@ -223,12 +237,14 @@ fn run(cli: Cli) -> Result<i32, String> {
 /// Lints, narrows the report (PATHs, baseline, diff base), then writes a baseline, adds
 /// directives or emits the report.
 fn lint_command(cli: &Cli) -> Result<i32, String> {
+    let plan = plan(cli)?;
+    plan.check()?;
     let cwd = std::env::current_dir()
         .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
     let (root, paths, scope) = targets(&cli.paths, &cwd)?;
     let config = settings(cli, &root, &cwd, scope.as_ref())?;
     if cli.show_settings {
-        write_out(None, |w| {
+        write_out(&Sink::Stdout, |w| {
             w.write_all(crate::config_show::show_settings(&config, &root).as_bytes())
         })?;
         return Ok(0);
@@ -256,6 +272,7 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
         .as_deref()
         .map(crate::baseline::read)
         .transpose()?;
+    let run_info = run_info(&config, &root);
     let req = crate::lint::LintRequest {
         root: root.clone(),
         paths,
@@ -290,7 +307,8 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
         print_added(&crate::add_allow::apply(&root, &report, reason));
         return Ok(0);
     }
-    emit_and_exit(cli, &report, root, stale > 0 && cli.fail_on_stale)
+    let stale_fails = stale > 0 && cli.fail_on_stale;
+    emit_and_exit(cli, &plan, &report, root, run_info, stale_fails)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -363,8 +381,10 @@ fn print_added(out: &crate::add_allow::Outcome) {
 
 fn emit_and_exit(
     cli: &Cli,
+    plan: &Plan,
     report: &crate::diagnostic::Report,
     root: PathBuf,
+    run: RunInfo,
     stale_fails: bool,
 ) -> Result<i32, String> {
     let fail_on = match cli.fail_on {
@@ -372,16 +392,16 @@ fn emit_and_exit(
         FailOn::Warning => Level::Warning,
         FailOn::Note => Level::Note,
     };
-    let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
     let opts = EmitOptions {
-        color: use_color(cli.color, to_terminal),
+        color: main_color(cli, &plan.main),
         fail_on,
         verbose: cli.verbose,
+        quiet: cli.quiet,
         root: Some(root),
+        sarif_category: cli.sarif_category.clone(),
+        run,
     };
-    write_out(cli.output.as_ref(), |w| {
-        emit::emit(report, cli.format, &opts, w)
-    })?;
+    plan.write(report, &opts)?;
     if cli.exit_zero {
         return Ok(0);
     }
@@ -439,6 +459,75 @@ fn settings(
         };
     }
     Ok(config)
+}
+
+/// The main output and the extra ones, as the flags name them.
+fn plan(cli: &Cli) -> Result<Plan, String> {
+    let format = match cli.message_format {
+        None => cli.format,
+        Some(MessageFormat::Human) => Format::Human,
+        Some(MessageFormat::Short) => Format::Concise,
+        Some(MessageFormat::Json | MessageFormat::JsonDiagnosticRenderedAnsi) => Format::RustcJson,
+    };
+    let mut extra = Vec::new();
+    let shorthands = [
+        (Format::Sarif, &cli.sarif_output),
+        (Format::Json, &cli.json_output),
+    ];
+    for (format, file) in shorthands {
+        if let Some(f) = file {
+            extra.push(Output {
+                format,
+                sink: Sink::of(Some(f)),
+            });
+        }
+    }
+    extra.extend(cli.report.iter().cloned());
+    Ok(Plan {
+        main: Output {
+            format,
+            sink: Sink::of(cli.output.as_deref()),
+        },
+        extra,
+        statistics: cli.statistics,
+        step_summary: !cli.no_step_summary,
+        quiet: cli.quiet,
+    })
+}
+
+/// Colour of the main output: the human output on a terminal (or as `--color` says), and the
+/// `rendered` text of rustc-json only when asked for (`--color always` or
+/// `--message-format json-diagnostic-rendered-ansi`).
+fn main_color(cli: &Cli, main: &Output) -> bool {
+    match main.format {
+        Format::Human => {
+            let to_terminal = main.sink == Sink::Stdout && std::io::stdout().is_terminal();
+            use_color(cli.color, to_terminal)
+        }
+        Format::RustcJson => {
+            cli.message_format == Some(MessageFormat::JsonDiagnosticRenderedAnsi)
+                || cli.color == Some(ColorChoice::Always)
+        }
+        _ => false,
+    }
+}
+
+/// What SARIF's `invocations` say about the configuration.
+fn run_info(config: &crate::config::Config, root: &std::path::Path) -> RunInfo {
+    let config_file = config.source.as_ref().map(|f| match f.strip_prefix(root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => f.display().to_string(),
+    });
+    let rules_off = catalog()
+        .rules
+        .iter()
+        .filter(|r| !config.enabled.contains(&r.code))
+        .map(|r| r.code.clone())
+        .collect();
+    RunInfo {
+        config_file,
+        rules_off,
+    }
 }
 
 /// The usage error of a run whose rule selection is empty: it would check nothing and pass.

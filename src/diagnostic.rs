@@ -213,6 +213,22 @@ impl Diagnostic {
     }
 }
 
+/// A finding that a suppression silenced, kept for the audit trail.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub by: SuppressedBy,
+}
+
+/// What silenced a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// A `jwtlint: allow(..)` comment in the source: where it is (the comment) and its reason.
+    Directive { at: Label, reason: String },
+    /// The configuration (`per-path-ignores`).
+    Config,
+}
+
 /// Everything the emitters need: the sorted diagnostics and the text of each file they name.
 #[derive(Default)]
 pub struct Report {
@@ -223,6 +239,9 @@ pub struct Report {
     pub files_scanned: usize,
     /// Number of findings silenced by suppression comments or config.
     pub suppressed: usize,
+    /// The silenced findings themselves, with what silenced them (SARIF's `suppressions`, an
+    /// audit trail); not in `diagnostics` and never counted by the exit code.
+    pub suppressions: Vec<Suppressed>,
     /// Number of findings in test code not reported (`test-code = "hide"`).
     pub hidden_test_code: usize,
 }
@@ -238,6 +257,8 @@ impl Report {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.diagnostics
             .dedup_by(|a, b| a.sort_key() == b.sort_key());
+        self.suppressions
+            .sort_by(|a, b| a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key()));
         let mut seen: BTreeMap<(String, String, u64), usize> = BTreeMap::new();
         // One hash per (file, line): many findings on one long line hash it once.
         let mut line_hashes: BTreeMap<(&str, &str, usize), u64> = BTreeMap::new();

@@ -22,6 +22,7 @@ pub mod index;
 pub mod lint;
 pub mod manifest;
 pub mod model;
+pub mod outputs;
 pub mod parse;
 pub mod prefilter;
 pub mod safe_fs;

@@ -980,6 +980,7 @@ fn make_report(
     let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
     let wanted: std::collections::HashSet<&str> = kept
         .iter()
+        .chain(suppressed.iter().map(|s| &s.diagnostic))
         .flat_map(|d| {
             std::iter::once(d.primary.file.as_str())
                 .chain(d.secondary.iter().map(|l| l.file.as_str()))
@@ -994,7 +995,8 @@ fn make_report(
         diagnostics: kept,
         sources,
         files_scanned: files_scanned.max(1),
-        suppressed,
+        suppressed: suppressed.len(),
+        suppressions: suppressed,
         hidden_test_code,
     };
     report.finish();

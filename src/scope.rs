@@ -82,13 +82,16 @@ impl Scope {
         })
     }
 
-    /// Keeps the findings located in the given paths.
+    /// Keeps the findings (and the suppressed findings) located in the given paths.
     pub fn filter(&self, report: &mut Report) {
-        report.diagnostics.retain(|d| {
+        let located = |d: &crate::diagnostic::Diagnostic| {
             std::iter::once(&d.primary)
                 .chain(&d.secondary)
                 .any(|l| self.covers(&l.file))
-        });
+        };
+        report.diagnostics.retain(located);
+        report.suppressions.retain(|s| located(&s.diagnostic));
+        report.suppressed = report.suppressions.len();
     }
 }
 

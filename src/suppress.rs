@@ -12,7 +12,7 @@ use jiff::civil::Date;
 
 use crate::catalog::catalog;
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label, Suppressed, SuppressedBy};
 use crate::source::SourceText;
 
 mod scan;
@@ -60,17 +60,19 @@ struct Acceptance {
     /// Advisory ids (of the finding) some entry or config ignore accepted.
     advisories: Vec<String>,
     notes: Vec<String>,
+    /// The first directive that accepted (part of) the finding (for SARIF's audit trail).
+    first: Option<usize>,
 }
 
 /// Applies directives and config ignores; returns the kept diagnostics (plus JWT002/JWT003
-/// findings for stale or malformed directives) and the number suppressed.
+/// findings for stale or malformed directives) and the suppressed ones with what silenced them.
 pub fn apply(
     diags: Vec<Diagnostic>,
     directives: &[Directive],
     sources: &BTreeMap<String, std::sync::Arc<SourceText>>,
     cfg: &Config,
     today: Date,
-) -> (Vec<Diagnostic>, usize) {
+) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let states: Vec<State> = directives.iter().map(|d| state(d, today)).collect();
     let mut used: Vec<Vec<bool>> = directives
         .iter()
@@ -83,10 +85,13 @@ pub fn apply(
         }
     }
     let mut kept = Vec::new();
-    let mut suppressed = 0;
+    let mut suppressed = Vec::new();
     for mut d in diags {
         if cfg.ignored_for(&d.primary.file, &d.code) {
-            suppressed += 1;
+            suppressed.push(Suppressed {
+                diagnostic: d,
+                by: SuppressedBy::Config,
+            });
             continue;
         }
         let line = sources
@@ -97,12 +102,25 @@ pub fn apply(
         let mut acc = Acceptance::default();
         if d.code != "JWT000" {
             for &i in here.unwrap_or(&[]) {
-                accept_by_directive(&d, line, &directives[i], &mut used[i], &mut acc);
+                if accept_by_directive(&d, line, &directives[i], &mut used[i], &mut acc) {
+                    acc.first.get_or_insert(i);
+                }
             }
         }
         accept_by_config(&d, cfg, today, &mut acc);
         if fully_accepted(&d, &acc) {
-            suppressed += 1;
+            let by = match acc.first {
+                Some(i) => SuppressedBy::Directive {
+                    at: Label {
+                        file: directives[i].file.clone(),
+                        span: directives[i].span.clone(),
+                        message: String::new(),
+                    },
+                    reason: directives[i].reason.clone(),
+                },
+                None => SuppressedBy::Config,
+            };
+            suppressed.push(Suppressed { diagnostic: d, by });
             continue;
         }
         if !acc.advisories.is_empty() {
@@ -128,21 +146,23 @@ fn fully_accepted(d: &Diagnostic, acc: &Acceptance) -> bool {
                 .all(|a| acc.advisories.iter().any(|x| a.is_named(x))))
 }
 
-/// Marks the entries of one active directive that accept (part of) the finding `d` on `line`.
+/// Marks the entries of one active directive that accept (part of) the finding `d` on `line`;
+/// true when one did.
 fn accept_by_directive(
     d: &Diagnostic,
     line: usize,
     dir: &Directive,
     used: &mut [bool],
     acc: &mut Acceptance,
-) {
+) -> bool {
     let covers = match &dir.reach {
         Reach::Lines(r) => r.contains(&line),
         Reach::File => true,
     };
     if !covers {
-        return;
+        return false;
     }
+    let mut accepted = false;
     for (k, a) in dir.allowed.iter().enumerate() {
         if !names_rule(&a.name, &d.code) {
             continue;
@@ -151,15 +171,18 @@ fn accept_by_directive(
             None => {
                 used[k] = true;
                 acc.whole = true;
+                accepted = true;
             }
             Some(id) => {
                 if let Some(adv) = d.advisories.iter().find(|x| x.is_named(id)) {
                     used[k] = true;
                     acc.advisories.push(adv.id.clone());
+                    accepted = true;
                 }
             }
         }
     }
+    accepted
 }
 
 /// `[advisories] ignore`: entries in force accept the advisories they name; an expired entry

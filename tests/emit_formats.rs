@@ -92,12 +92,7 @@ pub fn sample_report() -> Report {
 }
 
 fn opts() -> EmitOptions {
-    EmitOptions {
-        color: false,
-        fail_on: Level::Warning,
-        verbose: false,
-        root: Some(PathBuf::from("/work/project root")),
-    }
+    EmitOptions::new(Some(PathBuf::from("/work/project root")))
 }
 
 pub fn render(report: &Report, format: Format, opts: &EmitOptions) -> String {
@@ -368,4 +363,37 @@ fn human_secondary_label_in_unreadable_file_becomes_a_note() {
         !out.contains("--> src/gone.rs"),
         "no snippet or position for a file without text: {out}"
     );
+}
+
+#[test]
+fn concise_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Concise, &opts()));
+}
+
+#[test]
+fn rustc_json_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::RustcJson, &opts()));
+}
+
+#[test]
+fn gitlab_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Gitlab, &opts()));
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!(render(&sample_report(), Format::Junit, &opts()));
+}
+
+#[test]
+fn step_summary_snapshot() {
+    let links = cargo_jwtlint::emit::GithubLinks {
+        server_url: "https://github.com".into(),
+        repository: "octo/repo".into(),
+        sha: "0123abc".into(),
+        path_prefix: String::new(),
+    };
+    let mut out = Vec::new();
+    cargo_jwtlint::emit::step_summary(&sample_report(), Some(&links), &opts(), &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cargo_jwtlint::catalog::catalog;
-use cargo_jwtlint::diagnostic::{Diagnostic, Level, Report};
+use cargo_jwtlint::diagnostic::{Diagnostic, Label, Level, Report, Suppressed, SuppressedBy};
 use cargo_jwtlint::emit::{EmitOptions, Format, emit, line_hashes};
 use cargo_jwtlint::source::SourceText;
 use serde_json::Value;
@@ -55,12 +55,7 @@ fn sample() -> Report {
 }
 
 fn sarif(report: &Report, root: Option<PathBuf>) -> String {
-    let opts = EmitOptions {
-        color: false,
-        fail_on: Level::Warning,
-        verbose: false,
-        root,
-    };
+    let opts = EmitOptions::new(root);
     let mut out = Vec::new();
     emit(report, Format::Sarif, &opts, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -82,7 +77,8 @@ fn log_has_one_run_and_every_rule_in_catalogue_order() {
     assert_eq!(log["runs"].as_array().unwrap().len(), 1);
     let run = &log["runs"][0];
     assert_eq!(run["columnKind"], "utf16CodeUnits");
-    assert_eq!(run["automationDetails"]["id"], "cargo-jwtlint/");
+    // No automationDetails unless --sarif-category: upload-sarif's `category:` must apply.
+    assert!(run.get("automationDetails").is_none(), "{run:#}");
     assert_eq!(
         run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
         "file:///srv/my%20repo/"
@@ -127,7 +123,11 @@ fn results_point_at_their_rules_and_use_utf16_columns() {
 
     // Sorted by file: the CRLF file ("src/日本/...") sorts after "src/gone.rs".
     let gone = &res[0];
-    assert_eq!(gone["message"]["text"], "could not read the file");
+    let text = gone["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("could not read the file\nhelp: "),
+        "message, then the help: {text:?}"
+    );
     let region = &gone["locations"][0]["physicalLocation"]["region"];
     assert_eq!(
         region,
@@ -272,12 +272,25 @@ fn validate_sarif_when_asked() {
     let tool = std::env::var("JWTLINT_SARIF_VALIDATOR")
         .unwrap_or_else(|_| "/work/shared/tools/validate-sarif".into());
     let dir = tempfile::tempdir().unwrap();
-    for (name, root) in [
-        ("rooted.sarif", Some(PathBuf::from("/srv/my repo"))),
-        ("unrooted.sarif", None),
+    let audit = {
+        let mut opts = EmitOptions::new(Some(PathBuf::from("/srv/my repo")));
+        opts.sarif_category = Some("jwtlint/api".into());
+        opts.run.config_file = Some("jwtlint.toml".into());
+        opts.run.rules_off = vec!["JWT301".into()];
+        let mut out = Vec::new();
+        emit(&with_suppressions(), Format::Sarif, &opts, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for (name, log) in [
+        (
+            "rooted.sarif",
+            sarif(&sample(), Some(PathBuf::from("/srv/my repo"))),
+        ),
+        ("unrooted.sarif", sarif(&sample(), None)),
+        ("audit.sarif", audit),
     ] {
         let path = dir.path().join(name);
-        std::fs::write(&path, sarif(&sample(), root)).unwrap();
+        std::fs::write(&path, log).unwrap();
         let out = std::process::Command::new(&tool)
             .arg(&path)
             .output()
@@ -289,6 +302,81 @@ fn validate_sarif_when_asked() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// The sample plus two suppressed findings (in source, with a reason; by the configuration),
+/// an internal error and hidden test code.
+fn with_suppressions() -> Report {
+    let mut report = sample();
+    let call = CRLF.find("decode(鍵)").unwrap();
+    let key = CRLF.find("key").unwrap();
+    report.suppressions.push(Suppressed {
+        diagnostic: Diagnostic::new("JWT101", CRLF_PATH, call..call + 6, "unverified"),
+        by: SuppressedBy::Directive {
+            at: Label {
+                file: CRLF_PATH.into(),
+                span: key..key + 3,
+                message: String::new(),
+            },
+            reason: "our own cached token".into(),
+        },
+    });
+    report.suppressions.push(Suppressed {
+        diagnostic: Diagnostic::new("JWT801", CRLF_PATH, key..key + 3, "hard-coded"),
+        by: SuppressedBy::Config,
+    });
+    report.suppressed = 2;
+    report.hidden_test_code = 3;
+    report
+        .diagnostics
+        .push(Diagnostic::new("JWT001", GONE, 0..0, "the linter failed"));
+    report.finish();
+    report
+}
+
+#[test]
+fn suppressed_findings_are_results_with_their_suppression() {
+    let mut opts = EmitOptions::new(None);
+    opts.sarif_category = Some("jwtlint".into());
+    let mut out = Vec::new();
+    emit(&with_suppressions(), Format::Sarif, &opts, &mut out).unwrap();
+    let log: Value = serde_json::from_slice(&out).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "jwtlint/");
+    let res = results(&log);
+    assert_eq!(res.len(), 6);
+    let sup: Vec<&Value> = res.iter().filter_map(|r| r.get("suppressions")).collect();
+    assert_eq!(sup.len(), 2);
+    // Sorted like findings: the configuration's (line 1) before the directive's (line 2).
+    assert_eq!(sup[0][0]["kind"], "external");
+    assert_eq!(
+        sup[1][0],
+        serde_json::json!({"kind": "inSource", "justification": "our own cached token",
+            "location": {"physicalLocation": {"artifactLocation": {"uri": "src/%E6%97%A5%E6%9C%AC/%E3%83%88%E3%83%BC%E3%82%AF%E3%83%B3.rs", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 1, "startColumn": 8, "endLine": 1, "endColumn": 11}}}})
+    );
+    let inv = &run["invocations"][0];
+    assert_eq!(
+        inv["executionSuccessful"], false,
+        "a JWT001 means the run did not fully succeed"
+    );
+    let texts: Vec<&str> = inv["toolConfigurationNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "no configuration file; the defaults apply",
+            "3 findings in test code not reported (test-code = \"hide\")"
+        ]
+    );
+    assert_eq!(
+        inv["toolExecutionNotifications"].as_array().unwrap().len(),
+        3
+    );
 }
 
 #[test]

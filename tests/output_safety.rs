@@ -5,9 +5,10 @@
 //! sequences, CR and bidi overrides; the test adds what should not be committed: file names with
 //! a newline and an advisory-db whose titles and URLs carry the same. In every format no line may
 //! start with `::` (after leading whitespace, which the GitHub runner trims) unless it is one of
-//! the github format's own annotations; in the human and github formats, with colour off, no
-//! control character other than LF and TAB, no DEL and no raw bidi or invisible formatting
-//! character may appear. JSON and SARIF keep the exact text.
+//! the github format's own annotations; in the human, github, concise and junit formats, with
+//! colour off, no control character other than LF and TAB, no DEL and no raw bidi or invisible
+//! formatting character may appear. JSON, SARIF and rustc-json keep the exact text (rustc-json's
+//! `rendered` is the sanitised human text), GitLab's descriptions are sanitised.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -100,7 +101,17 @@ fn assert_printable(format: &str, what: &str, out: &str) {
 fn no_format_lets_project_text_start_a_line_or_control_the_terminal() {
     let (dir, db) = hostile();
     let db = db.path().to_str().unwrap();
-    for format in ["human", "github", "json", "sarif"] {
+    let formats = [
+        "human",
+        "github",
+        "json",
+        "sarif",
+        "concise",
+        "rustc-json",
+        "gitlab",
+        "junit",
+    ];
+    for format in formats {
         for extra in [&[][..], &["."][..]] {
             let mut args = vec!["--format", format, "--color", "never", "--advisory-db", db];
             args.extend(extra);
@@ -110,7 +121,7 @@ fn no_format_lets_project_text_start_a_line_or_control_the_terminal() {
             let stderr = String::from_utf8(o.stderr).unwrap();
             assert_no_command_lines(format, "stdout", &stdout);
             assert_no_command_lines(format, "stderr", &stderr);
-            if matches!(format, "human" | "github") {
+            if matches!(format, "human" | "github" | "concise" | "junit") {
                 assert_printable(format, "stdout", &stdout);
                 assert_printable(format, "stderr", &stderr);
             }

@@ -224,31 +224,64 @@ fn to_codespan(report: &Report, files: &mut Shown<'_, '_>, d: &Diagnostic) -> Cs
 }
 
 pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
-    let files = HumanFiles::new(report);
-    let config = Config {
-        chars: Chars::ascii(),
-        ..Config::default()
-    };
-    let to_io = |e: FilesError| match e {
-        FilesError::Io(e) => e,
-        e => io::Error::other(e.to_string()),
-    };
+    let renderer = Renderer::new(report, opts.color);
     for d in &report.diagnostics {
+        renderer.render(d, out)?;
+    }
+    let unchecked = unchecked_files(report);
+    if opts.verbose {
+        for f in &unchecked {
+            writeln!(out, "not checked: {}", inline(f))?;
+        }
+    }
+    if opts.quiet {
+        return Ok(());
+    }
+    writeln!(out, "{}", summary(report, unchecked.len(), opts.verbose))
+}
+
+/// Renders single diagnostics of one report the way the human output shows them (also the
+/// `rendered` text of `rustc-json`).
+pub(super) struct Renderer<'r> {
+    report: &'r Report,
+    files: HumanFiles<'r>,
+    config: Config,
+    color: bool,
+}
+
+impl<'r> Renderer<'r> {
+    pub(super) fn new(report: &'r Report, color: bool) -> Renderer<'r> {
+        Renderer {
+            report,
+            files: HumanFiles::new(report),
+            config: Config {
+                chars: Chars::ascii(),
+                ..Config::default()
+            },
+            color,
+        }
+    }
+
+    /// Writes one diagnostic: header, locus, snippet, `= help`/`= note` lines.
+    pub(super) fn render(&self, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+        let to_io = |e: FilesError| match e {
+            FilesError::Io(e) => e,
+            e => io::Error::other(e.to_string()),
+        };
         let mut shown = Shown {
-            whole: &files,
+            whole: &self.files,
             windows: Vec::new(),
         };
-        let cs = to_codespan(report, &mut shown, d);
+        let cs = to_codespan(self.report, &mut shown, d);
         let mut buf = termcolor::Ansi::new(Vec::new());
-        if opts.color {
-            term::emit_to_write_style(&mut buf, &config, &shown, &cs).map_err(to_io)?;
+        if self.color {
+            term::emit_to_write_style(&mut buf, &self.config, &shown, &cs).map_err(to_io)?;
         } else {
-            term::emit_to_io_write(buf.get_mut(), &config, &shown, &cs).map_err(to_io)?;
+            term::emit_to_io_write(buf.get_mut(), &self.config, &shown, &cs).map_err(to_io)?;
         }
         let rendered = buf.into_inner();
-        if report.sources.contains_key(&d.primary.file) {
-            out.write_all(&rendered)?;
-            continue;
+        if self.report.sources.contains_key(&d.primary.file) {
+            return out.write_all(&rendered);
         }
         // No source text: codespan has no snippet to show, so the `-->` line is ours.
         let header_end = rendered
@@ -260,27 +293,20 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
         // Aligned with codespan's `= note` bullets, which sit one column further in when the
         // diagnostic also has a snippet (other labels) with a line-number gutter.
         locus.write_all(if cs.labels.is_empty() { b" " } else { b"  " })?;
-        if opts.color {
+        if self.color {
             locus.set_color(termcolor::ColorSpec::new().set_fg(Some(termcolor::Color::Cyan)))?;
         }
         locus.write_all(b"-->")?;
-        if opts.color {
+        if self.color {
             locus.reset()?;
         }
         writeln!(locus, " {}", inline(&d.primary.file))?;
-        out.write_all(&rendered[header_end..])?;
+        out.write_all(&rendered[header_end..])
     }
-    let unchecked = unchecked_files(report);
-    if opts.verbose {
-        for f in &unchecked {
-            writeln!(out, "not checked: {}", inline(f))?;
-        }
-    }
-    writeln!(out, "{}", summary(report, unchecked.len(), opts.verbose))
 }
 
 /// The files named by a JWT000 or JWT001 finding: not read, not parsed or not fully checked.
-fn unchecked_files(report: &Report) -> Vec<&str> {
+pub(super) fn unchecked_files(report: &Report) -> Vec<&str> {
     let mut files: Vec<&str> = report
         .diagnostics
         .iter()
@@ -294,7 +320,7 @@ fn unchecked_files(report: &Report) -> Vec<&str> {
 
 /// `jwtlint: 3 errors, 2 warnings, 1 note in 12 files (4 suppressed, 2 in test code hidden; ..,
 /// 2 files not checked; -v lists them)`.
-fn summary(report: &Report, unchecked: usize, verbose: bool) -> String {
+pub(super) fn summary(report: &Report, unchecked: usize, verbose: bool) -> String {
     let counts: Vec<String> = [
         (report.count(Level::Error), "error", "errors"),
         (report.count(Level::Warning), "warning", "warnings"),

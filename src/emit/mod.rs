@@ -11,34 +11,102 @@ use std::path::PathBuf;
 use crate::catalog::{Rule, catalog};
 use crate::diagnostic::{Diagnostic, Label, Level, Report};
 
+mod concise;
 mod excerpt;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
+mod markdown;
+mod rustc_json;
 pub(crate) mod sanitize;
 mod sarif;
+mod statistics;
 
+pub use markdown::{GithubLinks, step_summary};
 pub use sarif::line_hashes;
+pub use statistics::{RuleCount, emit_statistics, statistics};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// rustc-style diagnostics with snippets and a summary line
     Human,
+    /// one JSON document (schema in the README)
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning
     Sarif,
+    /// GitHub Actions workflow commands (annotations)
     Github,
+    /// one line per finding: `./path:line:col: level[CODE] message`
+    Concise,
+    /// JSON lines in the shape cargo and clippy emit (`--message-format json`)
+    RustcJson,
+    /// GitLab Code Quality report
+    Gitlab,
+    /// JUnit XML
+    Junit,
+}
+
+impl Format {
+    /// The name as written on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Concise => "concise",
+            Format::RustcJson => "rustc-json",
+            Format::Gitlab => "gitlab",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct EmitOptions {
-    /// Colour the human output.
+    /// Colour the human output (and, in `rustc-json`, the `rendered` text).
     pub color: bool,
     /// The `--fail-on` level (shown in summaries).
     pub fail_on: Level,
     /// `-v`: the human output lists the files that were not checked.
     pub verbose: bool,
+    /// `-q`: the human and concise outputs end without the summary line.
+    pub quiet: bool,
     /// Absolute project root. SARIF declares it as `%SRCROOT%` (a `file://` URI); when `None`,
     /// `%SRCROOT%` only gets a description and the uploader must know the checkout path.
     pub root: Option<PathBuf>,
+    /// `--sarif-category`: SARIF's `automationDetails.id` (none: upload-sarif's `category:`
+    /// input, or its default, applies).
+    pub sarif_category: Option<String>,
+    /// Facts about the run that SARIF reports in `invocations`.
+    pub run: RunInfo,
+}
+
+impl EmitOptions {
+    /// Options for a run with no configuration file and every default.
+    pub fn new(root: Option<PathBuf>) -> EmitOptions {
+        EmitOptions {
+            color: false,
+            fail_on: Level::Warning,
+            verbose: false,
+            quiet: false,
+            root,
+            sarif_category: None,
+            run: RunInfo::default(),
+        }
+    }
+}
+
+/// Facts about the run, not about findings.
+#[derive(Clone, Debug, Default)]
+pub struct RunInfo {
+    /// The configuration file that was read, relative to the project root when inside it
+    /// (`None`: no file, the defaults applied).
+    pub config_file: Option<String>,
+    /// Catalogue rules that did not run (left out by the selection, or opt-in).
+    pub rules_off: Vec<String>,
 }
 
 pub fn emit(
@@ -52,7 +120,17 @@ pub fn emit(
         Format::Json => json::emit(report, opts, out),
         Format::Sarif => sarif::emit(report, opts, out),
         Format::Github => github::emit(report, opts, out),
+        Format::Concise => concise::emit(report, opts, out),
+        Format::RustcJson => rustc_json::emit(report, opts, out),
+        Format::Gitlab => gitlab::emit(report, opts, out),
+        Format::Junit => junit::emit(report, opts, out),
     }
+}
+
+/// The one-line summary of a run (`jwtlint: 3 errors, 1 warning in 12 files (..)`), as the human
+/// output ends; the CLI prints it on standard error when the report goes to a file.
+pub fn summary_line(report: &Report, verbose: bool) -> String {
+    human::summary(report, human::unchecked_files(report).len(), verbose)
 }
 
 /// Where a label is, in 1-based lines and 1-based UTF-16 columns; the end is exclusive.

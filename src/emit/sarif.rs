@@ -11,9 +11,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{EmitOptions, extra_tags, region};
+use super::{EmitOptions, RunInfo, extra_tags, region};
 use crate::catalog::{Rule, catalog};
-use crate::diagnostic::{Label, Level, Report};
+use crate::diagnostic::{Diagnostic, Label, Level, Report, Suppressed, SuppressedBy};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -32,7 +32,9 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
-    automation_details: AutomationDetails,
+    invocations: Vec<Invocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automation_details: Option<AutomationDetails>,
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult>,
@@ -55,7 +57,33 @@ struct Driver {
 
 #[derive(Serialize)]
 struct AutomationDetails {
-    id: &'static str,
+    id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_configuration_notifications: Vec<Notification>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
 }
 
 #[derive(Serialize)]
@@ -110,6 +138,8 @@ struct SarifResult {
     related_locations: Vec<Location>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties>,
 }
@@ -243,7 +273,7 @@ fn sarif_region(report: &Report, label: &Label) -> SarifRegion {
 
 /// Percent-encodes everything but unreserved characters and `/` (RFC 3986), byte by byte, of
 /// the bytes a report path stands for (its escaped backslashes and raw bytes decoded).
-fn encode_uri_path(path: &str) -> String {
+pub(super) fn encode_uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in crate::discover::report_path_bytes(path) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -275,53 +305,19 @@ fn root_uri(root: &Path) -> String {
 
 pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
     let cat = catalog();
-    let mut hashes: HashMap<&str, Vec<String>> = HashMap::new();
-    let mut results = Vec::with_capacity(report.diagnostics.len());
+    let mut hashes = LineHashes::default();
+    let mut results = Vec::with_capacity(report.diagnostics.len() + report.suppressions.len());
     for d in &report.diagnostics {
-        let rule_index = cat.index_of(&d.code);
-        let mut partial_fingerprints = BTreeMap::new();
-        if let Some(src) = report.source(&d.primary.file) {
-            let line = src.line_of(d.primary.span.start);
-            let file_hashes = hashes
-                .entry(d.primary.file.as_str())
-                .or_insert_with(|| line_hashes(&src.text));
-            if let Some(h) = file_hashes.get(line - 1) {
-                partial_fingerprints.insert("primaryLocationLineHash", h.clone());
-            }
-        }
-        let related_locations = d
-            .secondary
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Location {
-                id: Some(i),
-                physical_location: physical_location(report, l),
-                message: Some(Text {
-                    text: if l.message.is_empty() {
-                        "related location".to_string()
-                    } else {
-                        l.message.clone()
-                    },
-                }),
-            })
-            .collect();
-        let tags = extra_tags(d);
-        results.push(SarifResult {
-            rule_id: d.code.clone(),
-            rule_index,
-            level: level_str(d.level),
-            message: Text {
-                text: d.message.clone(),
-            },
-            locations: vec![Location {
-                id: None,
-                physical_location: physical_location(report, &d.primary),
-                message: None,
-            }],
-            related_locations,
-            partial_fingerprints,
-            properties: (!tags.is_empty()).then_some(ResultProperties { tags }),
-        });
+        results.push(result(report, d, &mut hashes, Vec::new()));
+    }
+    for s in &report.suppressions {
+        let suppression = suppression(report, s);
+        results.push(result(
+            report,
+            &s.diagnostic,
+            &mut hashes,
+            vec![suppression],
+        ));
     }
     let srcroot = match &opts.root {
         Some(root) => ArtifactLocation {
@@ -348,9 +344,8 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
                     rules: cat.rules.iter().map(descriptor).collect(),
                 },
             },
-            automation_details: AutomationDetails {
-                id: "cargo-jwtlint/",
-            },
+            invocations: vec![invocation(report, &opts.run)],
+            automation_details: opts.sarif_category.as_deref().map(automation_details),
             original_uri_base_ids: BTreeMap::from([(SRCROOT, srcroot)]),
             column_kind: "utf16CodeUnits",
             results,
@@ -358,6 +353,164 @@ pub(super) fn emit(report: &Report, opts: &EmitOptions, out: &mut dyn Write) -> 
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// `automationDetails.id` of a category, with the trailing `/` the upload action adds to its
+/// own `category:` (github/codeql-action `getAutomationID`), so both name the same analysis.
+fn automation_details(category: &str) -> AutomationDetails {
+    let mut id = category.to_string();
+    if !id.ends_with('/') {
+        id.push('/');
+    }
+    AutomationDetails { id }
+}
+
+/// Each file's `primaryLocationLineHash` values, computed once per file.
+#[derive(Default)]
+struct LineHashes<'r> {
+    files: HashMap<&'r str, Vec<String>>,
+}
+
+impl<'r> LineHashes<'r> {
+    fn of(&mut self, report: &'r Report, label: &'r Label) -> Option<String> {
+        let src = report.source(&label.file)?;
+        let line = src.line_of(label.span.start);
+        let file_hashes = self
+            .files
+            .entry(label.file.as_str())
+            .or_insert_with(|| line_hashes(&src.text));
+        file_hashes.get(line - 1).cloned()
+    }
+}
+
+/// The result's message: the finding's message, then its help and notes (GitHub shows only
+/// the message of a result, not the rule's help, next to the code).
+fn message_text(d: &Diagnostic) -> String {
+    let mut text = d.message.clone();
+    if let Some(help) = &d.help {
+        text.push_str("\nhelp: ");
+        text.push_str(help);
+    }
+    for note in &d.notes {
+        text.push_str("\nnote: ");
+        text.push_str(note);
+    }
+    text
+}
+
+fn result<'r>(
+    report: &'r Report,
+    d: &'r Diagnostic,
+    hashes: &mut LineHashes<'r>,
+    suppressions: Vec<Suppression>,
+) -> SarifResult {
+    let mut partial_fingerprints = BTreeMap::new();
+    if let Some(h) = hashes.of(report, &d.primary) {
+        partial_fingerprints.insert("primaryLocationLineHash", h);
+    }
+    let related_locations = d
+        .secondary
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Location {
+            id: Some(i),
+            physical_location: physical_location(report, l),
+            message: Some(Text {
+                text: if l.message.is_empty() {
+                    "related location".to_string()
+                } else {
+                    l.message.clone()
+                },
+            }),
+        })
+        .collect();
+    let tags = extra_tags(d);
+    SarifResult {
+        rule_id: d.code.clone(),
+        rule_index: catalog().index_of(&d.code),
+        level: level_str(d.level),
+        message: Text {
+            text: message_text(d),
+        },
+        locations: vec![Location {
+            id: None,
+            physical_location: physical_location(report, &d.primary),
+            message: None,
+        }],
+        related_locations,
+        partial_fingerprints,
+        suppressions,
+        properties: (!tags.is_empty()).then_some(ResultProperties { tags }),
+    }
+}
+
+/// A suppressed finding's `suppressions` entry: `inSource` with the directive's reason and
+/// place, or `external` for the configuration's `per-path-ignores`.
+fn suppression(report: &Report, s: &Suppressed) -> Suppression {
+    match &s.by {
+        SuppressedBy::Directive { at, reason } => Suppression {
+            kind: "inSource",
+            justification: (!reason.is_empty()).then(|| reason.clone()),
+            location: Some(Location {
+                id: None,
+                physical_location: physical_location(report, at),
+                message: None,
+            }),
+        },
+        SuppressedBy::Config => Suppression {
+            kind: "external",
+            justification: Some("per-path-ignores in the configuration".to_string()),
+            location: None,
+        },
+    }
+}
+
+/// The run's one invocation: how it was configured, the files it could not check (JWT000,
+/// JWT001; also results), and whether it succeeded (no JWT001: the linter did not fail on a file).
+fn invocation(report: &Report, run: &RunInfo) -> Invocation {
+    let note = |text: String| Notification {
+        level: "note",
+        message: Text { text },
+        locations: Vec::new(),
+    };
+    let mut config = vec![note(match &run.config_file {
+        Some(f) => format!("configuration read from {f}"),
+        None => "no configuration file; the defaults apply".to_string(),
+    })];
+    if !run.rules_off.is_empty() {
+        config.push(note(format!("rules not run: {}", run.rules_off.join(", "))));
+    }
+    if report.hidden_test_code > 0 {
+        config.push(note(format!(
+            "{} findings in test code not reported (test-code = \"hide\")",
+            report.hidden_test_code
+        )));
+    }
+    let execution = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "JWT000" || d.code == "JWT001")
+        .map(|d| Notification {
+            level: if d.code == "JWT001" {
+                "error"
+            } else {
+                "warning"
+            },
+            message: Text {
+                text: format!("not checked: {}", d.message),
+            },
+            locations: vec![Location {
+                id: None,
+                physical_location: physical_location(report, &d.primary),
+                message: None,
+            }],
+        })
+        .collect();
+    Invocation {
+        execution_successful: !report.diagnostics.iter().any(|d| d.code == "JWT001"),
+        tool_configuration_notifications: config,
+        tool_execution_notifications: execution,
+    }
 }
 
 fn physical_location(report: &Report, label: &Label) -> PhysicalLocation {
