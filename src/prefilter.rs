@@ -47,6 +47,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "absent_words",
     "help",
     "level",
+    // Roles of a finding for later passes (`empty-key`, `signature-off`), not words.
+    "tags",
     "versions",
     "crates",
     "storage",

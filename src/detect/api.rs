@@ -94,6 +94,9 @@ pub struct ApiEntry {
     /// Crate versions the entry applies to (documentation).
     #[serde(default)]
     pub versions: Option<String>,
+    /// Roles of the finding for later passes (see [`super::EMPTY_KEY`], [`super::SIGNATURE_OFF`]).
+    #[serde(default)]
+    pub tags: Vec<String>,
     #[serde(skip)]
     pub rule: String,
 }
@@ -276,6 +279,7 @@ fn diag(w: &Walker, e: &ApiEntry, span: std::ops::Range<usize>) -> Diagnostic {
     if let Some(l) = e.level {
         d = d.with_level(l);
     }
+    d.tags.extend(e.tags.iter().cloned());
     d
 }
 

@@ -15,6 +15,7 @@ pub mod next_use;
 pub mod secrets;
 pub mod session;
 pub mod storage;
+pub mod time_only;
 pub mod validation;
 pub mod verify_only;
 
@@ -123,6 +124,36 @@ pub fn version_notes(code: &str, crates: &CrateMap) -> Vec<String> {
 }
 
 /// The table key that records that `word` occurs in the package.
+/// Words of a package that issues its own tokens: jsonwebtoken's signing key, or an HMAC JWT
+/// header written by hand (`{"alg":"HS256"}` as raw, escaped or spaced JSON).
+pub const SELF_ISSUED_WORDS: &[&str] = &[
+    "EncodingKey",
+    r#""alg":"HS"#,
+    r#"\"alg\":\"HS"#,
+    r#""alg": "HS"#,
+];
+
+/// Tag of a finding about an empty verification or signing key.
+pub const EMPTY_KEY: &str = "empty-key";
+/// Tag of a finding that switches a verifier's signature check off.
+pub const SIGNATURE_OFF: &str = "signature-off";
+
+/// In a function that switches the signature check off, an empty key beside it is the
+/// placeholder the API asks for (`DecodingKey::from_secret(b"")` next to
+/// `insecure_disable_signature_validation()`): one finding says it all, so the empty-key findings
+/// reported since `first` go.
+fn drop_placeholder_keys(diags: &mut Vec<Diagnostic>, first: usize) {
+    let tagged = |d: &Diagnostic, t: &str| d.tags.iter().any(|x| x == t);
+    if !diags[first..].iter().any(|d| tagged(d, SIGNATURE_OFF)) {
+        return;
+    }
+    let mut index = 0;
+    diags.retain(|d| {
+        index += 1;
+        index <= first || !tagged(d, EMPTY_KEY)
+    });
+}
+
 pub fn mention_key(word: &str) -> String {
     format!("<mentions:{word}>")
 }
@@ -204,6 +235,8 @@ pub struct Walker<'a> {
     pub fns: Vec<next_use::FnFacts>,
     /// Indices into `fns` of the enclosing functions (innermost last).
     pub fn_stack: Vec<usize>,
+    /// The claims type of each jsonwebtoken decode call of the file (see [`time_only`]).
+    pub decodes: Vec<Option<String>>,
 }
 
 impl Env for Walker<'_> {
@@ -235,6 +268,7 @@ impl<'a> Walker<'a> {
             compared: HashSet::new(),
             fns: Vec::new(),
             fn_stack: Vec::new(),
+            decodes: Vec::new(),
         }
     }
 
@@ -433,8 +467,10 @@ impl<'a> Walker<'a> {
         });
         let i = self.fns.len() - 1;
         self.fn_stack.push(i);
+        let first = self.out.diagnostics.len();
         f(self);
         self.fn_stack.pop();
+        drop_placeholder_keys(&mut self.out.diagnostics, first);
         if !self.fns[i].pending.is_empty() {
             let text = self.ctx.snippet(&index::span_of(body));
             self.fns[i].reads_expiry = next_use::names_expiry(text);
@@ -726,6 +762,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 if let Expr::Path(p) = &*c.func {
                     let canon = self.ctx.resolve(&p.path);
                     next_use::note_call(self, Some(&canon), None);
+                    time_only::note_decode(self, &canon, &p.path);
                     self.note_operation(&canon);
                 }
                 api::check_call(self, c);
@@ -832,6 +869,7 @@ pub fn lint_file(ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
         }
     }
     w.visit_file(file);
+    time_only::finish(&mut w, &time_only::time_only_structs(file));
     next_use::finish(&mut w);
     let mut out = w.out;
     out.consts.extend(consts);

@@ -107,7 +107,12 @@ fn judge(
             } else {
                 format!("{what} gets a hard-coded HMAC secret; anyone who reads the source or the binary can forge tokens")
             };
-            Diagnostic::new("JWT801", path, span, msg).with_label("hard-coded secret")
+            let d = Diagnostic::new("JWT801", path, span, msg).with_label("hard-coded secret");
+            if b.is_empty() {
+                d.with_tag(super::EMPTY_KEY)
+            } else {
+                d
+            }
         }
         (Kind::Hmac, Val::Embedded(mac, file)) => Diagnostic::new(
             "JWT801",

@@ -344,5 +344,9 @@ fn report_unless_self_issued(w: &mut Walker, d: Diagnostic, no_iss: bool, no_aud
         .filter(|x| x.0)
         .map(|x| x.1.to_string())
         .collect();
-    w.report_unless_self_issued(d, &["EncodingKey".to_string()], &unchecked);
+    let issued: Vec<String> = super::SELF_ISSUED_WORDS
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    w.report_unless_self_issued(d, &issued, &unchecked);
 }
