@@ -875,12 +875,17 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             if release_of(&v) < since {
                 continue;
             }
+            // The package's own features can pick the provider (`aws-lc-rs = ["jsonwebtoken/aws_lc_rs"]`):
+            // those a default build turns on count; a provider only some feature forwards is a
+            // choice left to the package's users.
+            let (by_default, forwarded) = eff[u].forwarded_features(&d.key);
             let n = cp
                 .features
                 .iter()
-                .filter(|f| d.features.contains(f))
+                .filter(|f| d.features.contains(f) || by_default.contains(f))
                 .count();
-            if n != 1 {
+            let delegated = n == 0 && cp.features.iter().any(|f| forwarded.contains(f));
+            if n != 1 && !delegated {
                 bad.push((u, d, v, n));
             }
         }

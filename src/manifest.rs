@@ -91,6 +91,42 @@ pub struct Manifest {
     pub package: Option<PackageSection>,
     pub workspace: Option<WorkspaceSection>,
     pub dependencies: Vec<Dependency>,
+    /// The `[features]` table: feature name -> what it enables (`dep/feature`, `dep?/feature`,
+    /// other features, `dep:name`).
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Manifest {
+    /// Features of dependency `key` that this package's own features enable: (enabled by a
+    /// build with default features, enabled by some feature at all).
+    pub fn forwarded_features(&self, key: &str) -> (Vec<String>, Vec<String>) {
+        let of_dep = |entry: &str| {
+            let (dep, feat) = entry.split_once('/')?;
+            (dep.trim_end_matches('?') == key).then(|| feat.to_string())
+        };
+        let all = self
+            .features
+            .values()
+            .flatten()
+            .filter_map(|e| of_dep(e))
+            .collect();
+        let mut on = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec!["default".to_string()];
+        while let Some(f) = todo.pop() {
+            if !seen.insert(f.clone()) {
+                continue;
+            }
+            for entry in self.features.get(&f).into_iter().flatten() {
+                match of_dep(entry) {
+                    Some(feat) => on.push(feat),
+                    None if !entry.starts_with("dep:") => todo.push(entry.clone()),
+                    None => {}
+                }
+            }
+        }
+        (on, all)
+    }
 }
 
 /// A parse failure with the byte range it points at.
@@ -151,6 +187,15 @@ impl Manifest {
                 }
             }
         }
+        let features = root
+            .get("features")
+            .and_then(Item::as_table_like)
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| (k.to_string(), string_array(Some(v))))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Manifest {
             path: path.to_string(),
             dir,
@@ -158,6 +203,7 @@ impl Manifest {
             package,
             workspace,
             dependencies,
+            features,
         })
     }
 
