@@ -9,6 +9,7 @@ pub mod claims;
 pub mod configure;
 pub mod cookies;
 pub mod defaults;
+pub mod hand_decode;
 pub mod lifetime;
 pub mod mixed;
 pub mod next_use;
@@ -468,6 +469,7 @@ impl<'a> Walker<'a> {
         let i = self.fns.len() - 1;
         self.fn_stack.push(i);
         let first = self.out.diagnostics.len();
+        hand_decode::check_fn(self, body);
         f(self);
         self.fn_stack.pop();
         drop_placeholder_keys(&mut self.out.diagnostics, first);
