@@ -347,15 +347,13 @@ fn classify_file(
     }
 }
 
-/// Is a path (relative to the root) skipped by the walk's own rules, not by an ignore file:
-/// below `target/` or `node_modules/`, or hidden?
+/// Is a tracked path (relative to the root) below a build or package folder the walk never
+/// enters (`target/`, `node_modules/`)? Hidden folders are not skipped for tracked files: a
+/// committed `.hidden/src/lib.rs` can be `#[path]`-included or `include!`d, so it is checked.
 fn skipped_by_walk(rel: &str) -> bool {
     let mut parts = rel.split('/').peekable();
     while let Some(p) = parts.next() {
         let is_dir = parts.peek().is_some();
-        if p.starts_with('.') && p != "." && p != ".." {
-            return true;
-        }
         if is_dir && (p == "target" || p == "node_modules") {
             return true;
         }
@@ -365,7 +363,8 @@ fn skipped_by_walk(rel: &str) -> bool {
 
 /// In a git work tree, every tracked file below the walked directories that the walk did not
 /// find (an ignore file hid it) is checked too: a pull request cannot hide a committed file by
-/// adding a `.gitignore` or `.ignore` entry. `target/`, hidden paths and `exclude` still apply.
+/// adding a `.gitignore` or `.ignore` entry, nor behind a hidden folder. `target/`,
+/// `node_modules/` and `exclude` still apply.
 fn add_tracked(
     root: &Path,
     dirs: &[PathBuf],

@@ -473,10 +473,16 @@ fn invocation(report: &Report, run: &RunInfo) -> Invocation {
         message: Text { text },
         locations: Vec::new(),
     };
-    let mut config = vec![note(match &run.config_file {
-        Some(f) => format!("configuration read from {f}"),
-        None => "no configuration file; the defaults apply".to_string(),
-    })];
+    let mut config: Vec<Notification> = run
+        .config_files
+        .iter()
+        .map(|f| note(format!("configuration read from {f}")))
+        .collect();
+    if config.is_empty() {
+        config.push(note(
+            "no configuration file; the defaults apply".to_string(),
+        ));
+    }
     if !run.rules_off.is_empty() {
         config.push(note(format!("rules not run: {}", run.rules_off.join(", "))));
     }
