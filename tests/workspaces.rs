@@ -238,3 +238,37 @@ fn a_nested_fuzz_workspace_is_linted_as_its_own_root() {
         [("JWT101".to_string(), "fuzz_targets/t.rs".to_string(), 2)]
     );
 }
+
+/// Cargo makes a path dependency of the workspace root a member even when `members` does not
+/// list it: it is linted in the root's workspace, not as a workspace of its own.
+#[test]
+fn a_path_dependency_of_the_root_is_a_member_of_its_workspace() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("lib/src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[workspace.dependencies]\njsonwebtoken = { version = \"10.3\", features = [\"rust_crypto\"] }\n\n[dependencies]\nlib = { path = \"./lib\" }\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn ok() {}\n").unwrap();
+    std::fs::write(
+        root.join("lib/Cargo.toml"),
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { workspace = true }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("lib/src/lib.rs"),
+        "pub fn f(t: &str) {\n    let _ = jsonwebtoken::dangerous::insecure_decode::<u8>(t);\n}\n",
+    )
+    .unwrap();
+    let (whole, _, _) = lint(root, &[]);
+    let (one, _, _) = lint(&root.join("lib"), &["src/lib.rs"]);
+    assert!(whole.iter().any(|f| f.1 == "lib/src/lib.rs"), "{whole:?}");
+    let in_lib: Vec<_> = whole
+        .into_iter()
+        .filter(|f| f.1 == "lib/src/lib.rs")
+        .collect();
+    assert_eq!(one, in_lib);
+}
