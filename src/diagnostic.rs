@@ -227,6 +227,8 @@ pub enum SuppressedBy {
     Directive { at: Label, reason: String },
     /// The configuration (`per-path-ignores`).
     Config,
+    /// The `--baseline` file holds it (an accepted finding of the past).
+    Baseline,
 }
 
 /// Everything the emitters need: the sorted diagnostics and the text of each file they name.
@@ -320,6 +322,18 @@ impl Report {
         self.files_scanned += other.files_scanned;
         self.suppressed += other.suppressed;
         self.hidden_test_code += other.hidden_test_code;
+    }
+
+    /// Moves findings to the suppressed ones (counted in `suppressed`, kept in sorted order).
+    pub fn suppress(&mut self, found: Vec<Diagnostic>, by: SuppressedBy) {
+        self.suppressed += found.len();
+        self.suppressions
+            .extend(found.into_iter().map(|diagnostic| Suppressed {
+                diagnostic,
+                by: by.clone(),
+            }));
+        self.suppressions
+            .sort_by(|a, b| a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key()));
     }
 
     pub fn count_at_or_above(&self, level: Level) -> usize {

@@ -445,7 +445,7 @@ fn result<'r>(
 }
 
 /// A suppressed finding's `suppressions` entry: `inSource` with the directive's reason and
-/// place, or `external` for the configuration's `per-path-ignores`.
+/// place, or `external` for the configuration's `per-path-ignores` and for the baseline.
 fn suppression(report: &Report, s: &Suppressed) -> Suppression {
     match &s.by {
         SuppressedBy::Directive { at, reason } => Suppression {
@@ -460,6 +460,11 @@ fn suppression(report: &Report, s: &Suppressed) -> Suppression {
         SuppressedBy::Config => Suppression {
             kind: "external",
             justification: Some("per-path-ignores in the configuration".to_string()),
+            location: None,
+        },
+        SuppressedBy::Baseline => Suppression {
+            kind: "external",
+            justification: Some("baseline".to_string()),
             location: None,
         },
     }
