@@ -359,6 +359,7 @@ fn lint_rust(
         let parsed = crate::parse::parse_file(&src.text);
         let res = match parsed {
             Ok(file) => {
+                suppress::reach_from_tree(&mut r.directives, &file, &src);
                 let ctx = Ctx {
                     path: &f.rel,
                     text: &src,

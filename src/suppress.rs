@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Label, Suppressed, SuppressedBy};
 use crate::source::SourceText;
 
+mod reach;
 mod scan;
 
+pub use reach::from_tree as reach_from_tree;
 pub use scan::{Allowed, Directive, Reach, Until, scan};
 
 /// Today's date for `until=`: `JWTLINT_TODAY=YYYY-MM-DD` when set (for reproducible runs and
