@@ -997,12 +997,18 @@ fn make_report(
     files_scanned: usize,
 ) -> Report {
     let cfg = &req.config;
+    let mut out = out;
+    let config_rel = cfg
+        .source
+        .as_deref()
+        .map(|f| discover::rel_path(&req.root, f));
     let (kept, suppressed) = suppress::apply(
         out.diagnostics,
         &out.directives,
-        &out.sources,
+        &mut out.sources,
         cfg,
         req.today,
+        config_rel.as_deref(),
     );
     let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
     let wanted: std::collections::HashSet<&str> = kept
