@@ -109,7 +109,8 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
     Ok(b)
 }
 
-/// Removes the findings the baseline holds from `report` and returns the count and the stale
+/// Moves the findings the baseline holds to the report's suppressed findings (by the baseline)
+/// and returns the count and the stale
 /// entries; `in_play` says which entries this run could have matched (rules that ran, paths in
 /// scope), so the others are never called stale.
 pub fn apply(report: &mut Report, b: &Baseline, in_play: impl Fn(&Entry) -> bool) -> Outcome {
@@ -119,20 +120,24 @@ pub fn apply(report: &mut Report, b: &Baseline, in_play: impl Fn(&Entry) -> bool
             .entry(key(&e.code, &e.path, e.fingerprint))
             .or_insert(0) += 1;
     }
-    let before = report.diagnostics.len();
-    report.diagnostics.retain(|d| {
-        if always_reported(&d.code) {
-            return true;
-        }
-        match left.get_mut(&key(&d.code, &d.primary.file, d.fingerprint)) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                false
+    let (accepted, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut report.diagnostics)
+        .into_iter()
+        .partition(|d| {
+            if always_reported(&d.code) {
+                return false;
             }
-            _ => true,
-        }
-    });
-    let matched = before - report.diagnostics.len();
+            match left.get_mut(&key(&d.code, &d.primary.file, d.fingerprint)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            }
+        });
+    report.diagnostics = kept;
+    let matched = accepted.len();
+    // Accepted findings stay in the audit trail (SARIF `suppressions`, the `suppressed` count).
+    report.suppress(accepted, crate::diagnostic::SuppressedBy::Baseline);
     // Of the entries with one key, the last ones (highest occurrence) are the stale ones.
     let mut by_key: BTreeMap<Key, Vec<&Entry>> = BTreeMap::new();
     for e in &b.findings {

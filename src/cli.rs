@@ -234,6 +234,97 @@ fn run(cli: Cli) -> Result<i32, String> {
     lint_command(&cli)
 }
 
+/// One workspace of the run with its configuration, and where its findings go in the report.
+struct Analysis {
+    unit: crate::workspaces::Unit,
+    config: crate::config::Config,
+    /// The workspace root relative to the report's base (`.` for the base itself).
+    prefix: String,
+}
+
+impl Analysis {
+    /// The path relative to this workspace's root of a report path that lies in it.
+    fn own_path<'p>(&self, path: &'p str) -> Option<&'p str> {
+        if self.prefix == "." {
+            return Some(path);
+        }
+        path.strip_prefix(self.prefix.as_str())?.strip_prefix('/')
+    }
+}
+
+/// The workspaces the run analyses, each with its configuration, and the report's base folder.
+fn analyses(cli: &Cli, cwd: &std::path::Path) -> Result<(PathBuf, Vec<Analysis>), String> {
+    let exclude_of = |root: &std::path::Path| -> crate::workspaces::Exclude {
+        match settings(cli, root, None) {
+            Ok(c) => Box::new(move |rel: &str| c.is_excluded(rel)),
+            // The error is reported when the workspace's configuration is loaded for its run.
+            Err(_) => Box::new(|_: &str| false),
+        }
+    };
+    let plan = crate::workspaces::plan(&cli.paths, cwd, &exclude_of)?;
+    let mut out = Vec::new();
+    for unit in plan.units {
+        let named = if cli.force_exclude || cli.paths.is_empty() {
+            None
+        } else if let Some(s) = &unit.scope {
+            Some(s.rel.clone())
+        } else if unit.loose {
+            Some(
+                unit.walk
+                    .iter()
+                    .map(|p| crate::discover::rel_path(&unit.root, p))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let config = settings(cli, &unit.root, named)?;
+        let prefix = crate::discover::rel_path(&plan.base, &unit.root);
+        out.push(Analysis {
+            unit,
+            config,
+            prefix,
+        });
+    }
+    Ok((plan.base, out))
+}
+
+/// Lints every workspace of the run into one report, each narrowed to its PATHs.
+fn lint_all(
+    cli: &Cli,
+    analyses: &[Analysis],
+    today: jiff::civil::Date,
+) -> crate::diagnostic::Report {
+    let mut report = crate::diagnostic::Report::default();
+    for a in analyses {
+        let req = crate::lint::LintRequest {
+            root: a.unit.root.clone(),
+            paths: a.unit.walk.clone(),
+            config: a.config.clone(),
+            advisory_db: cli.advisory_db.clone(),
+            today,
+            nested: a.unit.nested_rel(),
+            all_test_code: a.prefix != "." && crate::detect::is_test_path(&a.prefix),
+        };
+        let mut one = crate::lint::run(&req);
+        if let Some(s) = &a.unit.scope {
+            s.filter(&mut one);
+        }
+        report.absorb(one, &a.prefix);
+    }
+    report.finish();
+    report
+}
+
+/// The settings of each workspace, as `--show-settings` and `-v` print them.
+fn show_all(analyses: &[Analysis]) -> String {
+    analyses
+        .iter()
+        .map(|a| crate::config_show::show_settings(&a.config, &a.unit.root))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Lints, narrows the report (PATHs, baseline, diff base), then writes a baseline, adds
 /// directives or emits the report.
 fn lint_command(cli: &Cli) -> Result<i32, String> {
@@ -241,19 +332,17 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
     plan.check()?;
     let cwd = std::env::current_dir()
         .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
-    let (root, paths, scope) = targets(&cli.paths, &cwd)?;
-    let config = settings(cli, &root, &cwd, scope.as_ref())?;
+    let (root, analyses) = analyses(cli, &cwd)?;
     if cli.show_settings {
         write_out(&Sink::Stdout, |w| {
-            w.write_all(crate::config_show::show_settings(&config, &root).as_bytes())
+            w.write_all(show_all(&analyses).as_bytes())
         })?;
         return Ok(0);
     }
     if cli.verbose {
-        let _ = std::io::stderr()
-            .write_all(crate::config_show::show_settings(&config, &root).as_bytes());
+        let _ = std::io::stderr().write_all(show_all(&analyses).as_bytes());
     }
-    if config.enabled.is_empty() {
+    if analyses.iter().any(|a| a.config.enabled.is_empty()) {
         return Err(empty_selection(cli));
     }
     if let Some(db) = &cli.advisory_db
@@ -272,18 +361,8 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
         .as_deref()
         .map(crate::baseline::read)
         .transpose()?;
-    let run_info = run_info(&config, &root);
-    let req = crate::lint::LintRequest {
-        root: root.clone(),
-        paths,
-        config,
-        advisory_db: cli.advisory_db.clone(),
-        today: crate::suppress::today()?,
-    };
-    let mut report = crate::lint::run(&req);
-    if let Some(s) = &scope {
-        s.filter(&mut report);
-    }
+    let run_info = run_info(&analyses, &root);
+    let mut report = lint_all(cli, &analyses, crate::suppress::today()?);
     if let Some(file) = &cli.write_baseline {
         let b = crate::baseline::of_report(&report);
         crate::baseline::write(file, &b)?;
@@ -296,7 +375,7 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
         return Ok(0);
     }
     let stale = match &baseline {
-        Some(b) => apply_baseline(&mut report, b, &req, scope.as_ref()),
+        Some(b) => apply_baseline(&mut report, b, &analyses),
         None => 0,
     };
     if let Some(rev) = &cli.diff_base {
@@ -319,13 +398,27 @@ fn plural(n: usize) -> &'static str {
 fn apply_baseline(
     report: &mut crate::diagnostic::Report,
     b: &crate::baseline::Baseline,
-    req: &crate::lint::LintRequest,
-    scope: Option<&crate::scope::Scope>,
+    analyses: &[Analysis],
 ) -> usize {
     use crate::emit::sanitize::inline;
-    let out = crate::baseline::apply(report, b, |e| {
-        req.config.enabled.contains(&e.code) && scope.is_none_or(|s| s.covers(&e.path))
-    });
+    // An entry is in play when the workspace it lies in (the deepest) ran its rule on its path.
+    let in_play = |e: &crate::baseline::Entry| {
+        analyses
+            .iter()
+            .filter_map(|a| a.own_path(&e.path).map(|p| (a, p)))
+            .max_by_key(|(a, _)| {
+                if a.prefix == "." {
+                    0
+                } else {
+                    a.prefix.len() + 1
+                }
+            })
+            .is_some_and(|(a, p)| {
+                a.config.enabled.contains(&e.code)
+                    && a.unit.scope.as_ref().is_none_or(|s| s.covers(p))
+            })
+    };
+    let out = crate::baseline::apply(report, b, in_play);
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
@@ -412,13 +505,12 @@ fn emit_and_exit(
     })
 }
 
-/// The configuration (see [`crate::config::load`]) with the command line's selection, test-code
-/// policy and named paths (which `exclude` spares unless `--force-exclude`) applied.
+/// The configuration (see [`crate::config::load`]) with the command line's selection and
+/// test-code policy applied, and the paths named on the command line (which `exclude` spares).
 fn settings(
     cli: &Cli,
     root: &std::path::Path,
-    cwd: &std::path::Path,
-    scope: Option<&crate::scope::Scope>,
+    named: Option<Vec<String>>,
 ) -> Result<crate::config::Config, String> {
     use crate::config::{Lookup, resolve_selectors};
     let lookup = if cli.isolated {
@@ -448,15 +540,8 @@ fn settings(
     if let Some(t) = cli.test_code {
         config.test_code = t;
     }
-    if !cli.force_exclude && !cli.paths.is_empty() {
-        config.named = match scope {
-            Some(s) => s.rel.clone(),
-            None => cli
-                .paths
-                .iter()
-                .map(|p| crate::discover::rel_path(root, &cwd.join(p)))
-                .collect(),
-        };
+    if let Some(named) = named {
+        config.named = named;
     }
     Ok(config)
 }
@@ -512,20 +597,24 @@ fn main_color(cli: &Cli, main: &Output) -> bool {
     }
 }
 
-/// What SARIF's `invocations` say about the configuration.
-fn run_info(config: &crate::config::Config, root: &std::path::Path) -> RunInfo {
-    let config_file = config.source.as_ref().map(|f| match f.strip_prefix(root) {
-        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-        Err(_) => f.display().to_string(),
-    });
+/// What SARIF's `invocations` say about the configuration: every file read, and the rules
+/// that ran in no workspace.
+fn run_info(analyses: &[Analysis], root: &std::path::Path) -> RunInfo {
+    let mut config_files: Vec<String> = analyses
+        .iter()
+        .filter_map(|a| a.config.source.as_ref())
+        .map(|f| crate::discover::rel_path(root, f))
+        .collect();
+    config_files.sort();
+    config_files.dedup();
     let rules_off = catalog()
         .rules
         .iter()
-        .filter(|r| !config.enabled.contains(&r.code))
+        .filter(|r| !analyses.iter().any(|a| a.config.enabled.contains(&r.code)))
         .map(|r| r.code.clone())
         .collect();
     RunInfo {
-        config_file,
+        config_files,
         rules_off,
     }
 }
@@ -540,26 +629,6 @@ fn empty_selection(cli: &Cli) -> String {
     format!(
         "error: no rule would run: {why}; give codes (JWT101), prefixes (JWT1), names or ALL (see `cargo jwtlint rules`)"
     )
-}
-
-/// What a run covers: the project root, the paths to walk, and (for PATHs inside one Cargo
-/// project) the scope that filters the whole workspace's findings down to those paths.
-fn targets(
-    given: &[PathBuf],
-    cwd: &std::path::Path,
-) -> Result<(PathBuf, Vec<PathBuf>, Option<crate::scope::Scope>), String> {
-    if given.is_empty() {
-        let root = crate::discover::find_project_root(cwd).ok_or_else(|| {
-            "error: no Cargo.toml found in this directory or any parent; run inside a Cargo project or pass PATHs to lint".to_string()
-        })?;
-        return Ok((root.clone(), vec![root], None));
-    }
-    let given: Vec<PathBuf> = given.iter().map(|p| cwd.join(p)).collect();
-    Ok(match crate::scope::Scope::of(&given) {
-        // Paths inside one project: analyse the whole workspace, report what lies in them.
-        Some(s) => (s.root.clone(), s.walk_paths(), Some(s)),
-        None => (cwd.to_path_buf(), given, None),
-    })
 }
 
 fn print_rules(w: &mut dyn Write, format: Format) -> std::io::Result<()> {

@@ -164,6 +164,9 @@ pub struct Lifetimes {
 pub struct Config {
     /// The file the settings came from (None: defaults).
     pub source: Option<PathBuf>,
+    /// That file's text (findings about the configuration, such as an unused
+    /// `[advisories] ignore` entry, point into it).
+    pub source_text: Option<Arc<str>>,
     /// Where the settings came from, for `-v` and `--show-settings`.
     pub origin: Origin,
     /// Rules on (codes).
@@ -193,6 +196,8 @@ pub struct Config {
 pub struct AdvisoryIgnore {
     pub id: String,
     pub reason: String,
+    /// The entry's byte range in the configuration file.
+    pub span: Range<usize>,
     /// Applies through this day, then the findings come back.
     pub until: Option<jiff::civil::Date>,
 }
@@ -201,6 +206,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             source: None,
+            source_text: None,
             origin: Origin::Defaults {
                 root: PathBuf::new(),
             },
@@ -859,6 +865,7 @@ fn build(cx: &Ctx, raw: &RawConfig, origin: Origin) -> Result<Config, ConfigErro
             .collect::<Result<_, _>>()?;
     }
     cfg.source = Some(cx.file.to_path_buf());
+    cfg.source_text = Some(cx.text.clone());
     cfg.origin = origin;
     Ok(cfg)
 }
@@ -889,7 +896,12 @@ fn advisory_ignore(
             )
         })?),
     };
-    Ok(AdvisoryIgnore { id, reason, until })
+    Ok(AdvisoryIgnore {
+        id,
+        reason,
+        span: e.span(),
+        until,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

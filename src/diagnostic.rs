@@ -227,6 +227,8 @@ pub enum SuppressedBy {
     Directive { at: Label, reason: String },
     /// The configuration (`per-path-ignores`).
     Config,
+    /// The `--baseline` file holds it (an accepted finding of the past).
+    Baseline,
 }
 
 /// Everything the emitters need: the sorted diagnostics and the text of each file they name.
@@ -282,6 +284,56 @@ impl Report {
                 occurrence: *n,
             };
         }
+    }
+
+    /// Adds the report of another analysis whose paths are relative to `prefix` (a folder
+    /// relative to this report's root, `.` for the same root), so one report covers several
+    /// workspaces. Call [`Report::finish`] afterwards.
+    pub fn absorb(&mut self, other: Report, prefix: &str) {
+        let join = |p: &mut String| {
+            if prefix != "." && !prefix.is_empty() {
+                *p = if p == "." {
+                    prefix.to_string()
+                } else {
+                    format!("{prefix}/{p}")
+                };
+            }
+        };
+        let relabel = |d: &mut Diagnostic| {
+            for l in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
+                join(&mut l.file);
+            }
+        };
+        for mut d in other.diagnostics {
+            relabel(&mut d);
+            self.diagnostics.push(d);
+        }
+        for mut s in other.suppressions {
+            relabel(&mut s.diagnostic);
+            if let SuppressedBy::Directive { at, .. } = &mut s.by {
+                join(&mut at.file);
+            }
+            self.suppressions.push(s);
+        }
+        for (mut k, v) in other.sources {
+            join(&mut k);
+            self.sources.insert(k, v);
+        }
+        self.files_scanned += other.files_scanned;
+        self.suppressed += other.suppressed;
+        self.hidden_test_code += other.hidden_test_code;
+    }
+
+    /// Moves findings to the suppressed ones (counted in `suppressed`, kept in sorted order).
+    pub fn suppress(&mut self, found: Vec<Diagnostic>, by: SuppressedBy) {
+        self.suppressed += found.len();
+        self.suppressions
+            .extend(found.into_iter().map(|diagnostic| Suppressed {
+                diagnostic,
+                by: by.clone(),
+            }));
+        self.suppressions
+            .sort_by(|a, b| a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key()));
     }
 
     pub fn count_at_or_above(&self, level: Level) -> usize {

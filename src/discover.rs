@@ -47,12 +47,12 @@ pub struct Discovery {
 pub fn find_project_root(start: &Path) -> Option<PathBuf> {
     let mut dirs = start.ancestors().filter(|d| d.join("Cargo.toml").is_file());
     let package = dirs.next()?.to_path_buf();
-    if workspace_table(&package).is_some() {
+    if workspace_manifest(&package).is_some() {
         return Some(package);
     }
     for dir in dirs {
-        if let Some(ws) = workspace_table(dir)
-            && claims(&ws, dir, &package)
+        if let Some(doc) = workspace_manifest(dir)
+            && claims(&doc, dir, &package)
         {
             return Some(dir.to_path_buf());
         }
@@ -60,16 +60,47 @@ pub fn find_project_root(start: &Path) -> Option<PathBuf> {
     Some(package)
 }
 
-/// The `[workspace]` table of `dir/Cargo.toml`, if it has one.
-fn workspace_table(dir: &Path) -> Option<toml_edit::Table> {
+/// `dir/Cargo.toml` when it has a `[workspace]` table.
+fn workspace_manifest(dir: &Path) -> Option<toml_edit::DocumentMut> {
     let text = safe_fs::read_text_in_tree(&dir.join("Cargo.toml"), dir).ok()?;
     let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
-    doc.get("workspace")?.as_table().cloned()
+    doc.get("workspace")?.as_table()?;
+    Some(doc)
 }
 
-/// Whether a `[workspace]` at `root` has `package` among its members (globs, as cargo reads
-/// them) and not among its `exclude`s.
-fn claims(ws: &toml_edit::Table, root: &Path, package: &Path) -> bool {
+/// The `path` of every dependency the workspace manifest declares (the root package's
+/// dependency tables, per target too, and `[workspace.dependencies]`), relative to its folder.
+fn path_dependencies(doc: &toml_edit::DocumentMut) -> Vec<String> {
+    let tables = ["dependencies", "dev-dependencies", "build-dependencies"];
+    let mut deps: Vec<&dyn toml_edit::TableLike> = Vec::new();
+    for t in tables {
+        deps.extend(doc.get(t).and_then(|v| v.as_table_like()));
+    }
+    if let Some(targets) = doc.get("target").and_then(|v| v.as_table_like()) {
+        for (_, target) in targets.iter() {
+            for t in tables {
+                deps.extend(target.get(t).and_then(|v| v.as_table_like()));
+            }
+        }
+    }
+    deps.extend(
+        doc.get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|v| v.as_table_like()),
+    );
+    deps.iter()
+        .flat_map(|t| t.iter())
+        .filter_map(|(_, d)| d.as_table_like()?.get("path")?.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Whether the workspace manifest `doc` at `root` has `package` among its members (the
+/// `members` globs, as cargo reads them, or a path dependency, which cargo makes a member) and
+/// not among its `exclude`s.
+fn claims(doc: &toml_edit::DocumentMut, root: &Path, package: &Path) -> bool {
+    let Some(ws) = doc.get("workspace").and_then(|w| w.as_table()) else {
+        return false;
+    };
     let Ok(rel) = package.strip_prefix(root) else {
         return false;
     };
@@ -91,7 +122,10 @@ fn claims(ws: &toml_edit::Table, root: &Path, package: &Path) -> bool {
                 .is_ok_and(|g| g.compile_matcher().is_match(&rel))
         })
     };
-    matches(&list("members")) && !matches(&list("exclude"))
+    let by_path = path_dependencies(doc)
+        .iter()
+        .any(|p| crate::scope::normalise(&root.join(p)) == package);
+    (matches(&list("members")) || by_path) && !matches(&list("exclude"))
 }
 
 /// The report path of `p`: relative to `root` (the path as given when it is not below it),
@@ -347,15 +381,13 @@ fn classify_file(
     }
 }
 
-/// Is a path (relative to the root) skipped by the walk's own rules, not by an ignore file:
-/// below `target/` or `node_modules/`, or hidden?
+/// Is a tracked path (relative to the root) below a build or package folder the walk never
+/// enters (`target/`, `node_modules/`)? Hidden folders are not skipped for tracked files: a
+/// committed `.hidden/src/lib.rs` can be `#[path]`-included or `include!`d, so it is checked.
 fn skipped_by_walk(rel: &str) -> bool {
     let mut parts = rel.split('/').peekable();
     while let Some(p) = parts.next() {
         let is_dir = parts.peek().is_some();
-        if p.starts_with('.') && p != "." && p != ".." {
-            return true;
-        }
         if is_dir && (p == "target" || p == "node_modules") {
             return true;
         }
@@ -365,7 +397,8 @@ fn skipped_by_walk(rel: &str) -> bool {
 
 /// In a git work tree, every tracked file below the walked directories that the walk did not
 /// find (an ignore file hid it) is checked too: a pull request cannot hide a committed file by
-/// adding a `.gitignore` or `.ignore` entry. `target/`, hidden paths and `exclude` still apply.
+/// adding a `.gitignore` or `.ignore` entry, nor behind a hidden folder. `target/`,
+/// `node_modules/` and `exclude` still apply.
 fn add_tracked(
     root: &Path,
     dirs: &[PathBuf],

@@ -29,3 +29,4 @@ pub mod safe_fs;
 pub mod scope;
 pub mod source;
 pub mod suppress;
+pub mod workspaces;

@@ -31,6 +31,12 @@ pub struct LintRequest {
     pub advisory_db: Option<PathBuf>,
     /// The date `until=` suppressions are judged against ([`suppress::today`]).
     pub today: jiff::civil::Date,
+    /// Folders (relative to the root) of nested workspaces, analysed on their own and left
+    /// out of this walk.
+    pub nested: Vec<String>,
+    /// The whole workspace is test code: it lies in a test folder (`tests/`, `fixtures/`, ..)
+    /// of the project the run started from.
+    pub all_test_code: bool,
 }
 
 /// Every crate name any rule knows about (from the catalogue's tables), used when a file
@@ -290,6 +296,7 @@ fn lint_rust(
     opts: &RuleOptions,
     package: Option<usize>,
     prefilter: Option<&Prefilter>,
+    all_test: bool,
 ) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
@@ -352,13 +359,14 @@ fn lint_rust(
         let parsed = crate::parse::parse_file(&src.text);
         let res = match parsed {
             Ok(file) => {
+                suppress::reach_from_tree(&mut r.directives, &file, &src);
                 let ctx = Ctx {
                     path: &f.rel,
                     text: &src,
                     uses: UseMap::default(),
                     crates,
                     opts,
-                    is_test_file: detect::is_test_path(&f.rel),
+                    is_test_file: all_test || detect::is_test_path(&f.rel),
                     consts: HashMap::new(),
                 };
                 Ok(detect::lint_file(ctx, &file))
@@ -533,7 +541,15 @@ fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Se
 pub fn run(req: &LintRequest) -> Report {
     let cfg = &req.config;
     let stage = Stages::new();
-    let found = discover::discover(&req.root, &req.paths, &|rel: &str| cfg.is_excluded(rel));
+    let in_nested = |rel: &str| {
+        req.nested.iter().any(|n| {
+            rel.strip_prefix(n.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    let found = discover::discover(&req.root, &req.paths, &|rel: &str| {
+        cfg.is_excluded(rel) || in_nested(rel)
+    });
     stage.done("discover");
     let files_scanned = found.files.len() + found.problems.len();
     let mut out = Collected {
@@ -556,8 +572,9 @@ pub fn run(req: &LintRequest) -> Report {
         .stack_size(STACK_SIZE)
         .build()
         .ok();
-    let mut results = scan_sources(&rust, &ws, &opts, pool.as_ref());
-    let test_files = module_test_files(&results);
+    let mut results = scan_sources(&rust, &ws, &opts, pool.as_ref(), req.all_test_code);
+    let mut test_files = module_test_files(&results);
+    test_files.all = req.all_test_code;
     stage.done("sources");
     stage.count(&results);
     let mut consts = package_constants(&results, &rust, pool.as_ref());
@@ -705,6 +722,7 @@ fn scan_sources(
     ws: &Workspace,
     opts: &RuleOptions,
     pool: Option<&rayon::ThreadPool>,
+    all_test: bool,
 ) -> Vec<FileResult> {
     let prefilter = make_prefilter(ws);
     let package_of = ws.package_index();
@@ -712,14 +730,23 @@ fn scan_sources(
         rust.par_iter()
             .map(|f| {
                 let pkg = package_of(&f.abs);
-                lint_rust(f, ws.crates_of(pkg), opts, pkg, prefilter.as_ref())
+                lint_rust(
+                    f,
+                    ws.crates_of(pkg),
+                    opts,
+                    pkg,
+                    prefilter.as_ref(),
+                    all_test,
+                )
             })
             .collect::<Vec<_>>()
     });
     for i in files_to_relint(&results, rust) {
         let pkg = results[i].package;
         let f = rust[i];
-        results[i] = on_pool(pool, || lint_rust(f, ws.crates_of(pkg), opts, pkg, None));
+        results[i] = on_pool(pool, || {
+            lint_rust(f, ws.crates_of(pkg), opts, pkg, None, all_test)
+        });
     }
     results
 }
@@ -970,12 +997,18 @@ fn make_report(
     files_scanned: usize,
 ) -> Report {
     let cfg = &req.config;
+    let mut out = out;
+    let config_rel = cfg
+        .source
+        .as_deref()
+        .map(|f| discover::rel_path(&req.root, f));
     let (kept, suppressed) = suppress::apply(
         out.diagnostics,
         &out.directives,
-        &out.sources,
+        &mut out.sources,
         cfg,
         req.today,
+        config_rel.as_deref(),
     );
     let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
     let wanted: std::collections::HashSet<&str> = kept

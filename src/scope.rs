@@ -20,7 +20,7 @@ pub struct Scope {
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system (no link is followed).
-fn normalise(p: &Path) -> PathBuf {
+pub fn normalise(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -35,33 +35,19 @@ fn normalise(p: &Path) -> PathBuf {
 }
 
 impl Scope {
-    /// The scope of absolute `given` paths, when they all lie in one Cargo project.
-    pub fn of(given: &[PathBuf]) -> Option<Scope> {
-        let mut root: Option<PathBuf> = None;
-        let mut missing = Vec::new();
-        let given: Vec<PathBuf> = given.iter().map(|p| normalise(p)).collect();
-        for g in &given {
-            let meta = std::fs::symlink_metadata(g);
-            if meta.is_err() {
-                missing.push(g.clone());
-            }
-            let start = if meta.as_ref().is_ok_and(|m| m.is_dir()) {
-                g.as_path()
-            } else {
-                g.parent()?
-            };
-            let r = crate::discover::find_project_root(start)?;
-            match &root {
-                Some(x) if *x != r => return None,
-                _ => root = Some(r),
-            }
-        }
-        let root = root?;
+    /// The scope of absolute `given` paths (already normalised, see [`normalise`]) that lie in
+    /// the project at `root`.
+    pub fn new(root: PathBuf, given: &[PathBuf]) -> Scope {
+        let missing = given
+            .iter()
+            .filter(|g| std::fs::symlink_metadata(g).is_err())
+            .cloned()
+            .collect();
         let rel = given
             .iter()
             .map(|g| crate::discover::rel_path(&root, g))
             .collect();
-        Some(Scope { root, rel, missing })
+        Scope { root, rel, missing }
     }
 
     /// What the walk covers: the whole project, plus given paths that do not exist.

@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Label, Suppressed, SuppressedBy};
 use crate::source::SourceText;
 
+mod reach;
 mod scan;
 
+pub use reach::from_tree as reach_from_tree;
 pub use scan::{Allowed, Directive, Reach, Until, scan};
 
 /// Today's date for `until=`: `JWTLINT_TODAY=YYYY-MM-DD` when set (for reproducible runs and
@@ -69,10 +71,12 @@ struct Acceptance {
 pub fn apply(
     diags: Vec<Diagnostic>,
     directives: &[Directive],
-    sources: &BTreeMap<String, std::sync::Arc<SourceText>>,
+    sources: &mut BTreeMap<String, std::sync::Arc<SourceText>>,
     cfg: &Config,
     today: Date,
+    config_rel: Option<&str>,
 ) -> (Vec<Diagnostic>, Vec<Suppressed>) {
+    let mut ignores_used = vec![false; cfg.advisory_ignores.len()];
     let states: Vec<State> = directives.iter().map(|d| state(d, today)).collect();
     let mut used: Vec<Vec<bool>> = directives
         .iter()
@@ -107,7 +111,7 @@ pub fn apply(
                 }
             }
         }
-        accept_by_config(&d, cfg, today, &mut acc);
+        accept_by_config(&d, cfg, today, &mut acc, &mut ignores_used);
         if fully_accepted(&d, &acc) {
             let by = match acc.first {
                 Some(i) => SuppressedBy::Directive {
@@ -135,7 +139,44 @@ pub fn apply(
     for (i, dir) in directives.iter().enumerate() {
         kept.extend(directive_findings(dir, states[i], &used[i], cfg));
     }
+    // Only a run of the rule the ignores are for can tell that one matched nothing.
+    if let Some(rel) = config_rel.filter(|_| cfg.enabled.iter().any(|c| c == "JWT012")) {
+        let unused = unused_ignores(cfg, &ignores_used, rel);
+        if !unused.is_empty()
+            && let Some(text) = &cfg.source_text
+        {
+            sources
+                .entry(rel.to_string())
+                .or_insert_with(|| std::sync::Arc::new(SourceText::new(text.to_string())));
+        }
+        kept.extend(unused);
+    }
     (kept, suppressed)
+}
+
+/// JWT002 for each `[advisories] ignore` entry of the configuration file (at `rel`) that
+/// accepted no finding.
+fn unused_ignores(cfg: &Config, used: &[bool], rel: &str) -> Vec<Diagnostic> {
+    let out = cfg
+        .advisory_ignores
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !**u)
+        .map(|(ig, _)| {
+            Diagnostic::new(
+                "JWT002",
+                rel,
+                ig.span.clone(),
+                format!(
+                    "this `[advisories] ignore` of {} matches no finding",
+                    ig.id
+                ),
+            )
+            .with_label("unused advisory ignore")
+            .with_help("remove the entry (no dependency of this workspace is affected by that advisory any more)")
+        })
+        .collect();
+    finish(out, cfg)
 }
 
 fn fully_accepted(d: &Diagnostic, acc: &Acceptance) -> bool {
@@ -187,11 +228,18 @@ fn accept_by_directive(
 
 /// `[advisories] ignore`: entries in force accept the advisories they name; an expired entry
 /// leaves a note on the finding it no longer accepts.
-fn accept_by_config(d: &Diagnostic, cfg: &Config, today: Date, acc: &mut Acceptance) {
-    for ig in &cfg.advisory_ignores {
+fn accept_by_config(
+    d: &Diagnostic,
+    cfg: &Config,
+    today: Date,
+    acc: &mut Acceptance,
+    used: &mut [bool],
+) {
+    for (ig, used) in cfg.advisory_ignores.iter().zip(used) {
         let Some(adv) = d.advisories.iter().find(|a| a.is_named(&ig.id)) else {
             continue;
         };
+        *used = true;
         match ig.until {
             Some(u) if u < today => acc.notes.push(format!(
                 "the configuration's `[advisories] ignore` of {} expired on {u}, so it is reported again",

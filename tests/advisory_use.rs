@@ -25,6 +25,8 @@ fn rsa_finding(lib: &str) -> (Level, String) {
         config: Config::default(),
         advisory_db: None,
         today: cargo_jwtlint::suppress::today().unwrap(),
+        nested: Vec::new(),
+        all_test_code: false,
     });
     let d = report
         .diagnostics

@@ -95,6 +95,8 @@ fn findings(dir: &Path, code: &str) -> (Expect, BTreeMap<(String, usize, String)
         config,
         advisory_db: None,
         today: cargo_jwtlint::suppress::today().unwrap(),
+        nested: Vec::new(),
+        all_test_code: false,
     });
     let mut got = Expect::new();
     let mut msgs = BTreeMap::new();

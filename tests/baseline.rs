@@ -172,3 +172,33 @@ fn stale_entries_are_printed_sanitised() {
         "{stderr}"
     );
 }
+
+/// Findings the baseline accepts stay in the audit trail: SARIF results with an `external`
+/// suppression justified by the baseline, and the `suppressed` count of JSON and human output.
+#[test]
+fn baseline_accepted_findings_are_suppressed_results_and_counted() {
+    let (_t, dir) = copy_fixture("svc");
+    let o = run(&dir, &["--write-baseline", "b.json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = report(&dir, &["--baseline", "b.json"]);
+    assert_eq!(v["summary"]["findings"], 0, "{v}");
+    assert_eq!(v["summary"]["suppressed"], 2, "{v}");
+    let o = run(&dir, &["--baseline", "b.json", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{sarif}");
+    for r in results {
+        assert_eq!(
+            r["suppressions"],
+            serde_json::json!([{ "kind": "external", "justification": "baseline" }]),
+            "{r}"
+        );
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+    }
+    let human = run(&dir, &["--baseline", "b.json"]);
+    let out = String::from_utf8_lossy(&human.stdout);
+    assert!(out.contains("2 suppressed"), "{out}");
+    // `--format github` prints no annotation for them.
+    let gh = run(&dir, &["--baseline", "b.json", "--format", "github"]);
+    assert!(!String::from_utf8_lossy(&gh.stdout).contains("::error"));
+}

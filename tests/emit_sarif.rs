@@ -275,7 +275,7 @@ fn validate_sarif_when_asked() {
     let audit = {
         let mut opts = EmitOptions::new(Some(PathBuf::from("/srv/my repo")));
         opts.sarif_category = Some("jwtlint/api".into());
-        opts.run.config_file = Some("jwtlint.toml".into());
+        opts.run.config_files = vec!["jwtlint.toml".into()];
         opts.run.rules_off = vec!["JWT301".into()];
         let mut out = Vec::new();
         emit(&with_suppressions(), Format::Sarif, &opts, &mut out).unwrap();

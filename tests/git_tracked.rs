@@ -79,3 +79,62 @@ fn ignore_files_do_not_hide_tracked_files() {
         "{after:?}"
     );
 }
+
+#[test]
+fn tracked_files_under_hidden_folders_are_checked() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), MANIFEST).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn ok() {}\n").unwrap();
+    let hidden = [
+        ".hidden/src/lib.rs",
+        ".github/scripts/gen.rs",
+        ".cargo/helper.rs",
+    ];
+    for h in hidden {
+        std::fs::create_dir_all(root.join(h).parent().unwrap()).unwrap();
+        std::fs::write(root.join(h), INSECURE).unwrap();
+    }
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "init"]);
+    // An untracked file in a hidden folder is skipped, as outside git.
+    std::fs::create_dir_all(root.join(".untracked")).unwrap();
+    std::fs::write(root.join(".untracked/x.rs"), INSECURE).unwrap();
+    for args in [&[][..], &["."][..]] {
+        let paths: Vec<String> = findings(root, args).into_iter().map(|f| f.1).collect();
+        let mut want: Vec<String> = hidden.iter().map(|h| h.to_string()).collect();
+        want.sort();
+        assert_eq!(paths, want, "{args:?}");
+    }
+}
+
+#[test]
+fn a_committed_fuzz_workspace_is_checked_even_when_an_ignore_file_names_it() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("fuzz/fuzz_targets")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), MANIFEST).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn ok() {}\n").unwrap();
+    let fuzz = MANIFEST.replace("name = \"g\"", "name = \"g-fuzz\"")
+        + "\n[workspace]\n\n[[bin]]\nname = \"t\"\npath = \"fuzz_targets/t.rs\"\n";
+    std::fs::write(root.join("fuzz/Cargo.toml"), fuzz).unwrap();
+    std::fs::write(root.join("fuzz/fuzz_targets/t.rs"), INSECURE).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "init"]);
+    let before = findings(root, &[]);
+    assert!(
+        before
+            .iter()
+            .any(|f| f.0 == "JWT101" && f.1 == "fuzz/fuzz_targets/t.rs"),
+        "{before:?}"
+    );
+    std::fs::write(root.join(".gitignore"), "fuzz/\n").unwrap();
+    std::fs::write(root.join(".ignore"), "fuzz\n").unwrap();
+    git(root, &["add", "-f", ".gitignore", ".ignore"]);
+    git(root, &["commit", "-qm", "hide"]);
+    assert_eq!(findings(root, &[]), before);
+}

@@ -231,6 +231,8 @@ fn the_pipeline_always_produces_a_report() {
                     config: Default::default(),
                     advisory_db: None,
                     today: cargo_jwtlint::suppress::today().unwrap(),
+                    nested: Vec::new(),
+                    all_test_code: false,
                 })
                 .files_scanned
             });

@@ -215,3 +215,42 @@ fn advisories_ignored_in_the_configuration_expire_too() {
     );
     assert_eq!(run(&dir, &[]).status.code(), Some(2));
 }
+
+/// An `[advisories] ignore` entry that accepts no finding is reported (JWT002) at the entry in
+/// the configuration file, in every format, and obeys the rule selection.
+#[test]
+fn unused_advisory_ignores_in_the_configuration_are_reported() {
+    let (_t, dir) = copy_fixture("advisory");
+    let text = "[advisories]\nignore = [\n  { id = \"GHSA-h395-gr6q-cpjc\", reason = \"exp is an integer\" },\n  { id = \"jwtlint-jsonwebtoken-aud\", reason = \"aud is always set\" },\n  { id = \"RUSTSEC-2099-0001\", reason = \"no longer a dependency\" },\n]\n";
+    write(&dir.join("jwtlint.toml"), text);
+    let v = report(&dir, &[]);
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{v}");
+    assert_eq!(f[0]["code"], "JWT002");
+    assert_eq!(f[0]["path"], "jwtlint.toml");
+    assert_eq!(f[0]["line"], 5, "{}", f[0]);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("RUSTSEC-2099-0001"),
+        "{}",
+        f[0]
+    );
+    // The human output shows the entry's line from the configuration file.
+    let o = run(&dir, &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("jwtlint.toml:5:"), "{out}");
+    assert!(out.contains("no longer a dependency"), "{out}");
+    // Not a finding when the dependency rule did not run, nor when JWT002 is off.
+    for sel in [&["--ignore", "JWT012"][..], &["--ignore", "JWT002"][..]] {
+        let v = report(&dir, sel);
+        let codes: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(!codes.contains(&"JWT002"), "{sel:?}: {v}");
+    }
+}

@@ -102,9 +102,9 @@ impl EmitOptions {
 /// Facts about the run, not about findings.
 #[derive(Clone, Debug, Default)]
 pub struct RunInfo {
-    /// The configuration file that was read, relative to the project root when inside it
-    /// (`None`: no file, the defaults applied).
-    pub config_file: Option<String>,
+    /// The configuration files that were read (one per workspace analysed with one), relative
+    /// to the report's root when inside it (empty: no file, the defaults applied).
+    pub config_files: Vec<String>,
     /// Catalogue rules that did not run (left out by the selection, or opt-in).
     pub rules_off: Vec<String>,
 }

@@ -445,7 +445,7 @@ fn result<'r>(
 }
 
 /// A suppressed finding's `suppressions` entry: `inSource` with the directive's reason and
-/// place, or `external` for the configuration's `per-path-ignores`.
+/// place, or `external` for the configuration's `per-path-ignores` and for the baseline.
 fn suppression(report: &Report, s: &Suppressed) -> Suppression {
     match &s.by {
         SuppressedBy::Directive { at, reason } => Suppression {
@@ -462,6 +462,11 @@ fn suppression(report: &Report, s: &Suppressed) -> Suppression {
             justification: Some("per-path-ignores in the configuration".to_string()),
             location: None,
         },
+        SuppressedBy::Baseline => Suppression {
+            kind: "external",
+            justification: Some("baseline".to_string()),
+            location: None,
+        },
     }
 }
 
@@ -473,10 +478,16 @@ fn invocation(report: &Report, run: &RunInfo) -> Invocation {
         message: Text { text },
         locations: Vec::new(),
     };
-    let mut config = vec![note(match &run.config_file {
-        Some(f) => format!("configuration read from {f}"),
-        None => "no configuration file; the defaults apply".to_string(),
-    })];
+    let mut config: Vec<Notification> = run
+        .config_files
+        .iter()
+        .map(|f| note(format!("configuration read from {f}")))
+        .collect();
+    if config.is_empty() {
+        config.push(note(
+            "no configuration file; the defaults apply".to_string(),
+        ));
+    }
     if !run.rules_off.is_empty() {
         config.push(note(format!("rules not run: {}", run.rules_off.join(", "))));
     }

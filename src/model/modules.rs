@@ -406,6 +406,8 @@ pub fn test_files(
 #[derive(Debug, Default)]
 pub struct TestFiles {
     by_module: HashSet<String>,
+    /// Every file is test code (the workspace lies in a test folder of the linted project).
+    pub all: bool,
 }
 
 impl TestFiles {
@@ -413,11 +415,12 @@ impl TestFiles {
     pub fn new(decls: &HashMap<String, Vec<ModDecl>>) -> Self {
         TestFiles {
             by_module: test_files(decls, crate::detect::is_test_path),
+            all: false,
         }
     }
 
     pub fn contains(&self, rel: &str) -> bool {
-        crate::detect::is_test_path(rel) || self.by_module.contains(rel)
+        self.all || crate::detect::is_test_path(rel) || self.by_module.contains(rel)
     }
 }
 

@@ -49,6 +49,9 @@ pub struct Directive {
     pub allowed: Vec<Allowed>,
     pub reason: String,
     pub until: Until,
+    /// Alone on its line (not after code, not file-level): it covers the statement below, whose
+    /// extent [`super::reach::from_tree`] takes from the syntax tree when the file parses.
+    pub own_line: bool,
 }
 
 /// A comment that starts a directive: where it starts in the line and what kind it is.
@@ -94,11 +97,12 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
             tail = &tail[..end];
         }
         let (reason, until) = reason_and_until(tail);
+        let own_line = !file_level
+            && line_text[..opener.at].trim().is_empty()
+            && after_comment.trim().is_empty();
         let reach = if file_level {
             Reach::File
         } else {
-            let own_line =
-                line_text[..opener.at].trim().is_empty() && after_comment.trim().is_empty();
             Reach::Lines(line..covered_end(src, line, toml, own_line) + 1)
         };
         out.push(Directive {
@@ -108,6 +112,7 @@ pub fn scan(file: &str, src: &SourceText, toml: bool) -> Vec<Directive> {
             allowed: allowed_list(&args[..close]),
             reason,
             until,
+            own_line,
         });
     }
     out
@@ -183,7 +188,8 @@ fn reason_and_until(tail: &str) -> (String, Until) {
 }
 
 /// The last line a directive on `line` covers: its own line, or (alone on its line) through
-/// the end of the statement that starts on the next code line.
+/// the end of the statement that starts on the next code line, judged by line endings (the
+/// fallback for files that do not parse and for TOML; see [`super::reach`]).
 fn covered_end(src: &SourceText, line: usize, toml: bool, own_line: bool) -> usize {
     let mut end = line;
     if !own_line {
