@@ -28,4 +28,5 @@ pub mod prefilter;
 pub mod safe_fs;
 pub mod scope;
 pub mod source;
+pub mod split;
 pub mod suppress;
