@@ -28,5 +28,6 @@ pub mod prefilter;
 pub mod safe_fs;
 pub mod scope;
 pub mod source;
+pub mod split;
 pub mod suppress;
 pub mod workspaces;

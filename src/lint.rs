@@ -77,6 +77,8 @@ struct FileResult {
     rel: String,
     /// The prefilter found nothing a rule could match: the file was not parsed.
     skipped: bool,
+    /// A large file parsed item by item: the byte ranges of the items that were parsed.
+    split: Option<Vec<std::ops::Range<usize>>>,
     source: Option<Arc<SourceText>>,
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
@@ -290,6 +292,8 @@ fn unparsed(rel: &str, span: std::ops::Range<usize>, why: &str, label: &str) -> 
     .with_label(label)
 }
 
+/// Lints one file. `extra`: words the package facts ask for (for a large file, items holding
+/// them are parsed too).
 fn lint_rust(
     f: &Found,
     crates: &CrateMap,
@@ -297,10 +301,12 @@ fn lint_rust(
     package: Option<usize>,
     prefilter: Option<&Prefilter>,
     all_test: bool,
+    extra: &[String],
 ) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
         skipped: false,
+        split: None,
         source: None,
         diagnostics: Vec::new(),
         deferred: Vec::new(),
@@ -356,28 +362,29 @@ fn lint_rust(
         {
             panic!("test panic requested by CARGO_JWTLINT_TEST_PANIC");
         }
-        let parsed = crate::parse::parse_file(&src.text);
-        let res = match parsed {
-            Ok(file) => {
+        let ctx = Ctx {
+            path: &f.rel,
+            text: &src,
+            uses: UseMap::default(),
+            crates,
+            opts,
+            is_test_file: all_test || detect::is_test_path(&f.rel),
+            consts: HashMap::new(),
+        };
+        let res = if src.text.len() > crate::split::threshold() {
+            crate::split::lint_large(ctx, extra).map(|(found, ranges)| (found, Some(ranges)))
+        } else {
+            crate::parse::parse_file(&src.text).map(|file| {
                 suppress::reach_from_tree(&mut r.directives, &file, &src);
-                let ctx = Ctx {
-                    path: &f.rel,
-                    text: &src,
-                    uses: UseMap::default(),
-                    crates,
-                    opts,
-                    is_test_file: all_test || detect::is_test_path(&f.rel),
-                    consts: HashMap::new(),
-                };
-                Ok(detect::lint_file(ctx, &file))
-            }
-            Err(e) => Err(e),
+                (detect::lint_file(ctx, &file), None)
+            })
         };
         proc_macro2::extra::invalidate_current_thread_spans();
         res
     }));
     match outcome {
-        Ok(Ok(found)) => {
+        Ok(Ok((found, split))) => {
+            r.split = split;
             r.diagnostics = found.diagnostics;
             r.deferred = found.deferred;
             r.package_checks = found.package_checks;
@@ -425,12 +432,17 @@ fn prefilter_enabled() -> bool {
     std::env::var_os("CARGO_JWTLINT_NO_PREFILTER").is_none_or(|v| v.is_empty() || v == "0")
 }
 
-/// The consts of a file the prefilter skipped (run on the big-stack pool). Panics are contained.
-fn file_consts_of(text: &str) -> Option<HashMap<String, Val>> {
+/// The consts of a file the prefilter skipped (run on the big-stack pool); of a large file,
+/// only those `name` needs. Panics are contained.
+fn file_consts_of(text: &str, name: &str) -> Option<HashMap<String, Val>> {
     let r = std::panic::catch_unwind(|| {
-        let out = crate::parse::parse_file(text)
-            .ok()
-            .map(|f| detect::file_consts(&f));
+        let out = if text.len() > crate::split::threshold() {
+            crate::split::consts_of(text, name)
+        } else {
+            crate::parse::parse_file(text)
+                .ok()
+                .map(|f| detect::file_consts(&f))
+        };
         proc_macro2::extra::invalidate_current_thread_spans();
         out
     });
@@ -737,15 +749,16 @@ fn scan_sources(
                     pkg,
                     prefilter.as_ref(),
                     all_test,
+                    &[],
                 )
             })
             .collect::<Vec<_>>()
     });
-    for i in files_to_relint(&results, rust) {
+    for (i, extra) in files_to_relint(&results, rust) {
         let pkg = results[i].package;
         let f = rust[i];
         results[i] = on_pool(pool, || {
-            lint_rust(f, ws.crates_of(pkg), opts, pkg, None, all_test)
+            lint_rust(f, ws.crates_of(pkg), opts, pkg, None, all_test, &extra)
         });
     }
     results
@@ -753,8 +766,10 @@ fn scan_sources(
 
 /// Skipped files that the package facts need: where a claims struct the package signs is
 /// defined (a plain `models.rs`, for JWT204/JWT701), where a configuration field a check reads
-/// gets its default, and where a helper that returns a verify-only result is called.
-fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<usize> {
+/// gets its default, and where a helper that returns a verify-only result is called. Also the
+/// large files parsed item by item whose unparsed items hold such a word. With each file, the
+/// words found in it.
+fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<String>)> {
     let mut needles: HashMap<Option<usize>, Vec<String>> = HashMap::new();
     for r in results {
         let n = needles.entry(r.package).or_default();
@@ -775,16 +790,23 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<usize> {
         }
     }
     (0..results.len())
-        .filter(|&i| results[i].skipped)
-        .filter(|&i| {
-            needles.get(&results[i].package).is_some_and(|names| {
-                !names.is_empty()
-                    && rust[i].read().is_ok_and(|t| {
-                        names
-                            .iter()
-                            .any(|n| memchr::memmem::find(&t, n.as_bytes()).is_some())
-                    })
-            })
+        .filter(|&i| results[i].skipped || results[i].split.is_some())
+        .filter_map(|i| {
+            let names = needles.get(&results[i].package)?;
+            if names.is_empty() {
+                return None;
+            }
+            let t = rust[i].read().ok()?;
+            let parsed = results[i].split.as_deref().unwrap_or_default();
+            // In a split file, only a word outside the items already parsed asks for more.
+            let outside = |n: &String| {
+                memchr::memmem::find_iter(&t, n.as_bytes())
+                    .any(|at| !parsed.iter().any(|r| r.contains(&at)))
+            };
+            let mut found: Vec<String> = names.iter().filter(|n| outside(n)).cloned().collect();
+            found.sort();
+            found.dedup();
+            (!found.is_empty()).then_some((i, found))
         })
         .collect()
 }
@@ -806,7 +828,8 @@ fn package_constants(
     }
     let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
     for (r, f) in results.iter().zip(rust) {
-        if r.skipped {
+        // A large file parsed item by item may define it in an item that was not parsed.
+        if r.skipped || r.split.is_some() {
             skipped.entry(r.package).or_default().push(f);
         }
     }
@@ -836,11 +859,15 @@ fn package_constants(
             if memchr::memmem::find(&text, name.as_bytes()).is_none() {
                 continue;
             }
-            opened.insert(&f.rel);
+            // A large file gives only the constants `name` needs: it is opened again for the
+            // next name.
+            if text.len() <= crate::split::threshold() {
+                opened.insert(&f.rel);
+            }
             let found = on_pool(pool, || {
                 String::from_utf8(text)
                     .ok()
-                    .and_then(|t| file_consts_of(&t))
+                    .and_then(|t| file_consts_of(&t, name))
             });
             let table = consts.entry(pkg).or_default();
             for (k, v) in found.unwrap_or_default() {

@@ -38,7 +38,7 @@ pub struct ParseError {
 }
 
 /// Replaces a BOM and a shebang line with spaces so byte offsets stay those of the file.
-fn normalise(text: &str) -> Cow<'_, str> {
+pub fn normalise(text: &str) -> Cow<'_, str> {
     let bom = text.starts_with('\u{feff}');
     let body = if bom { &text[3..] } else { text };
     let shebang = body.starts_with("#!") && !body[2..].trim_start().starts_with('[');
@@ -88,15 +88,31 @@ pub fn multiline_literals(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
 
 /// Parses a whole file. Spans in the result are byte offsets into `text`.
 pub fn parse_file(text: &str) -> Result<syn::File, ParseError> {
+    let tokens = guarded_tokens(text)?;
+    parse_tokens(tokens)
+}
+
+/// Lexes a whole file (BOM and shebang blanked) and checks its shape (see [`check_shape`]).
+pub fn guarded_tokens(text: &str) -> Result<TokenStream, ParseError> {
+    let tokens = lex(text)?;
+    check_shape(&tokens)?;
+    Ok(tokens)
+}
+
+/// Lexes a whole file (BOM and shebang blanked); proc-macro2's lexer is iterative.
+pub fn lex(text: &str) -> Result<TokenStream, ParseError> {
     let text = normalise(text);
-    let tokens = TokenStream::from_str(&text).map_err(|e| {
+    TokenStream::from_str(&text).map_err(|e| {
         let span = e.span().byte_range();
         ParseError {
             message: format!("cannot tokenize: {e}"),
             span,
         }
-    })?;
-    check_shape(&tokens)?;
+    })
+}
+
+/// Parses guarded tokens (a whole file, or some of its top-level items) as a file.
+pub fn parse_tokens(tokens: TokenStream) -> Result<syn::File, ParseError> {
     syn::parse2::<syn::File>(tokens).map_err(|e| ParseError {
         message: e.to_string(),
         span: e.span().byte_range(),

@@ -234,6 +234,61 @@ pub fn rule_requirements() -> Vec<Requirement> {
     out.into_iter().collect()
 }
 
+/// A word that makes a top-level item of a large file worth parsing (see `split`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ItemWord {
+    pub word: String,
+    /// Counts only as a whole identifier (else anywhere, as a substring).
+    pub whole: bool,
+}
+
+/// The words that make an item of a large file worth parsing: every requirement's words (any
+/// crate gate), the names and path segments under qualifier keys (as substrings: detectors
+/// match some of them inside identifiers and strings), the segments of the advisories'
+/// `reached_by` paths, every known crate name and the JWT-file markers. A superset of what the
+/// prefilter asks of a whole file, because an item is judged without the rest of its file.
+pub fn item_words() -> &'static [ItemWord] {
+    static WORDS: std::sync::OnceLock<Vec<ItemWord>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        fn qualifiers(key: &str, v: &toml::Value, inside: bool, out: &mut BTreeSet<String>) {
+            let inside = inside || QUALIFIER_KEYS.contains(&key);
+            match v {
+                toml::Value::String(s) if inside => {
+                    out.extend(s.split("::").filter(|w| is_ident(w)).map(String::from))
+                }
+                toml::Value::Array(a) => a.iter().for_each(|x| qualifiers(key, x, inside, out)),
+                toml::Value::Table(t) => t.iter().for_each(|(k, x)| qualifiers(k, x, inside, out)),
+                _ => {}
+            }
+        }
+        let mut whole: BTreeSet<String> = rule_requirements()
+            .into_iter()
+            .flat_map(|r| r.words)
+            .collect();
+        for p in crate::deps::reached_by_paths() {
+            whole.extend(p.split("::").filter(|w| is_ident(w)).map(String::from));
+        }
+        whole.extend(
+            crate::lint::known_crates()
+                .iter()
+                .map(|c| c.replace('-', "_")),
+        );
+        let mut sub: BTreeSet<String> = JWT_FILE_MARKERS.iter().map(|m| m.to_string()).collect();
+        for r in &crate::catalog::catalog().rules {
+            for (k, v) in &r.data {
+                qualifiers(k, v, false, &mut sub);
+            }
+        }
+        let mut out: Vec<ItemWord> = whole
+            .into_iter()
+            .filter(|w| !sub.contains(w))
+            .map(|word| ItemWord { word, whole: true })
+            .collect();
+        out.extend(sub.into_iter().map(|word| ItemWord { word, whole: false }));
+        out
+    })
+}
+
 #[derive(Debug, Clone)]
 enum Role {
     /// A word of these requirements (indices into `reqs`).

@@ -587,43 +587,69 @@ pub fn is_test_path(path: &str) -> bool {
 
 /// Collects `const` and `static` values defined at any level of a file.
 pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
-    struct C(HashMap<String, Val>, HashMap<String, Expr>);
-    impl<'ast> Visit<'ast> for C {
-        fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-            self.1.insert(i.ident.to_string(), (*i.expr).clone());
-        }
-        fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-            self.1.insert(i.ident.to_string(), (*i.expr).clone());
-        }
-        fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
-            self.1.insert(i.ident.to_string(), i.expr.clone());
-        }
-    }
-    let mut c = C(HashMap::new(), HashMap::new());
-    c.visit_file(file);
-    // Evaluate in rounds so constants defined from other constants resolve.
-    struct E<'a>(&'a HashMap<String, Val>);
-    impl Env for E<'_> {
-        fn lookup(&self, n: &str) -> Option<Val> {
-            self.0.get(n).cloned()
-        }
-    }
-    for _ in 0..4 {
-        let mut changed = false;
-        for (k, e) in &c.1 {
-            if let Some(v) = index::eval(e, &E(&c.0))
-                && !matches!(v, Val::ConstRef(_))
-                && c.0.get(k) != Some(&v)
-            {
-                c.0.insert(k.clone(), v);
-                changed = true;
+    let mut c = ConstExprs::default();
+    c.add(file);
+    c.evaluate()
+}
+
+/// The `const` and `static` initialisers of a file, gathered from one or several parsed pieces
+/// of it (a large file is parsed item by item), then evaluated together.
+#[derive(Default)]
+pub struct ConstExprs(HashMap<String, Expr>);
+
+impl ConstExprs {
+    /// Adds the initialisers defined at any level of this piece.
+    pub fn add(&mut self, file: &syn::File) {
+        struct C<'a>(&'a mut HashMap<String, Expr>);
+        impl<'ast> Visit<'ast> for C<'_> {
+            fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+                self.0.insert(i.ident.to_string(), (*i.expr).clone());
+            }
+            fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+                self.0.insert(i.ident.to_string(), (*i.expr).clone());
+            }
+            fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+                self.0.insert(i.ident.to_string(), i.expr.clone());
             }
         }
-        if !changed {
-            break;
+        C(&mut self.0).visit_file(file);
+    }
+
+    /// The values, evaluated in rounds so constants defined from other constants resolve.
+    pub fn evaluate(self) -> HashMap<String, Val> {
+        struct E<'a>(&'a HashMap<String, Val>);
+        impl Env for E<'_> {
+            fn lookup(&self, n: &str) -> Option<Val> {
+                self.0.get(n).cloned()
+            }
+        }
+        let mut vals = HashMap::new();
+        for _ in 0..4 {
+            let mut changed = false;
+            for (k, e) in &self.0 {
+                if let Some(v) = index::eval(e, &E(&vals))
+                    && !matches!(v, Val::ConstRef(_))
+                    && vals.get(k) != Some(&v)
+                {
+                    vals.insert(k.clone(), v);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        vals
+    }
+}
+
+/// Adds a piece's top-level imports to `uses` (imports apply to the whole file: hoisted).
+pub fn hoist_uses(uses: &mut UseMap, file: &syn::File) {
+    for item in &file.items {
+        if let Item::Use(u) = item {
+            uses.add_use(&u.tree, u.leading_colon.is_some());
         }
     }
-    c.0
 }
 
 impl<'ast> Visit<'ast> for Walker<'_> {
@@ -858,22 +884,49 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 }
 
 /// Lints one parsed file.
-pub fn lint_file(ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
+pub fn lint_file(mut ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
     let consts = file_consts(file);
-    let mut w = Walker::new(Ctx {
-        consts: consts.clone(),
-        ..ctx
-    });
-    // Imports anywhere in the file apply to the whole file (hoisted).
-    for item in &file.items {
-        if let Item::Use(u) = item {
-            w.ctx.uses.add_use(&u.tree, u.leading_colon.is_some());
+    hoist_uses(&mut ctx.uses, file);
+    let mut walk = PieceWalk::new(ctx, consts);
+    walk.walk(file);
+    walk.finish()
+}
+
+/// One walk over a file given as parsed pieces, in file order (a large file, item by item):
+/// the same facts as a walk over the whole file, when `ctx.uses` holds the file's imports and
+/// `consts` the constants the pieces need.
+pub struct PieceWalk<'a> {
+    w: Walker<'a>,
+    consts: HashMap<String, Val>,
+    /// Claims types of the pieces made only of time claims (see [`time_only`]).
+    time_only: std::collections::HashSet<String>,
+}
+
+impl<'a> PieceWalk<'a> {
+    pub fn new(ctx: Ctx<'a>, consts: HashMap<String, Val>) -> Self {
+        let w = Walker::new(Ctx {
+            consts: consts.clone(),
+            ..ctx
+        });
+        PieceWalk {
+            w,
+            consts,
+            time_only: Default::default(),
         }
     }
-    w.visit_file(file);
-    time_only::finish(&mut w, &time_only::time_only_structs(file));
-    next_use::finish(&mut w);
-    let mut out = w.out;
-    out.consts.extend(consts);
-    out
+
+    /// Walks the next piece (its inner attributes and items).
+    pub fn walk(&mut self, piece: &syn::File) {
+        self.time_only.extend(time_only::time_only_structs(piece));
+        self.w.visit_file(piece);
+    }
+
+    /// The findings and facts of the whole file.
+    pub fn finish(mut self) -> FileFindings {
+        time_only::finish(&mut self.w, &self.time_only);
+        next_use::finish(&mut self.w);
+        let mut out = self.w.out;
+        out.consts.extend(self.consts);
+        out
+    }
 }

@@ -124,3 +124,15 @@ echo "patterns: $(wc -l < "$WORDS_FILE"), runs: $RUNS, cores: $(nproc)"
 bench "25%" "${Q1[@]}"
 bench "50%" "${Q2[@]}"
 bench "100%" "$TREE"
+
+# The 15 MB generated file that imports jsonwebtoken (tests/bench/gen_large.sh): parsed item by
+# item above 1 MiB (src/split.rs). Median wall time of RUNS runs, peak RSS of one.
+LARGE="$WORK/large15"
+[ -f "$LARGE/src/lib.rs" ] || "$HERE/tests/bench/gen_large.sh" "$LARGE" 15
+tl=()
+for _ in $(seq "$RUNS"); do
+  a=$(now); (cd "$LARGE" && "$BIN" --format json . >/dev/null 2>&1) || true; b=$(now)
+  tl+=("$(echo "$b - $a" | bc)")
+done
+rss_l=$( { (cd "$LARGE" && /usr/bin/time -v "$BIN" --format json . 2>&1 >/dev/null) || true; } | awk -F: '/Maximum resident/{gsub(/ /,"",$2); print $2}')
+printf 'large  15 MB generated file: jwtlint=%6.2fs peakRSS=%sMB\n' "$(printf '%s\n' "${tl[@]}" | median)" "$((rss_l/1024))"
