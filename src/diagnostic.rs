@@ -170,6 +170,13 @@ impl Diagnostic {
         self
     }
 
+    /// Makes the finding a note that says why: `{prefix}: {message}; {why}`, plus `note`.
+    pub fn demote(&mut self, prefix: &str, why: &str, note: &str) {
+        self.level = Level::Note;
+        self.message = format!("{prefix}: {}; {why}", self.message);
+        self.notes.push(note.to_string());
+    }
+
     pub fn with_secondary(
         mut self,
         file: &str,

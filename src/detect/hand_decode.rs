@@ -82,12 +82,7 @@ impl<'ast> Visit<'ast> for Steps {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = index::path_segments(&p.path);
             let last = segs.last().map(String::as_str).unwrap_or("");
             let path = segs.join("::");
             if matches!(last, "decode" | "decode_config")

@@ -148,11 +148,8 @@ fn drop_placeholder_keys(diags: &mut Vec<Diagnostic>, first: usize) {
     if !diags[first..].iter().any(|d| tagged(d, SIGNATURE_OFF)) {
         return;
     }
-    let mut index = 0;
-    diags.retain(|d| {
-        index += 1;
-        index <= first || !tagged(d, EMPTY_KEY)
-    });
+    let since = diags.split_off(first);
+    diags.extend(since.into_iter().filter(|d| !tagged(d, EMPTY_KEY)));
 }
 
 pub fn mention_key(word: &str) -> String {

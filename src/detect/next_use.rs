@@ -142,12 +142,11 @@ pub fn finish(w: &mut Walker) {
     }
 }
 
-fn as_client_read(d: Diagnostic) -> Diagnostic {
-    let message = format!(
-        "probable client-side read: {}; this package never verifies a token and holds no verification key, so it likely reads a token it obtained itself (for example its `exp`, to refresh in time)",
-        d.message
+fn as_client_read(mut d: Diagnostic) -> Diagnostic {
+    d.demote(
+        "probable client-side read",
+        "this package never verifies a token and holds no verification key, so it likely reads a token it obtained itself (for example its `exp`, to refresh in time)",
+        "the claims must not decide anything about who the caller is: if this package ever accepts tokens from others, verify them instead",
     );
-    let mut d = d.with_level(Level::Note);
-    d.message = message;
-    d.with_note("the claims must not decide anything about who the caller is: if this package ever accepts tokens from others, verify them instead")
+    d
 }

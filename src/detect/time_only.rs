@@ -9,7 +9,6 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 
 use super::{SIGNATURE_OFF, Walker};
-use crate::diagnostic::{Diagnostic, Level};
 
 /// Field names of the registered and common time claims.
 const TIME_CLAIMS: &[&str] = &[
@@ -86,24 +85,17 @@ pub fn finish(w: &mut Walker, time_only: &HashSet<String>) {
     if !only_time {
         return;
     }
-    for d in &mut w.out.diagnostics {
-        if d.code == "JWT101" && d.tags.iter().any(|t| t == SIGNATURE_OFF) {
-            *d = as_time_read(std::mem::replace(d, Diagnostic::new("", "", 0..0, "")));
-        }
+    let switched_off = w
+        .out
+        .diagnostics
+        .iter_mut()
+        .filter(|d| d.code == "JWT101" && d.tags.iter().any(|t| t == SIGNATURE_OFF));
+    let held = w.fns.iter_mut().flat_map(|f| f.pending.iter_mut());
+    for d in switched_off.chain(held) {
+        d.demote(
+            "time claims only",
+            "every decode in this file reads a claims type made only of time claims (`exp`, `iat`, `nbf`), which says when a token expires, not who holds it",
+            "fine for a client that checks when its own token expires; if a claim that identifies the caller is ever read from such a token, verify its signature first",
+        );
     }
-    for f in &mut w.fns {
-        for d in &mut f.pending {
-            *d = as_time_read(std::mem::replace(d, Diagnostic::new("", "", 0..0, "")));
-        }
-    }
-}
-
-fn as_time_read(d: Diagnostic) -> Diagnostic {
-    let message = format!(
-        "time claims only: {}; every decode in this file reads a claims type made only of time claims (`exp`, `iat`, `nbf`), which says when a token expires, not who holds it",
-        d.message
-    );
-    let mut d = d.with_level(Level::Note);
-    d.message = message;
-    d.with_note("fine for a client that checks when its own token expires; if a claim that identifies the caller is ever read from such a token, verify its signature first")
 }
