@@ -189,6 +189,35 @@ pub struct Config {
     pub strict_exact: bool,
     /// `[advisories] ignore`: advisories accepted by id, workspace-wide.
     pub advisory_ignores: Vec<AdvisoryIgnore>,
+    /// `[advisories] out-of-reach`: advisories whose affected operation this code never
+    /// performs are hidden (counted in the summary) or reported as notes.
+    pub out_of_reach: OutOfReach,
+}
+
+/// What happens to an advisory finding whose affected operation the workspace never performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfReach {
+    /// Left out of the findings and counted in the summary (the default).
+    Hide,
+    /// Reported at note level, with the reason in the message.
+    Note,
+}
+
+impl OutOfReach {
+    pub fn parse(s: &str) -> Option<OutOfReach> {
+        match s {
+            "hide" => Some(OutOfReach::Hide),
+            "note" => Some(OutOfReach::Note),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutOfReach::Hide => "hide",
+            OutOfReach::Note => "note",
+        }
+    }
 }
 
 /// One `[advisories] ignore` entry: findings about this advisory (id or alias) are accepted.
@@ -221,6 +250,7 @@ impl Default for Config {
             refresh_max_secs: 30.0 * 86400.0,
             strict_exact: false,
             advisory_ignores: Vec::new(),
+            out_of_reach: OutOfReach::Hide,
         }
     }
 }
@@ -338,11 +368,12 @@ struct RawConfig {
 #[serde(
     deny_unknown_fields,
     rename_all = "kebab-case",
-    expecting = "a table with an `ignore` list"
+    expecting = "a table with an `ignore` list and an `out-of-reach` setting"
 )]
 struct RawAdvisories {
     #[serde(default)]
     ignore: Vec<Spanned<RawAdvisoryIgnore>>,
+    out_of_reach: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -863,6 +894,14 @@ fn build(cx: &Ctx, raw: &RawConfig, origin: Origin) -> Result<Config, ConfigErro
             .iter()
             .map(|e| advisory_ignore(cx, e))
             .collect::<Result<_, _>>()?;
+        if let Some(o) = &a.out_of_reach {
+            cfg.out_of_reach = OutOfReach::parse(o.get_ref()).ok_or_else(|| {
+                cx.err(
+                    o.span(),
+                    "`[advisories] out-of-reach` must be \"hide\" or \"note\"",
+                )
+            })?;
+        }
     }
     cfg.source = Some(cx.file.to_path_buf());
     cfg.source_text = Some(cx.text.clone());

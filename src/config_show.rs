@@ -228,6 +228,11 @@ pub fn show_settings(cfg: &Config, root: &Path) -> String {
         }
     }
     let _ = writeln!(s, "\n[dependencies]\nstrict-exact = {}", cfg.strict_exact);
+    let _ = writeln!(
+        s,
+        "\n[advisories]\nout-of-reach = {}",
+        quoted(cfg.out_of_reach.as_str())
+    );
     s
 }
 

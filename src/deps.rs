@@ -1046,10 +1046,13 @@ fn judged_by_use(
         .filter_map(|a| a.unreached.clone())
         .collect::<Vec<_>>()
         .join("; ");
-    let mut d = d.with_level(Level::Note);
+    let mut d = d.with_level(Level::Note).with_tag(OUT_OF_REACH);
     d.message = format!("{}; {why}", d.message);
     d
 }
+
+/// Tag of an advisory finding whose affected operation the workspace never performs.
+pub const OUT_OF_REACH: &str = "out-of-reach";
 
 fn unpinned(
     file: &str,

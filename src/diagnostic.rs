@@ -253,6 +253,9 @@ pub struct Report {
     pub suppressions: Vec<Suppressed>,
     /// Number of findings in test code not reported (`test-code = "hide"`).
     pub hidden_test_code: usize,
+    /// Advisory findings about operations this code never performs, left out
+    /// (`[advisories] out-of-reach = "hide"`, the default).
+    pub hidden_out_of_reach: usize,
 }
 
 impl Report {
@@ -329,6 +332,7 @@ impl Report {
         self.files_scanned += other.files_scanned;
         self.suppressed += other.suppressed;
         self.hidden_test_code += other.hidden_test_code;
+        self.hidden_out_of_reach += other.hidden_out_of_reach;
     }
 
     /// Moves findings to the suppressed ones (counted in `suppressed`, kept in sorted order).

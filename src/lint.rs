@@ -281,6 +281,24 @@ fn apply_test_code_policy(
     (kept, hidden)
 }
 
+/// Advisory findings about operations the workspace never performs are hidden (counted)
+/// unless `[advisories] out-of-reach = "note"`.
+fn apply_out_of_reach_policy(
+    diagnostics: Vec<Diagnostic>,
+    cfg: &Config,
+) -> (Vec<Diagnostic>, usize) {
+    if cfg.out_of_reach == crate::config::OutOfReach::Note {
+        return (diagnostics, 0);
+    }
+    let before = diagnostics.len();
+    let kept: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|d| !d.tags.iter().any(|t| t == crate::deps::OUT_OF_REACH))
+        .collect();
+    let hidden = before - kept.len();
+    (kept, hidden)
+}
+
 /// The JWT000 finding of a file (or manifest) that could not be parsed.
 fn unparsed(rel: &str, span: std::ops::Range<usize>, why: &str, label: &str) -> Diagnostic {
     Diagnostic::new(
@@ -1038,6 +1056,7 @@ fn make_report(
         config_rel.as_deref(),
     );
     let (kept, hidden_test_code) = apply_test_code_policy(kept, test_files, cfg);
+    let (kept, hidden_out_of_reach) = apply_out_of_reach_policy(kept, cfg);
     let wanted: std::collections::HashSet<&str> = kept
         .iter()
         .chain(suppressed.iter().map(|s| &s.diagnostic))
@@ -1058,6 +1077,7 @@ fn make_report(
         suppressed: suppressed.len(),
         suppressions: suppressed,
         hidden_test_code,
+        hidden_out_of_reach,
     };
     report.finish();
     report

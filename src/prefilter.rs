@@ -49,6 +49,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "level",
     // Roles of a finding for later passes (`empty-key`, `signature-off`), not words.
     "tags",
+    // Claims whose hand-written check quiets a finding (`exp`, `iss`, `aud`), not triggers.
+    "unless_checked",
     "versions",
     "crates",
     "storage",

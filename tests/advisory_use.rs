@@ -1,17 +1,18 @@
 //! Advisories judged by use: the rsa timing advisory (RUSTSEC-2023-0071) is about RSA
 //! private-key operations. A workspace that only verifies, or signs with another algorithm, gets
-//! a note that says why; one that signs with an RSA private key keeps the warning.
+//! a note that says why when `[advisories] out-of-reach = "note"`, and by default the finding is
+//! left out and counted; one that signs with an RSA private key keeps the warning.
 
 use std::path::Path;
 
-use cargo_jwtlint::config::Config;
+use cargo_jwtlint::config::{Config, OutOfReach};
 use cargo_jwtlint::diagnostic::Level;
 use cargo_jwtlint::lint::{LintRequest, run};
 
 const LOCKED: &str = "fixtures/manifest/vulnerable-jwt-version/fail/modern";
 
 /// A copy of a package whose Cargo.lock brings in rsa through jsonwebtoken, with this lib.rs.
-fn rsa_finding(lib: &str) -> (Level, String) {
+fn lint(lib: &str, out_of_reach: OutOfReach) -> cargo_jwtlint::diagnostic::Report {
     let t = tempfile::tempdir().unwrap();
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(LOCKED);
     for f in ["Cargo.toml", "Cargo.lock"] {
@@ -19,15 +20,32 @@ fn rsa_finding(lib: &str) -> (Level, String) {
     }
     std::fs::create_dir_all(t.path().join("src")).unwrap();
     std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
-    let report = run(&LintRequest {
+    run(&LintRequest {
         root: t.path().to_path_buf(),
         paths: vec![t.path().to_path_buf()],
-        config: Config::default(),
+        config: Config {
+            out_of_reach,
+            ..Config::default()
+        },
         advisory_db: None,
         today: cargo_jwtlint::suppress::today().unwrap(),
         nested: Vec::new(),
         all_test_code: false,
-    });
+    })
+}
+
+fn rsa_advisory(
+    report: &cargo_jwtlint::diagnostic::Report,
+) -> Option<&cargo_jwtlint::diagnostic::Diagnostic> {
+    report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "JWT012" && d.message.contains("RUSTSEC-2023-0071"))
+}
+
+/// The rsa finding with out-of-reach advisories shown as notes.
+fn rsa_finding(lib: &str) -> (Level, String) {
+    let report = lint(lib, OutOfReach::Note);
     let d = report
         .diagnostics
         .iter()
@@ -45,6 +63,16 @@ fn verify_only_code_gets_a_note_that_says_why() {
     let (level, msg) = rsa_finding(VERIFY_ONLY);
     assert_eq!(level, Level::Note, "{msg}");
     assert!(msg.contains("no RSA private-key operation"), "{msg}");
+}
+
+#[test]
+fn by_default_an_out_of_reach_advisory_is_hidden_and_counted() {
+    let report = lint(VERIFY_ONLY, OutOfReach::Hide);
+    assert!(rsa_advisory(&report).is_none(), "{:#?}", report.diagnostics);
+    assert_eq!(report.hidden_out_of_reach, 1);
+    let report = lint(SIGNS, OutOfReach::Hide);
+    assert!(rsa_advisory(&report).is_some_and(|d| d.level == Level::Warning));
+    assert_eq!(report.hidden_out_of_reach, 0);
 }
 
 #[test]

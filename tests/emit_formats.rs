@@ -268,7 +268,7 @@ fn json_values_are_utf16_and_tags_merge() {
     assert_eq!(f[1]["help"], serde_json::Value::Null);
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"files": 12, "findings": 4, "errors": 2, "warnings": 1, "notes": 1, "suppressed": 4, "hidden_test_code": 0})
+        serde_json::json!({"files": 12, "findings": 4, "errors": 2, "warnings": 1, "notes": 1, "suppressed": 4, "hidden_test_code": 0, "hidden_out_of_reach": 0})
     );
 }
 

@@ -97,6 +97,10 @@ pub struct ApiEntry {
     /// Roles of the finding for later passes (see [`super::EMPTY_KEY`], [`super::SIGNATURE_OFF`]).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Claims whose hand-written check (in this function or one around it in the file) makes
+    /// the finding moot: `validate_exp = false` followed by `if claims.exp < now`.
+    #[serde(default)]
+    pub unless_checked: Vec<super::manual_checks::Claim>,
     #[serde(skip)]
     pub rule: String,
 }
@@ -289,10 +293,24 @@ fn emit(w: &mut Walker, e: &ApiEntry, d: Diagnostic) {
     if e.reads {
         return super::next_use::hold(w, d);
     }
-    if e.self_issued_words.is_empty() {
-        return w.report(d);
+    use super::manual_checks::Then;
+    let then = if e.self_issued_words.is_empty() {
+        Then::Report
+    } else {
+        Then::UnlessSelfIssued {
+            issued: e.self_issued_words.clone(),
+            absent: e.absent_words.clone(),
+        }
+    };
+    if !e.unless_checked.is_empty() {
+        return w.hold_unless_checked(e.unless_checked.clone(), d, then);
     }
-    w.report_unless_self_issued(d, &e.self_issued_words, &e.absent_words);
+    match then {
+        Then::Report => w.report(d),
+        Then::UnlessSelfIssued { issued, absent } => {
+            w.report_unless_self_issued(d, &issued, &absent)
+        }
+    }
 }
 
 pub fn check_call(w: &mut Walker, c: &ExprCall) {

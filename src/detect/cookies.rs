@@ -142,7 +142,8 @@ impl Scan<'_, '_> {
         let (name, value) = if ctor.tuple {
             match c.args.first()? {
                 Expr::Tuple(t) if t.elems.len() == 2 => (t.elems.first()?, t.elems.iter().nth(1)),
-                other => (other, None),
+                // The older two-argument form (cookie < 0.18: `Cookie::build(name, value)`).
+                other => (other, c.args.iter().nth(1)),
             }
         } else {
             (c.args.first()?, c.args.iter().nth(1))

@@ -11,6 +11,7 @@ pub mod cookies;
 pub mod defaults;
 pub mod hand_decode;
 pub mod lifetime;
+pub mod manual_checks;
 pub mod mixed;
 pub mod next_use;
 pub mod secrets;
@@ -235,6 +236,8 @@ pub struct Walker<'a> {
     pub fn_stack: Vec<usize>,
     /// The claims type of each jsonwebtoken decode call of the file (see [`time_only`]).
     pub decodes: Vec<Option<String>>,
+    /// The function walked last (its per-function checks run after its walk).
+    pub last_fn: Option<usize>,
 }
 
 impl Env for Walker<'_> {
@@ -267,6 +270,7 @@ impl<'a> Walker<'a> {
             fns: Vec::new(),
             fn_stack: Vec::new(),
             decodes: Vec::new(),
+            last_fn: None,
         }
     }
 
@@ -351,6 +355,32 @@ impl<'a> Walker<'a> {
             let never_named = absent_keys.iter().all(|k| !t.contains_key(k));
             (!(self_issued && never_named)).then_some(d)
         });
+    }
+
+    /// Holds a finding that a hand-written check of every one of `claims` makes moot (see
+    /// [`manual_checks`]): dropped at once when the function that made it checks them, else
+    /// decided when the file is walked. Outside any function it is decided now.
+    pub fn hold_unless_checked(
+        &mut self,
+        claims: Vec<manual_checks::Claim>,
+        d: Diagnostic,
+        then: manual_checks::Then,
+    ) {
+        if !self.ctx.enabled(&d.code) {
+            return;
+        }
+        let Some(i) = self.fn_stack.last().copied().or(self.last_fn) else {
+            return manual_checks::release(self, d, then);
+        };
+        let mut d = if self.in_test() { d.in_test_code() } else { d };
+        if matches!(then, manual_checks::Then::Report) {
+            for note in version_notes(&d.code, self.ctx.crates) {
+                d = d.with_note(note);
+            }
+        }
+        self.fns[i]
+            .held
+            .push(manual_checks::Held { claims, d, then });
     }
 
     /// Reports later, when the package's configuration field defaults are known.
@@ -470,6 +500,8 @@ impl<'a> Walker<'a> {
         f(self);
         self.fn_stack.pop();
         drop_placeholder_keys(&mut self.out.diagnostics, first);
+        self.fns[i].checks = manual_checks::scan(body);
+        self.last_fn = Some(i);
         if !self.fns[i].pending.is_empty() {
             let text = self.ctx.snippet(&index::span_of(body));
             self.fns[i].reads_expiry = next_use::names_expiry(text);
@@ -921,6 +953,7 @@ impl<'a> PieceWalk<'a> {
     /// The findings and facts of the whole file.
     pub fn finish(mut self) -> FileFindings {
         time_only::finish(&mut self.w, &self.time_only);
+        manual_checks::finish(&mut self.w);
         next_use::finish(&mut self.w);
         let mut out = self.w.out;
         out.consts.extend(self.consts);

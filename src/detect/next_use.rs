@@ -49,6 +49,10 @@ pub struct FnFacts {
     pub pending: Vec<Diagnostic>,
     /// The function names an expiry (`exp`, `expiration`, ...): what a client reads.
     pub reads_expiry: bool,
+    /// The claims it checks by hand.
+    pub checks: super::manual_checks::ClaimChecks,
+    /// Findings a hand-written claim check elsewhere in the file would make moot.
+    pub held: Vec<super::manual_checks::Held>,
 }
 
 /// Words that name a token's expiry.
@@ -111,7 +115,8 @@ pub fn hold(w: &mut Walker, d: Diagnostic) {
 
 /// Decides the held reads of a walked file.
 pub fn finish(w: &mut Walker) {
-    let fns = std::mem::take(&mut w.fns);
+    let mut fns = std::mem::take(&mut w.fns);
+    verifies_through_calls(&mut fns);
     let verifying_callers: Vec<&FnFacts> = fns.iter().filter(|f| f.verifies).collect();
     let words = data().verifier_words.clone();
     for f in &fns {
@@ -138,6 +143,29 @@ pub fn finish(w: &mut Walker) {
                     Some(as_client_read(d))
                 }),
             });
+        }
+    }
+}
+
+/// A function that calls a verifying function of the file verifies too (`token()` peeks at the
+/// claims to find the key, then calls its own `verify_token`, which decodes): followed until
+/// nothing changes, at most a few rounds.
+fn verifies_through_calls(fns: &mut [FnFacts]) {
+    for _ in 0..4 {
+        let verifying: HashSet<String> = fns
+            .iter()
+            .filter(|f| f.verifies)
+            .map(|f| f.name.clone())
+            .collect();
+        let mut changed = false;
+        for f in fns.iter_mut() {
+            if !f.verifies && f.calls.iter().any(|c| verifying.contains(c)) {
+                f.verifies = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }

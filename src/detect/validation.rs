@@ -348,5 +348,15 @@ fn report_unless_self_issued(w: &mut Walker, d: Diagnostic, no_iss: bool, no_aud
         .iter()
         .map(|w| w.to_string())
         .collect();
-    w.report_unless_self_issued(d, &issued, &unchecked);
+    use super::manual_checks::{Claim, Then};
+    let claims = [(no_iss, Claim::Iss), (no_aud, Claim::Aud)]
+        .into_iter()
+        .filter(|x| x.0)
+        .map(|x| x.1)
+        .collect();
+    let then = Then::UnlessSelfIssued {
+        issued,
+        absent: unchecked,
+    };
+    w.hold_unless_checked(claims, d, then);
 }

@@ -349,6 +349,12 @@ pub(super) fn summary(report: &Report, unchecked: usize, verbose: bool) -> Strin
             report.hidden_test_code
         ));
     }
+    if report.hidden_out_of_reach > 0 {
+        aside.push(format!(
+            "{} out of reach hidden; `[advisories] out-of-reach = \"note\"` shows them",
+            plural(report.hidden_out_of_reach, "advisory", "advisories")
+        ));
+    }
     if unchecked > 0 {
         let hint = if verbose { "" } else { "; -v lists them" };
         aside.push(format!(

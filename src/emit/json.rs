@@ -57,6 +57,7 @@ struct Summary {
     notes: usize,
     suppressed: usize,
     hidden_test_code: usize,
+    hidden_out_of_reach: usize,
 }
 
 pub(super) fn emit(report: &Report, _opts: &EmitOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -117,6 +118,7 @@ pub(super) fn emit(report: &Report, _opts: &EmitOptions, out: &mut dyn Write) ->
             notes: report.count(Level::Note),
             suppressed: report.suppressed,
             hidden_test_code: report.hidden_test_code,
+            hidden_out_of_reach: report.hidden_out_of_reach,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

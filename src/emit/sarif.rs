@@ -497,6 +497,12 @@ fn invocation(report: &Report, run: &RunInfo) -> Invocation {
             report.hidden_test_code
         )));
     }
+    if report.hidden_out_of_reach > 0 {
+        config.push(note(format!(
+            "{} advisory findings about operations this code never performs not reported ([advisories] out-of-reach = \"hide\")",
+            report.hidden_out_of_reach
+        )));
+    }
     let execution = report
         .diagnostics
         .iter()
