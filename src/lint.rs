@@ -678,12 +678,14 @@ fn load_workspace(
         Manifest(Manifest),
         Lock(Lockfile),
     }
-    let loaded: Vec<(
+    /// A file's findings, directives, text and parsed form.
+    type Loaded = (
         Vec<Diagnostic>,
         Vec<Directive>,
         Option<(String, Arc<SourceText>)>,
         Option<Parsed>,
-    )> = on_pool(pool, || {
+    );
+    let loaded: Vec<Loaded> = on_pool(pool, || {
         files
             .par_iter()
             .filter(|f| f.kind != FileKind::Rust)
