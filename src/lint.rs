@@ -15,7 +15,7 @@ use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
 use crate::model::modules::TestFiles;
-use crate::prefilter::{Decision, Prefilter};
+use crate::prefilter::{Decision, Matcher, Prefilter};
 use crate::source::SourceText;
 use crate::suppress::{self, Directive};
 
@@ -317,7 +317,7 @@ fn lint_rust(
     crates: &CrateMap,
     opts: &RuleOptions,
     package: Option<usize>,
-    prefilter: Option<&Prefilter>,
+    prefilter: Option<&Matcher>,
     all_test: bool,
     extra: &[String],
 ) -> FileResult {
@@ -586,7 +586,11 @@ pub fn run(req: &LintRequest) -> Report {
         diagnostics: found.problems,
         ..Collected::default()
     };
-    let ws = load_workspace(&found.files, &mut out);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build()
+        .ok();
+    let ws = load_workspace(&found.files, &mut out, pool.as_ref());
     stage.done("manifests");
     let opts = RuleOptions {
         access_max_secs: cfg.access_max_secs,
@@ -598,10 +602,6 @@ pub fn run(req: &LintRequest) -> Report {
         .iter()
         .filter(|f| f.kind == FileKind::Rust)
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build()
-        .ok();
     let mut results = scan_sources(&rust, &ws, &opts, pool.as_ref(), req.all_test_code);
     let mut test_files = module_test_files(&results);
     test_files.all = req.all_test_code;
@@ -659,30 +659,98 @@ impl Stages {
     }
 }
 
-/// Stage: manifests and lockfiles, workspace inheritance, one crate map per package.
-fn load_workspace(files: &[Found], out: &mut Collected) -> Workspace {
+/// Whether a lockfile can matter to a rule: it names a crate the catalogue, the dependency rules
+/// or an advisory knows (as a quoted string: `name = "jsonwebtoken"`). Any other lockfile is
+/// only recorded as present (JWT015), not parsed.
+fn lock_names_known_crate(text: &str) -> bool {
+    static NEEDLES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let needles = NEEDLES.get_or_init(|| {
+        let mut names: Vec<String> = known_crates();
+        names.extend(crate::deps::jwt_crates().iter().cloned());
+        for a in crate::deps::builtin_advisories() {
+            names.push(a.krate.clone());
+            names.extend(a.via.iter().flatten().cloned());
+        }
+        let mut out: Vec<String> = names
+            .iter()
+            .flat_map(|n| [n.clone(), n.replace('-', "_"), n.replace('_', "-")])
+            .map(|n| format!("\"{n}\""))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    });
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(text.as_bytes(), n.as_bytes()).is_some())
+}
+
+/// Stage: manifests and lockfiles (read and parsed in parallel), workspace inheritance, one
+/// crate map per package.
+fn load_workspace(
+    files: &[Found],
+    out: &mut Collected,
+    pool: Option<&rayon::ThreadPool>,
+) -> Workspace {
+    enum Parsed {
+        Manifest(Manifest),
+        Lock(Lockfile),
+    }
+    /// A file's findings, directives, text and parsed form.
+    type Loaded = (
+        Vec<Diagnostic>,
+        Vec<Directive>,
+        Option<(String, Arc<SourceText>)>,
+        Option<Parsed>,
+    );
+    let loaded: Vec<Loaded> = on_pool(pool, || {
+        files
+            .par_iter()
+            .filter(|f| f.kind != FileKind::Rust)
+            .map(|f| {
+                let text = match read_text(f) {
+                    Ok(t) => t,
+                    Err(d) => return (vec![*d], Vec::new(), None, None),
+                };
+                let src = Arc::new(SourceText::new(text));
+                let dir = f.abs.parent().map(Path::to_path_buf).unwrap_or_default();
+                let directives = suppress::scan(&f.rel, &src, true);
+                let parsed = if f.kind == FileKind::Manifest {
+                    Manifest::parse(&f.rel, dir, src.clone()).map(Parsed::Manifest)
+                } else if lock_names_known_crate(&src.text) {
+                    Lockfile::parse(&f.rel, dir, src.clone()).map(Parsed::Lock)
+                } else {
+                    Ok(Parsed::Lock(Lockfile {
+                        path: f.rel.clone(),
+                        dir,
+                        text: src.clone(),
+                        packages: Vec::new(),
+                    }))
+                };
+                let (diags, parsed) = match parsed {
+                    Ok(p) => (Vec::new(), Some(p)),
+                    Err(e) => (
+                        vec![unparsed(&f.rel, e.span, &e.message, "TOML error here")],
+                        None,
+                    ),
+                };
+                (diags, directives, Some((f.rel.clone(), src)), parsed)
+            })
+            .collect()
+    });
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut locks: Vec<Lockfile> = Vec::new();
-    for f in files.iter().filter(|f| f.kind != FileKind::Rust) {
-        let text = match read_text(f) {
-            Ok(t) => t,
-            Err(d) => {
-                out.diagnostics.push(*d);
-                continue;
-            }
-        };
-        let src = Arc::new(SourceText::new(text));
-        let dir = f.abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        out.directives.extend(suppress::scan(&f.rel, &src, true));
-        out.sources.insert(f.rel.clone(), src.clone());
-        let parsed = if f.kind == FileKind::Manifest {
-            Manifest::parse(&f.rel, dir, src).map(|m| manifests.push(m))
-        } else {
-            Lockfile::parse(&f.rel, dir, src).map(|l| locks.push(l))
-        };
-        if let Err(e) = parsed {
-            out.diagnostics
-                .push(unparsed(&f.rel, e.span, &e.message, "TOML error here"));
+    for (diags, directives, source, parsed) in loaded {
+        // In the order of `files`, as the serial loop did.
+        out.diagnostics.extend(diags);
+        out.directives.extend(directives);
+        if let Some((rel, src)) = source {
+            out.sources.insert(rel, src);
+        }
+        match parsed {
+            Some(Parsed::Manifest(m)) => manifests.push(m),
+            Some(Parsed::Lock(l)) => locks.push(l),
+            None => {}
         }
     }
     // Workspace inheritance: each member inherits from the nearest ancestor workspace manifest.
@@ -755,6 +823,15 @@ fn scan_sources(
     all_test: bool,
 ) -> Vec<FileResult> {
     let prefilter = make_prefilter(ws);
+    // One automaton per package (the last slot: files of no package), chosen on first use.
+    let matchers: Vec<std::sync::OnceLock<Arc<Matcher>>> = (0..=ws.packages.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
+    let matcher_of = |pkg: Option<usize>| -> Option<&Matcher> {
+        let p = prefilter.as_ref()?;
+        let slot = &matchers[pkg.unwrap_or(ws.packages.len())];
+        Some(slot.get_or_init(|| p.matcher(ws.crates_of(pkg))))
+    };
     let package_of = ws.package_index();
     let mut results = on_pool(pool, || {
         rust.par_iter()
@@ -765,7 +842,7 @@ fn scan_sources(
                     ws.crates_of(pkg),
                     opts,
                     pkg,
-                    prefilter.as_ref(),
+                    matcher_of(pkg),
                     all_test,
                     &[],
                 )

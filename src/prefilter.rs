@@ -122,6 +122,12 @@ pub const QUALIFIER_KEYS: &[&str] = &[
 pub const JWT_FILE_KEYS: &[&str] = &["secret_fields", "generic_secret_fields", "cookie_flags"];
 pub const JWT_FILE_MARKERS: &[&str] = &["jwt", "Jwt", "JWT", "jsonwebtoken"];
 
+/// Keys whose names matter only in a file that mentions JWTs or in a package that depends on a
+/// JWT crate (`deps::jwt_crates`). This mirrors the JWT201 detector's gate on expiry fields
+/// (`jwt_context` in `detect/lifetime.rs`): `exp` is a float parser's exponent far more often
+/// than a claim.
+pub const JWT_CONTEXT_KEYS: &[&str] = &["exp_fields"];
+
 /// The suppression marker (see `suppress::scan`).
 const DIRECTIVE: &str = "jwtlint:";
 
@@ -145,6 +151,9 @@ pub struct Requirement {
     pub crates: Vec<String>,
     /// Also needs one of [`JWT_FILE_MARKERS`] anywhere in the text.
     pub jwt_file: bool,
+    /// Also needs a JWT crate among the package's dependencies or one of [`JWT_FILE_MARKERS`]
+    /// anywhere in the text.
+    pub jwt_context: bool,
 }
 
 fn is_ident(s: &str) -> bool {
@@ -175,25 +184,31 @@ fn from_path(p: &str, crates: &[String]) -> Option<Requirement> {
         words,
         crates,
         jwt_file: false,
+        jwt_context: false,
     })
 }
 
 fn collect(key: &str, v: &toml::Value, gate: &[String], out: &mut BTreeSet<Requirement>) {
-    collect_in(key, v, gate, false, out)
+    collect_in(key, v, gate, (false, false), out)
 }
 
+/// `flags`: (JWT file, JWT context) gates of the keys above.
 fn collect_in(
     key: &str,
     v: &toml::Value,
     gate: &[String],
-    jwt_file: bool,
+    flags: (bool, bool),
     out: &mut BTreeSet<Requirement>,
 ) {
     if QUALIFIER_KEYS.contains(&key) {
         return;
     }
-    // A JWT-file key gates every name below it, nested tables included.
-    let jwt_file = jwt_file || JWT_FILE_KEYS.contains(&key);
+    // A JWT-file (or JWT-context) key gates every name below it, nested tables included.
+    let flags = (
+        flags.0 || JWT_FILE_KEYS.contains(&key),
+        flags.1 || JWT_CONTEXT_KEYS.contains(&key),
+    );
+    let (jwt_file, jwt_context) = flags;
     match v {
         toml::Value::String(s) if s.contains("::") => out.extend(from_path(s, gate)),
         toml::Value::String(s) if is_ident(s) => {
@@ -201,11 +216,10 @@ fn collect_in(
                 words: vec![s.clone()],
                 crates: gate.to_vec(),
                 jwt_file,
+                jwt_context,
             });
         }
-        toml::Value::Array(a) => a
-            .iter()
-            .for_each(|x| collect_in(key, x, gate, jwt_file, out)),
+        toml::Value::Array(a) => a.iter().for_each(|x| collect_in(key, x, gate, flags, out)),
         toml::Value::Table(t) => {
             // An entry's own `crates` gates every name in it.
             let own: Vec<String> = t
@@ -219,7 +233,7 @@ fn collect_in(
                 .unwrap_or_default();
             let gate = if own.is_empty() { gate } else { &own };
             t.iter()
-                .for_each(|(k, x)| collect_in(k, x, gate, jwt_file, out))
+                .for_each(|(k, x)| collect_in(k, x, gate, flags, out))
         }
         _ => {}
     }
@@ -300,13 +314,15 @@ enum Role {
     Directive,
 }
 
-/// Active requirement indices and active extern indices.
-type CacheKey = (Vec<usize>, Vec<usize>);
+/// Active requirement indices, active extern indices, and whether the package depends on a
+/// JWT crate (which settles the requirements with `jwt_context`).
+type CacheKey = (Vec<usize>, Vec<usize>, bool);
 
 /// The prefilter of a run: the catalogue's requirements and one automaton per set of active
 /// requirements (built on first use). A package's automaton holds only the words that can matter
 /// in it: `new` (of `Validation::new`) is no pattern in a package without jsonwebtoken, so the
-/// search does not stop at every `new` of a vendored tree.
+/// search does not stop at every `new` of a vendored tree. The automaton is chosen once per
+/// package ([`Prefilter::matcher`]), not per file.
 pub struct Prefilter {
     reqs: Vec<Requirement>,
     externs: Vec<String>,
@@ -331,30 +347,44 @@ impl Prefilter {
         self.all.patterns()
     }
 
-    /// Decides what to do with one file of a package with these dependencies.
-    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+    /// The automaton for the files of a package with these dependencies (shared by every
+    /// package with the same active requirements).
+    pub fn matcher(&self, crates: &CrateMap) -> Arc<Matcher> {
         let active: Vec<usize> = (0..self.reqs.len())
             .filter(|&i| crates.depends_on_any(&self.reqs[i].crates))
             .collect();
         let externs: Vec<usize> = (0..self.externs.len())
             .filter(|&i| crates.externs.contains_key(&self.externs[i]))
             .collect();
-        let key = (active, externs);
-        let m = {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            cache
-                .entry(key)
-                .or_insert_with_key(|(a, e)| {
-                    Arc::new(Matcher::new(
-                        a.iter().map(|&i| self.reqs[i].clone()).collect(),
-                        &e.iter()
-                            .map(|&i| self.externs[i].clone())
-                            .collect::<Vec<_>>(),
-                    ))
-                })
-                .clone()
-        };
-        m.decide(text, crates)
+        let jwt_dep = crates.depends_on_any(crate::deps::jwt_crates());
+        let key = (active, externs, jwt_dep);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(key)
+            .or_insert_with_key(|(a, e, jwt_dep)| {
+                let reqs = a
+                    .iter()
+                    .map(|&i| {
+                        let mut r = self.reqs[i].clone();
+                        // A JWT dependency settles the context; without one the text must say.
+                        r.jwt_file |= r.jwt_context && !jwt_dep;
+                        r.jwt_context = false;
+                        r
+                    })
+                    .collect();
+                Arc::new(Matcher::new(
+                    reqs,
+                    &e.iter()
+                        .map(|&i| self.externs[i].clone())
+                        .collect::<Vec<_>>(),
+                ))
+            })
+            .clone()
+    }
+
+    /// Decides what to do with one file of a package with these dependencies.
+    pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
+        self.matcher(crates).decide(text, crates)
     }
 }
 
@@ -389,8 +419,12 @@ impl Matcher {
             words,
             crates,
             jwt_file,
+            jwt_context,
         } in requirements
         {
+            // Without the package's dependencies at hand, a JWT context is a JWT file
+            // ([`Prefilter::matcher`] settles it per package).
+            let jwt_file = jwt_file || jwt_context;
             let r = reqs.len();
             let members: Vec<usize> = words.iter().map(|w| id_of(w, &mut roles)).collect();
             for &m in &members {
@@ -588,7 +622,14 @@ mod tests {
             Decision::Parse
         );
         assert_eq!(d("fn f() { x.expect(\"y\") }", &none), Decision::Skip);
-        assert_eq!(d("fn f() { let e = c.exp; }", &none), Decision::Parse);
+        // An expiry field only in a package with a JWT crate or a file that mentions JWTs (as
+        // the JWT201 detector requires): a float parser's `exp` is not parsed.
+        assert_eq!(d("fn f() { let e = c.exp; }", &none), Decision::Skip);
+        assert_eq!(d("fn f() { let e = c.exp; }", &jwt), Decision::Parse);
+        assert_eq!(
+            d("// jwt\nfn f() { let e = c.exp; }", &none),
+            Decision::Parse
+        );
         // A secret field only in a file that mentions JWTs (as the JWT801 detector requires).
         assert_eq!(d("S { key: k }", &none), Decision::Skip);
         assert_eq!(d("// jwt\nS { key: k }", &none), Decision::Parse);

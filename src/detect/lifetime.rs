@@ -228,6 +228,13 @@ fn exp_field(f: &str) -> bool {
     data().exp_fields.iter().any(|x| x == f)
 }
 
+/// An expiry field counts only where JWTs are in play: the package depends on a JWT crate, or
+/// the file mentions JWTs. (The prefilter asks the same, `JWT_CONTEXT_KEYS`: a float parser's
+/// `exp` is never parsed for it.)
+fn jwt_context(w: &Walker) -> bool {
+    w.ctx.crates.depends_on_any(crate::deps::jwt_crates()) || super::secrets::jwt_file(w)
+}
+
 /// `let exp = now + 180 days;` in a file that deals with JWTs: the expiry is computed here and
 /// handed on (to a claims struct built elsewhere). Returns true when the binding is an expiry
 /// time, so later uses of it (`Claims { exp, .. }`) are not reported again.
@@ -267,7 +274,7 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
     let syn::Member::Named(n) = &f.member else {
         return;
     };
-    if exp_field(&n.to_string()) && !already_checked(w, &a.right) {
+    if exp_field(&n.to_string()) && !already_checked(w, &a.right) && jwt_context(w) {
         let hint = w.ctx.snippet(&index::span_of(&*f.base)).to_string();
         check_exp_expr(w, &a.right, index::span_of(a), &hint);
     }
@@ -282,7 +289,7 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         let syn::Member::Named(n) = &fv.member else {
             continue;
         };
-        if exp_field(&n.to_string()) && !already_checked(w, &fv.expr) {
+        if exp_field(&n.to_string()) && !already_checked(w, &fv.expr) && jwt_context(w) {
             check_exp_expr(w, &fv.expr, index::span_of(fv), &hint);
         }
     }
