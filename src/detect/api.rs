@@ -460,9 +460,50 @@ fn field_hits<'t>(
                 .as_ref()
                 .map(|want| value_is_path(value, want))
                 .unwrap_or(true);
-            eq && above && path
+            let lacks = e
+                .lacks
+                .as_ref()
+                .map(|want| set_lacks(value, want))
+                .unwrap_or(true);
+            eq && above && path && lacks
         })
         .collect()
+}
+
+/// Is `e` a set of strings built in place without `want` (`HashSet::new()`,
+/// `HashSet::from(["iss".to_string()])`, `["sub"].into_iter().map(..).collect()`)? A value
+/// with no string literal counts only when it is an empty constructor (`new()`, `default()`);
+/// anything else (a configuration field, a parameter) is unknown and does not match.
+fn set_lacks(e: &Expr, want: &str) -> bool {
+    struct Strs(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Strs {
+        fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+            self.0.push(l.value());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if let Some(args) = crate::parse::macro_exprs(m) {
+                for a in &args {
+                    self.visit_expr(a);
+                }
+            }
+        }
+    }
+    let mut strs = Strs(Vec::new());
+    syn::visit::Visit::visit_expr(&mut strs, e);
+    if !strs.0.is_empty() {
+        return !strs.0.iter().any(|s| s == want);
+    }
+    match e {
+        Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "new" || s.ident == "default"),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Is `e` a path ending in the segments of `want` (`Validation::Ignored`, `None`)?
