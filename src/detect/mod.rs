@@ -770,7 +770,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Some(init) = &l.init
             && discards(&l.pat)
         {
-            api::check_dropped_bool(self, &init.expr, "the result is bound to `_` and never read");
+            api::check_dropped_bool(
+                self,
+                &init.expr,
+                "the result is bound to `_` and never read",
+            );
         }
         // Visit the initializer first (it is evaluated before the binding exists).
         if let Some(init) = &l.init {
