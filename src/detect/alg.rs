@@ -18,8 +18,14 @@ struct AlgData {
     header_sources: Vec<String>,
     /// Fields / methods of a header that hold its algorithm.
     alg_members: Vec<String>,
+    /// Methods returning an unverified header (biscuit `unverified_header()`), in packages
+    /// that depend on one of `crates`.
+    header_source_methods: Vec<MethodSink>,
     /// Functions whose argument at `arg` is the accepted algorithm.
     sinks: Vec<Sink>,
+    /// Methods whose argument at `arg` is the accepted algorithm (biscuit
+    /// `into_decoded(&secret, alg)`), in packages that depend on one of `crates`.
+    method_sinks: Vec<MethodSink>,
     /// Fields that hold the algorithm allowlist.
     allowlist_fields: Vec<String>,
     /// Types of an unverified header (a parameter of this type was decoded by the caller).
@@ -35,6 +41,16 @@ struct AlgData {
 struct Sink {
     call: String,
     arg: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MethodSink {
+    method: String,
+    #[serde(default)]
+    arg: usize,
+    #[serde(default)]
+    crates: Vec<String>,
 }
 
 fn data() -> &'static AlgData {
@@ -82,6 +98,12 @@ fn is_header_source(w: &Walker, e: &Expr) -> bool {
                 .iter()
                 .any(|s| index::path_matches(&canon, s))
         }
+        Expr::MethodCall(m) => data()
+            .header_source_methods
+            .iter()
+            .any(|s| m.method == s.method && w.ctx.crates.depends_on_any(&s.crates)),
+        // A part of a header is unverified too (biscuit `header.registered.algorithm`).
+        Expr::Field(f) => is_header_source(w, &f.base),
         Expr::Path(p) => p
             .path
             .get_ident()
@@ -249,6 +271,18 @@ pub fn check_field(w: &mut Walker, f: &syn::ExprField) {
 }
 
 pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    if w.ctx.enabled("JWT102") {
+        for s in &data().method_sinks {
+            if m.method == s.method
+                && w.ctx.crates.depends_on_any(&s.crates)
+                && let Some(arg) = m.args.iter().nth(s.arg)
+                && is_header_alg(w, arg)
+                && !sanitized(w, arg)
+            {
+                report(w, arg, index::span_of(m));
+            }
+        }
+    }
     if w.ctx.enabled("JWT102")
         && data().key_members.iter().any(|k| m.method == k)
         && is_header_source(w, &m.receiver)

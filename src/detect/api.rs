@@ -41,6 +41,11 @@ pub struct ApiEntry {
     /// with the token next (see `next_use`), not reported at once.
     #[serde(default)]
     pub reads: bool,
+    /// The call returns `Result<bool>` whose `Ok(false)` is the failure (`crypto::verify`):
+    /// reported only where the bool is thrown away (`let _ = verify(..)?;`, `verify(..)?;`,
+    /// `.is_ok()`, `if let Ok(_) = ..`), never at the call itself.
+    #[serde(default)]
+    pub drops_bool: bool,
     /// With `absent_words`: the finding is dropped when the package issues its own tokens (any
     /// of these words occurs in its production code) and none of `absent_words` occurs (a
     /// package that signs tokens without `aud` need not check `aud`).
@@ -324,6 +329,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
                 .map(|p| index::path_matches(&canon, p))
                 .unwrap_or(false)
         })
+        .filter(|e| !e.drops_bool)
         .filter(|e| e.allowed(w))
         .filter(|e| args_match(w, e, &c.args))
         .collect();
@@ -333,7 +339,64 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     }
 }
 
+/// The call whose value `e` yields once `?`, `.unwrap()`, `.expect(..)` and parentheses are
+/// peeled off (the `Result<bool>` or the bool a statement throws away).
+fn peeled_call(e: &Expr) -> Option<&ExprCall> {
+    match e {
+        Expr::Call(c) => Some(c),
+        Expr::Try(t) => peeled_call(&t.expr),
+        Expr::Paren(p) => peeled_call(&p.expr),
+        Expr::Await(a) => peeled_call(&a.base),
+        Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            peeled_call(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// `e`'s value (a `Result<bool>` or its bool) is thrown away or only its `Ok` is looked at:
+/// reports a `drops_bool` entry it calls. `how` is the label.
+pub fn check_dropped_bool(w: &mut Walker, e: &Expr, how: &str) {
+    if let Some(c) = peeled_call(e) {
+        report_dropped(w, c, index::span_of(e), how);
+    }
+}
+
+fn report_dropped(w: &mut Walker, c: &ExprCall, span: std::ops::Range<usize>, how: &str) {
+    let Expr::Path(fp) = &*c.func else { return };
+    let canon = w.ctx.resolve(&fp.path);
+    let hits: Vec<&ApiEntry> = table()
+        .iter()
+        .filter(|e| e.drops_bool)
+        .filter(|e| {
+            e.call
+                .as_deref()
+                .is_some_and(|p| index::path_matches(&canon, p))
+        })
+        .filter(|e| e.allowed(w))
+        .collect();
+    for entry in hits {
+        let d = diag(w, entry, span.clone()).with_label(how);
+        emit(w, entry, d);
+    }
+}
+
+/// `verify(..).is_ok()` / `.is_err()`: only the `Result` is judged, `Ok(false)` passes.
+fn check_ok_only(w: &mut Walker, m: &ExprMethodCall) {
+    if (m.method == "is_ok" || m.method == "is_err") && m.args.is_empty() {
+        let mut r = &*m.receiver;
+        while let Expr::Paren(p) = r {
+            r = &p.expr;
+        }
+        if let Expr::Call(c) = r {
+            let label = format!("`.{}()` looks at the `Result` only", m.method);
+            report_dropped(w, c, index::span_of(m), &label);
+        }
+    }
+}
+
 pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
+    check_ok_only(w, m);
     let name = m.method.to_string();
     let hits: Vec<&ApiEntry> = table()
         .iter()
@@ -415,9 +478,50 @@ fn field_hits<'t>(
                 .as_ref()
                 .map(|want| value_is_path(value, want))
                 .unwrap_or(true);
-            eq && above && path
+            let lacks = e
+                .lacks
+                .as_ref()
+                .map(|want| set_lacks(value, want))
+                .unwrap_or(true);
+            eq && above && path && lacks
         })
         .collect()
+}
+
+/// Is `e` a set of strings built in place without `want` (`HashSet::new()`,
+/// `HashSet::from(["iss".to_string()])`, `["sub"].into_iter().map(..).collect()`)? A value
+/// with no string literal counts only when it is an empty constructor (`new()`, `default()`);
+/// anything else (a configuration field, a parameter) is unknown and does not match.
+fn set_lacks(e: &Expr, want: &str) -> bool {
+    struct Strs(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Strs {
+        fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+            self.0.push(l.value());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if let Some(args) = crate::parse::macro_exprs(m) {
+                for a in &args {
+                    self.visit_expr(a);
+                }
+            }
+        }
+    }
+    let mut strs = Strs(Vec::new());
+    syn::visit::Visit::visit_expr(&mut strs, e);
+    if !strs.0.is_empty() {
+        return !strs.0.iter().any(|s| s == want);
+    }
+    match e {
+        Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "new" || s.ident == "default"),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Is `e` a path ending in the segments of `want` (`Validation::Ignored`, `None`)?

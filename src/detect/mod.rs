@@ -798,6 +798,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        // `let _ = verify(..)?;`: a `Result<bool>` verify whose bool nobody reads.
+        if let Some(init) = &l.init
+            && discards(&l.pat)
+        {
+            api::check_dropped_bool(
+                self,
+                &init.expr,
+                "the result is bound to `_` and never read",
+            );
+        }
         // Visit the initializer first (it is evaluated before the binding exists).
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
@@ -878,6 +888,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 return;
             }
             Expr::Let(l) => {
+                if let syn::Pat::TupleStruct(ts) = &*l.pat
+                    && ts.path.is_ident("Ok")
+                    && ts.elems.len() == 1
+                    && ts.elems.iter().all(discards)
+                {
+                    api::check_dropped_bool(self, &l.expr, "`Ok(_)` accepts `Ok(false)`");
+                }
                 // `if let Ok(header) = decode_header(..)`: the binding lives in the enclosing
                 // scope (a slight over-approximation of the `if` body).
                 self.visit_expr(&l.expr);
@@ -907,8 +924,26 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         visit::visit_expr(self, e);
     }
 
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        // `verify(..)?;`: the statement throws the bool away.
+        if let syn::Stmt::Expr(e, Some(_)) = s {
+            api::check_dropped_bool(self, e, "the returned bool is thrown away");
+        }
+        visit::visit_stmt(self, s);
+    }
+
     fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
         self.visit_macro_body(&m.mac);
+    }
+}
+
+/// A pattern that binds nothing anyone reads: `_` or a `_name`.
+fn discards(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(i) => i.ident.to_string().starts_with('_') && i.subpat.is_none(),
+        syn::Pat::Type(t) => discards(&t.pat),
+        _ => false,
     }
 }
 
