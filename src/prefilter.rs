@@ -75,6 +75,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "removal",
     "secure_by_framework",
     "private_adders",
+    "removal_adders",
     // JWT501: issuer/audience configuration matters only on a `validation_ctors` value.
     "asymmetric",
     "issuer_methods",
@@ -96,6 +97,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // Narrowing keys of `[[data.match]]`: the value a field is set to, list and closure
     // arguments, version requirements.
     "value_path",
+    "bool_result",
     "lacks",
     "closure_returns",
     "closure_calls",

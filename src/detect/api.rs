@@ -41,6 +41,11 @@ pub struct ApiEntry {
     /// with the token next (see `next_use`), not reported at once.
     #[serde(default)]
     pub reads: bool,
+    /// The call returns `Result<bool>` whose `Ok(false)` means "invalid" (frank_jwt
+    /// `validate_signature`): reported only where the boolean is thrown away (`.is_ok()`,
+    /// `.is_err()`, a bare `?;`/`.unwrap();` statement, `let _ =`), see [`check_discarded`].
+    #[serde(default)]
+    pub bool_result: bool,
     /// With `absent_words`: the finding is dropped when the package issues its own tokens (any
     /// of these words occurs in its production code) and none of `absent_words` occurs (a
     /// package that signs tokens without `aud` need not check `aud`).
@@ -306,7 +311,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
                 .map(|p| index::path_matches(&canon, p))
                 .unwrap_or(false)
         })
-        .filter(|e| e.allowed(w))
+        .filter(|e| !e.bool_result && e.allowed(w))
         .filter(|e| args_match(w, e, &c.args))
         .collect();
     for e in hits {
@@ -333,6 +338,39 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
     for e in hits {
         let d = diag(w, e, span.clone()).with_label("called here");
         emit(w, e, d);
+    }
+}
+
+/// A `bool_result` call whose boolean is discarded: `e` is the expression whose value is thrown
+/// away or only tested for `Ok`/`Err` (the receiver of `.is_ok()`, a statement's expression, the
+/// initialiser of `let _`). `?`, `.unwrap()`, `.expect(..)` and parentheses are looked through.
+pub fn check_discarded(w: &mut Walker, e: &Expr) {
+    let mut e = e;
+    loop {
+        match e {
+            Expr::Try(t) => e = &t.expr,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => e = &m.receiver,
+            _ => break,
+        }
+    }
+    let Expr::Call(c) = e else { return };
+    let Expr::Path(fp) = &*c.func else { return };
+    let canon = w.ctx.resolve(&fp.path);
+    let hits: Vec<&ApiEntry> = table()
+        .iter()
+        .filter(|x| x.bool_result)
+        .filter(|x| {
+            x.call
+                .as_deref()
+                .is_some_and(|p| index::path_matches(&canon, p))
+        })
+        .filter(|x| x.allowed(w))
+        .filter(|x| args_match(w, x, &c.args))
+        .collect();
+    for x in hits {
+        let d = diag(w, x, index::span_of(c)).with_label("its `Ok(false)` is ignored here");
+        emit(w, x, d);
     }
 }
 

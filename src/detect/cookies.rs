@@ -31,6 +31,8 @@ struct Data {
     secure_by_framework: Vec<String>,
     /// Methods that add a cookie with HttpOnly set by the framework (rocket `add_private`).
     private_adders: Vec<String>,
+    /// Methods that send a cookie as a removal (actix-web `add_removal_cookie`): no token inside.
+    removal_adders: Vec<String>,
     /// Crates that provide cookies; the rule only runs in packages that depend on one.
     crates: Vec<String>,
 }
@@ -245,6 +247,23 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
                             || recv.contains("req")
                         {
                             for a in &m.args {
+                                let _ = self.chain(a);
+                            }
+                        }
+                    }
+                    // A removal cookie carries no token.
+                    if data().removal_adders.contains(&m.method.to_string()) {
+                        for a in &m.args {
+                            let a = match a {
+                                Expr::Reference(r) => &*r.expr,
+                                a => a,
+                            };
+                            if let Expr::Path(p) = a
+                                && let Some(id) = p.path.get_ident().map(|i| i.to_string())
+                                && let Some(c) = self.bound.get_mut(&id)
+                            {
+                                c.attrs.removal = true;
+                            } else {
                                 let _ = self.chain(a);
                             }
                         }

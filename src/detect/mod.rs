@@ -492,6 +492,9 @@ impl<'a> Walker<'a> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if name == "json" {
+            secrets::check_jwk_json(self, mac);
+        }
         match name.as_str() {
             "lazy_static" => {
                 if let Some(items) = parse_lazy_static(mac) {
@@ -765,7 +768,19 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.with_scope(|w| visit::visit_block(w, b));
     }
 
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        if let syn::Stmt::Expr(e, Some(_)) = s {
+            api::check_discarded(self, e);
+        }
+        visit::visit_stmt(self, s);
+    }
+
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        if matches!(l.pat, syn::Pat::Wild(_))
+            && let Some(init) = &l.init
+        {
+            api::check_discarded(self, &init.expr);
+        }
         // Visit the initializer first (it is evaluated before the binding exists).
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
@@ -799,6 +814,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 session::note_call(self, e);
             }
             Expr::MethodCall(m) => {
+                if m.method == "is_ok" || m.method == "is_err" {
+                    api::check_discarded(self, &m.receiver);
+                }
                 next_use::note_call(self, None, Some(&m.method.to_string()));
                 api::check_method(self, m);
                 alg::check_method(self, m);
@@ -823,6 +841,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),
+            Expr::Lit(l) => secrets::check_jwk_str(self, l),
             Expr::Field(f) => alg::check_field(self, f),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);
