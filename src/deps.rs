@@ -1219,11 +1219,7 @@ pub fn resolved_versions(
     candidates.sort_by_key(|l| std::cmp::Reverse(dir_of(&l.path).len()));
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for d in manifest
-        .dependencies
-        .iter()
-        .filter(|d| keep(&d.package))
-    {
+    for d in manifest.dependencies.iter().filter(|d| keep(&d.package)) {
         let req = d.req.as_deref().and_then(parse_req);
         let locked = candidates.iter().find_map(|l| {
             locked_match(l, &d.package, req.as_ref())
