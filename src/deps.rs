@@ -1203,6 +1203,16 @@ fn vulnerable(
 /// version its requirement allows (for source rules that depend on the API generation).
 /// Pass a manifest whose `workspace = true` entries were filled by [`Manifest::inherit_from`].
 pub fn resolved_jwt_versions(manifest: &Manifest, locks: &[Lockfile]) -> Vec<(String, Version)> {
+    resolved_versions(manifest, locks, is_jwt_crate)
+}
+
+/// The same for every dependency `keep` accepts (the analysis also selects the API generation
+/// of web crates, for example tower-sessions 0.4's insecure cookie default).
+pub fn resolved_versions(
+    manifest: &Manifest,
+    locks: &[Lockfile],
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, Version)> {
     let dir = dir_of(&manifest.path);
     let mut candidates: Vec<&Lockfile> = locks
         .iter()
@@ -1212,11 +1222,7 @@ pub fn resolved_jwt_versions(manifest: &Manifest, locks: &[Lockfile]) -> Vec<(St
     candidates.sort_by_key(|l| std::cmp::Reverse(dir_of(&l.path).len()));
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for d in manifest
-        .dependencies
-        .iter()
-        .filter(|d| is_jwt_crate(&d.package))
-    {
+    for d in manifest.dependencies.iter().filter(|d| keep(&d.package)) {
         let req = d.req.as_deref().and_then(parse_req);
         let locked = candidates.iter().find_map(|l| {
             locked_match(l, &d.package, req.as_ref())

@@ -424,6 +424,10 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 ""
             };
             let arg0 = c.args.first();
+            // Second-count newtypes: aliri_clock `DurationSecs(n)`.
+            if last == "DurationSecs" && c.args.len() == 1 {
+                return Some(Val::Dur(ev(arg0?)?.as_secs()?));
+            }
             // Durations: std/coarsetime `Duration::from_secs`, chrono `Duration::days`,
             // `TimeDelta::hours`, time `Duration::minutes`, `Duration::new(secs, nanos)`.
             if matches!(

@@ -778,8 +778,8 @@ fn load_workspace(
             for d in &m.dependencies {
                 cm.add(&d.extern_name(), &d.package);
             }
-            // Which API generation each JWT crate is (lockfile version, else lowest allowed).
-            for (krate, v) in crate::deps::resolved_jwt_versions(m, &locks) {
+            // Which API generation each dependency is (lockfile version, else lowest allowed).
+            for (krate, v) in crate::deps::resolved_versions(m, &locks, |_| true) {
                 cm.versions.insert(krate, v);
             }
             (m.dir.clone(), cm)

@@ -77,6 +77,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "removal",
     "secure_by_framework",
     "private_adders",
+    "removal_adders",
+    "tuple_adders",
     // JWT501: issuer/audience configuration matters only on a `validation_ctors` value.
     "asymmetric",
     "issuer_methods",

@@ -31,6 +31,10 @@ struct Data {
     secure_by_framework: Vec<String>,
     /// Methods that add a cookie with HttpOnly set by the framework (rocket `add_private`).
     private_adders: Vec<String>,
+    /// Jar methods that take `impl Into<Cookie>`, so also a `(name, value)` tuple (rocket, axum-extra).
+    tuple_adders: Vec<String>,
+    /// Methods that send a cookie as a removal (actix-web `add_removal_cookie`): no token inside.
+    removal_adders: Vec<String>,
     /// Crates that provide cookies; the rule only runs in packages that depend on one.
     crates: Vec<String>,
 }
@@ -148,6 +152,16 @@ impl Scan<'_, '_> {
         } else {
             (c.args.first()?, c.args.iter().nth(1))
         };
+        self.named(name, value, index::span_of(c))
+    }
+
+    /// A cookie of this name and value, if it looks like a token cookie (not a removal one).
+    fn named(
+        &self,
+        name: &Expr,
+        value: Option<&Expr>,
+        span: std::ops::Range<usize>,
+    ) -> Option<Cookie> {
         let name_text = match self.w.eval(name) {
             Some(Val::Str(s)) => s.to_string(),
             Some(Val::ConstRef(n)) => n,
@@ -164,7 +178,7 @@ impl Scan<'_, '_> {
         }
         Some(Cookie {
             name: name_text,
-            span: index::span_of(c),
+            span,
             attrs: Attrs::default(),
         })
     }
@@ -250,16 +264,48 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
                             }
                         }
                     }
+                    // A removal cookie carries no token.
+                    if data().removal_adders.contains(&m.method.to_string()) {
+                        for a in &m.args {
+                            let a = match a {
+                                Expr::Reference(r) => &*r.expr,
+                                a => a,
+                            };
+                            if let Expr::Path(p) = a
+                                && let Some(id) = p.path.get_ident().map(|i| i.to_string())
+                                && let Some(c) = self.bound.get_mut(&id)
+                            {
+                                c.attrs.removal = true;
+                            } else {
+                                let _ = self.chain(a);
+                            }
+                        }
+                    }
                     // A private jar sets HttpOnly itself.
-                    if data().private_adders.contains(&m.method.to_string()) {
+                    let private = data().private_adders.contains(&m.method.to_string());
+                    if private {
                         for a in &m.args {
                             if let Expr::Path(p) = a
                                 && let Some(id) = p.path.get_ident().map(|i| i.to_string())
                                 && let Some(c) = self.bound.get_mut(&id)
                             {
                                 c.attrs.private = true;
+                            } else if let Some(mut c) = self.chain(a) {
+                                c.attrs.private = true;
+                                self.done.push(c);
                             }
                         }
+                    }
+                    // `jar.add(("token", value))`: a jar taking `impl Into<Cookie>` builds a
+                    // cookie with no attributes from a `(name, value)` tuple.
+                    if (private || data().tuple_adders.contains(&m.method.to_string()))
+                        && let Some(Expr::Tuple(t)) = m.args.first()
+                        && t.elems.len() == 2
+                        && let Some(mut c) =
+                            self.named(&t.elems[0], t.elems.iter().nth(1), index::span_of(t))
+                    {
+                        c.attrs.private = private;
+                        self.done.push(c);
                     }
                 }
                 self.raw_header(&m.args, index::span_of(m));

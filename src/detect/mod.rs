@@ -524,6 +524,9 @@ impl<'a> Walker<'a> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if name == "json" {
+            secrets::check_jwk_json(self, mac);
+        }
         match name.as_str() {
             "lazy_static" => {
                 if let Some(items) = parse_lazy_static(mac) {
@@ -865,6 +868,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),
+            Expr::Lit(l) => secrets::check_jwk_str(self, l),
             Expr::Field(f) => alg::check_field(self, f),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 alg::note_comparison(self, &b.left);

@@ -297,3 +297,69 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         check_field(w, &n.to_string(), &owner, &fv.expr, index::span_of(fv));
     }
 }
+
+/// Whitespace-free JSON text that declares a symmetric (`oct`) JWK with its secret `k`.
+fn oct_jwk_text(compact: &str) -> bool {
+    compact.contains("\"kty\":\"oct\"")
+        && compact.match_indices("\"k\":\"").any(|(i, m)| {
+            compact[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c != '"')
+        })
+}
+
+const OCT_JWK_MSG: &str = "this `oct` JWK carries the HMAC secret (`k`) in the source; anyone who reads the source or the binary can forge tokens";
+const OCT_JWK_HELP: &str = "load the key set at run time (a file outside the repository, the environment or a secret store), or use an asymmetric key whose public JWK may be published";
+
+/// A string literal holding an `oct` JWK (`r#"{"kty":"oct","k":".."}"#`).
+pub fn check_jwk_str(w: &mut Walker, l: &syn::ExprLit) {
+    let syn::Lit::Str(s) = &l.lit else { return };
+    let v = s.value();
+    if !v.contains("oct") {
+        return;
+    }
+    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    if oct_jwk_text(&compact) {
+        let d = Diagnostic::new("JWT801", w.ctx.path, s.span().byte_range(), OCT_JWK_MSG)
+            .with_label("hard-coded JWK secret")
+            .with_help(OCT_JWK_HELP);
+        w.report(d);
+    }
+}
+
+/// A `json!` object declaring an `oct` JWK with a literal `"k"`: reported at the `k` value.
+pub fn check_jwk_json(w: &mut Walker, mac: &syn::Macro) {
+    use proc_macro2::{TokenStream, TokenTree};
+    fn flat(ts: TokenStream, out: &mut Vec<TokenTree>) {
+        for t in ts {
+            match t {
+                TokenTree::Group(g) => flat(g.stream(), out),
+                t => out.push(t),
+            }
+        }
+    }
+    let mut toks = Vec::new();
+    flat(mac.tokens.clone(), &mut toks);
+    let text = |t: &TokenTree| match t {
+        TokenTree::Literal(l) => l.to_string(),
+        TokenTree::Punct(p) => p.as_char().to_string(),
+        _ => String::new(),
+    };
+    let compact: String = toks.iter().map(text).collect();
+    if !oct_jwk_text(&compact) {
+        return;
+    }
+    for i in 0..toks.len().saturating_sub(2) {
+        if text(&toks[i]) == "\"k\""
+            && text(&toks[i + 1]) == ":"
+            && let TokenTree::Literal(v) = &toks[i + 2]
+            && v.to_string().len() > 2
+        {
+            let d = Diagnostic::new("JWT801", w.ctx.path, v.span().byte_range(), OCT_JWK_MSG)
+                .with_label("hard-coded JWK secret")
+                .with_help(OCT_JWK_HELP);
+            w.report(d);
+        }
+    }
+}
