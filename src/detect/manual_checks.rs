@@ -332,7 +332,7 @@ pub fn release(w: &mut Walker, d: Diagnostic, then: Then) {
 
 /// The checks of a function and of the functions around it in the file: the ones it calls and
 /// its callers (matched by name; a sibling that its caller also calls does not count, since it
-/// may check another value).
+/// may check another value, and a test's assertions do not vouch for production code).
 fn around(fns: &[super::next_use::FnFacts], i: usize) -> ClaimChecks {
     let f = &fns[i];
     let mut out = f.checks.clone();
@@ -340,7 +340,7 @@ fn around(fns: &[super::next_use::FnFacts], i: usize) -> ClaimChecks {
     let generic = GENERIC_NAMES.contains(&f.name.as_str());
     let callers: Vec<&super::next_use::FnFacts> = fns
         .iter()
-        .filter(|g| !generic && g.calls.contains(&f.name))
+        .filter(|g| !generic && g.calls.contains(&f.name) && (f.in_test || !g.in_test))
         .collect();
     for g in fns {
         if f.calls.contains(&g.name) {

@@ -489,8 +489,10 @@ impl<'a> Walker<'a> {
     /// Runs `f` inside a function's facts (for "what happens next" checks); `body` is the
     /// function's block.
     fn with_fn(&mut self, name: String, body: &syn::Block, f: impl FnOnce(&mut Self)) {
+        let in_test = self.in_test();
         self.fns.push(next_use::FnFacts {
             name,
+            in_test,
             ..Default::default()
         });
         let i = self.fns.len() - 1;

@@ -49,6 +49,8 @@ pub struct FnFacts {
     pub pending: Vec<Diagnostic>,
     /// The function names an expiry (`exp`, `expiration`, ...): what a client reads.
     pub reads_expiry: bool,
+    /// Test code (`#[test]`, `#[cfg(test)]`): its calls do not vouch for production helpers.
+    pub in_test: bool,
     /// The claims it checks by hand.
     pub checks: super::manual_checks::ClaimChecks,
     /// Findings a hand-written claim check elsewhere in the file would make moot.
@@ -118,12 +120,15 @@ pub fn finish(w: &mut Walker) {
     let mut fns = std::mem::take(&mut w.fns);
     verifies_through_calls(&mut fns);
     let verifying_callers: Vec<&FnFacts> = fns.iter().filter(|f| f.verifies).collect();
+    // A test that verifies says nothing about how production code uses a helper it calls.
+    let vouches =
+        |g: &&FnFacts, f: &FnFacts| g.calls.contains(&f.name) && (f.in_test || !g.in_test);
     let words = data().verifier_words.clone();
     for f in &fns {
         if f.pending.is_empty() || f.verifies {
             continue;
         }
-        if verifying_callers.iter().any(|g| g.calls.contains(&f.name)) {
+        if verifying_callers.iter().any(|g| vouches(g, f)) {
             continue;
         }
         let client_like = f.reads_expiry;
