@@ -298,14 +298,15 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
     }
 }
 
-/// Whitespace-free JSON text that declares a symmetric (`oct`) JWK with its secret `k`.
+/// Whitespace-free JSON text that declares a symmetric (`oct`) JWK with its secret `k`. A `k`
+/// that is a format placeholder (`"k":"{}"`, `"k":"{key}"`, as in a thumbprint template filled
+/// at run time) holds no secret.
 fn oct_jwk_text(compact: &str) -> bool {
     compact.contains("\"kty\":\"oct\"")
         && compact.match_indices("\"k\":\"").any(|(i, m)| {
-            compact[i + m.len()..]
-                .chars()
-                .next()
-                .is_some_and(|c| c != '"')
+            let rest = &compact[i + m.len()..];
+            let value = rest.split('"').next().unwrap_or_default();
+            !value.is_empty() && !value.contains(['{', '}'])
         })
 }
 

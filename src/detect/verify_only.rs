@@ -38,6 +38,13 @@ pub struct VerifyOnlyEntry {
     /// The primary label (default: no expiry check follows).
     #[serde(default)]
     pub label: Option<String>,
+    /// With `absent_words`: not reported when the package issues its own tokens (one of these
+    /// words occurs in its production code, `sign_with_key`) and never names any of
+    /// `absent_words` (self-issued HMAC tokens carry no `iss`/`aud` to check).
+    #[serde(default)]
+    pub self_issued_words: Vec<String>,
+    #[serde(default)]
+    pub absent_words: Vec<String>,
     /// The note when the claims are returned and no file of the package names a `quiet` word.
     #[serde(default)]
     pub returned_note: Option<String>,
@@ -241,6 +248,10 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
                 "verified here; no expiry check follows in this function".into()
             }))
             .with_help(e.help.clone());
+        if !leaves && !e.self_issued_words.is_empty() {
+            w.report_unless_self_issued(d, &e.self_issued_words, &e.absent_words);
+            continue;
+        }
         if !leaves {
             w.report(d);
             continue;
@@ -256,8 +267,25 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             "the verified claims are returned, and no file of this package names an expiry check"
                 .into()
         });
-        w.report_for_package(words, move |t, _| {
-            (!keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
+        let issued: Vec<String> = e
+            .self_issued_words
+            .iter()
+            .map(|x| super::mention_key(x))
+            .collect();
+        let absent: Vec<String> = e
+            .absent_words
+            .iter()
+            .map(|x| super::mention_key(x))
+            .collect();
+        let all_words = words
+            .into_iter()
+            .chain(e.self_issued_words.iter().cloned())
+            .chain(e.absent_words.iter().cloned())
+            .collect();
+        w.report_for_package(all_words, move |t, _| {
+            let self_issued = issued.iter().any(|k| t.contains_key(k))
+                && !absent.iter().any(|k| t.contains_key(k));
+            (!self_issued && !keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
         });
     }
 }
