@@ -319,9 +319,9 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
         .named
         .iter()
         .any(|f| f.ident.as_ref().map(|i| i == "exp").unwrap_or(false));
-    if !name.ends_with("Claims") && !has_exp {
-        return;
-    }
+    // Any struct a signing call of the package takes is claims (`Claims::with_custom_claims(extra,
+    // ..)`); one named like claims counts too when the signed type is not known.
+    let claims_like = name.ends_with("Claims") || has_exp;
     let d = data();
     let mut secrets = Vec::new();
     let mut personal = Vec::new();
@@ -340,43 +340,46 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
     if secrets.is_empty() && personal.is_empty() {
         return;
     }
-    let list = |v: &[(String, std::ops::Range<usize>)]| {
-        v.iter()
-            .map(|(n, _)| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let msg = match (secrets.is_empty(), personal.is_empty()) {
-        (false, true) => format!(
-            "claims struct `{name}` puts secrets ({}) into the token; a JWT payload is only base64-encoded, so anyone holding the token can read them",
-            list(&secrets)
-        ),
-        (true, false) => format!(
-            "claims struct `{name}` puts personal data ({}) into the token; a JWT payload is only base64-encoded, so it leaks to every party and log that sees the token",
-            list(&personal)
-        ),
-        _ => format!(
-            "claims struct `{name}` puts secrets ({}) and personal data ({}) into the token; a JWT payload is only base64-encoded, so anyone holding the token can read them",
-            list(&secrets),
-            list(&personal)
-        ),
-    };
-    let mut diag = Diagnostic::new("JWT701", w.ctx.path, index::span_of(&s.ident), msg)
-        .with_label("signed claims");
-    if !secrets.is_empty() {
-        diag = diag.with_level(crate::diagnostic::Level::Error);
+    // One finding per sensitive field, at the field (where the fix goes), with the struct as a
+    // secondary location. Only structs the package actually signs, or any claims when the
+    // signed type is not known; a struct only read from third-party tokens is not reported.
+    let fields = secrets
+        .iter()
+        .map(|f| (f, true))
+        .chain(personal.iter().map(|f| (f, false)));
+    for ((field, span), secret) in fields {
+        let d = sensitive_field(w, &s.ident, &name, field, span.clone(), secret);
+        let (file, name) = (w.ctx.path.to_string(), name.clone());
+        w.report_for_package(Vec::new(), move |t, _| {
+            (signed_for(t, &name, &file, false) || (claims_like && signed_unknown(t))).then_some(d)
+        });
     }
-    for (n, span) in secrets.iter().chain(personal.iter()) {
-        diag = diag.with_secondary(
-            w.ctx.path,
-            span.clone(),
-            format!("`{n}` is readable by anyone holding the token"),
-        );
+}
+
+/// The finding for one sensitive field of a signed claims struct.
+fn sensitive_field(
+    w: &Walker,
+    ident: &syn::Ident,
+    name: &str,
+    field: &str,
+    span: std::ops::Range<usize>,
+    secret: bool,
+) -> Diagnostic {
+    let msg = if secret {
+        format!(
+            "claims struct `{name}` puts a secret (`{field}`) into the token; a JWT payload is only base64-encoded, so anyone holding the token can read it"
+        )
+    } else {
+        format!(
+            "claims struct `{name}` puts personal data (`{field}`) into the token; a JWT payload is only base64-encoded, so it leaks to every party and log that sees the token"
+        )
+    };
+    let d = Diagnostic::new("JWT701", w.ctx.path, span, msg)
+        .with_label(format!("`{field}` is readable by anyone holding the token"))
+        .with_secondary(w.ctx.path, index::span_of(ident), "signed claims");
+    if secret {
+        d.with_level(crate::diagnostic::Level::Error)
+    } else {
+        d
     }
-    // Only structs the package actually signs, or any claims when the signed type is not
-    // known. A struct only read from third-party tokens is not reported.
-    let file = w.ctx.path.to_string();
-    w.report_for_package(Vec::new(), move |t, _| {
-        (signed_for(t, &name, &file, false) || signed_unknown(t)).then_some(diag)
-    });
 }
