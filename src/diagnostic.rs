@@ -234,6 +234,9 @@ pub enum SuppressedBy {
     Directive { at: Label, reason: String },
     /// The configuration (`per-path-ignores`).
     Config,
+    /// The configuration's `[advisories] ignore` entries: each accepted advisory id with the
+    /// entry's reason.
+    AdvisoryIgnore { accepted: Vec<(String, String)> },
     /// The `--baseline` file holds it (an accepted finding of the past).
     Baseline,
 }

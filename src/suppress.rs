@@ -62,6 +62,8 @@ struct Acceptance {
     /// Advisory ids (of the finding) some entry or config ignore accepted.
     advisories: Vec<String>,
     notes: Vec<String>,
+    /// Advisory ids `[advisories] ignore` accepted, with the entry's reason (audit trail).
+    by_config: Vec<(String, String)>,
     /// The first directive that accepted (part of) the finding (for SARIF's audit trail).
     first: Option<usize>,
 }
@@ -121,6 +123,9 @@ pub fn apply(
                         message: String::new(),
                     },
                     reason: directives[i].reason.clone(),
+                },
+                None if !acc.by_config.is_empty() => SuppressedBy::AdvisoryIgnore {
+                    accepted: acc.by_config,
                 },
                 None => SuppressedBy::Config,
             };
@@ -245,7 +250,10 @@ fn accept_by_config(
                 "the configuration's `[advisories] ignore` of {} expired on {u}, so it is reported again",
                 ig.id
             )),
-            _ => acc.advisories.push(adv.id.clone()),
+            _ => {
+                acc.advisories.push(adv.id.clone());
+                acc.by_config.push((adv.id.clone(), ig.reason.clone()));
+            }
         }
     }
 }

@@ -254,3 +254,28 @@ fn unused_advisory_ignores_in_the_configuration_are_reported() {
         assert!(!codes.contains(&"JWT002"), "{sel:?}: {v}");
     }
 }
+
+/// SARIF's audit trail names the `[advisories] ignore` entry and its reason, not per-path
+/// ignores.
+#[test]
+fn advisory_ignores_are_justified_by_their_reason_in_sarif() {
+    let (_t, dir) = copy_fixture("advisory");
+    write(
+        &dir.join("jwtlint.toml"),
+        "[advisories]\nignore = [\n  { id = \"GHSA-h395-gr6q-cpjc\", reason = \"exp is an integer\" },\n  { id = \"jwtlint-jsonwebtoken-aud\", reason = \"aud is always set\" },\n]\n",
+    );
+    let out = run(&dir, &["--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let s = results
+        .iter()
+        .find(|r| r["suppressions"].is_array())
+        .unwrap_or_else(|| panic!("no suppressed result: {results:?}"));
+    let j = s["suppressions"][0]["justification"].as_str().unwrap();
+    assert_eq!(s["suppressions"][0]["kind"], "external");
+    assert!(
+        j.contains("[advisories] ignore GHSA-h395-gr6q-cpjc: exp is an integer"),
+        "{j}"
+    );
+    assert!(!j.contains("per-path-ignores"), "{j}");
+}

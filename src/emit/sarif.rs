@@ -445,7 +445,8 @@ fn result<'r>(
 }
 
 /// A suppressed finding's `suppressions` entry: `inSource` with the directive's reason and
-/// place, or `external` for the configuration's `per-path-ignores` and for the baseline.
+/// place, or `external` for the configuration's `per-path-ignores`, its `[advisories] ignore`
+/// entries (with their reasons) and the baseline.
 fn suppression(report: &Report, s: &Suppressed) -> Suppression {
     match &s.by {
         SuppressedBy::Directive { at, reason } => Suppression {
@@ -460,6 +461,17 @@ fn suppression(report: &Report, s: &Suppressed) -> Suppression {
         SuppressedBy::Config => Suppression {
             kind: "external",
             justification: Some("per-path-ignores in the configuration".to_string()),
+            location: None,
+        },
+        SuppressedBy::AdvisoryIgnore { accepted } => Suppression {
+            kind: "external",
+            justification: Some(
+                accepted
+                    .iter()
+                    .map(|(id, reason)| format!("[advisories] ignore {id}: {reason}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             location: None,
         },
         SuppressedBy::Baseline => Suppression {
