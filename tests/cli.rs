@@ -508,7 +508,7 @@ fn findings_know_the_resolved_crate_version() {
 }
 
 #[test]
-fn opt_in_rules_run_only_when_selected() {
+fn the_architecture_heuristics_run_by_default_and_can_be_ignored() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust/JWT301-workspace");
     let codes = |args: &[&str]| -> Vec<String> {
         findings(&json(&run_in(&dir, args)))
@@ -516,15 +516,12 @@ fn opt_in_rules_run_only_when_selected() {
             .map(|(c, _, _)| c)
             .collect()
     };
-    assert!(!codes(&["--format", "json"]).contains(&"JWT301".to_string()));
-    let with = codes(&["--format", "json", "--extend-select", "JWT301"]);
-    assert_eq!(
-        with.iter().filter(|c| *c == "JWT301").count(),
-        2,
-        "{with:?}"
-    );
+    let all = codes(&["--format", "json"]);
+    assert_eq!(all.iter().filter(|c| *c == "JWT301").count(), 2, "{all:?}");
+    let without = codes(&["--format", "json", "--ignore", "JWT301"]);
+    assert!(!without.contains(&"JWT301".to_string()), "{without:?}");
     let o = bin().args(["rules"]).output().unwrap();
-    assert!(stdout(&o).contains("warning (opt-in)"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("(opt-in)"), "{}", stdout(&o));
 }
 
 #[test]

@@ -63,7 +63,7 @@ fn project() -> tempfile::TempDir {
     std::fs::write(&web, text).unwrap();
     std::fs::write(
         dir.path().join("jwtlint.toml"),
-        "[per-path-ignores]\n\"worker/src/**\" = [\"JWT201\"]\n",
+        "ignore = [\"JWT301\"]\n[per-path-ignores]\n\"worker/src/**\" = [\"JWT201\"]\n",
     )
     .unwrap();
     dir
