@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
+use crate::model::facts::{PackageFacts, WorkspaceFacts};
 use crate::model::modules::TestFiles;
 use crate::prefilter::{Decision, Matcher, Prefilter};
 use crate::source::SourceText;
@@ -83,7 +84,8 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
     package_checks: Vec<PackageCheck>,
-    consts: HashMap<String, Val>,
+    /// The file's share of its package's facts (constants, what it signs and defines).
+    facts: PackageFacts,
     directives: Vec<Directive>,
     package: Option<usize>,
     /// The file's `mod NAME;` declarations (for the module tree).
@@ -329,7 +331,7 @@ fn lint_rust(
         diagnostics: Vec::new(),
         deferred: Vec::new(),
         package_checks: Vec::new(),
-        consts: HashMap::new(),
+        facts: PackageFacts::default(),
         directives: Vec::new(),
         package,
         mods: Vec::new(),
@@ -406,7 +408,7 @@ fn lint_rust(
             r.diagnostics = found.diagnostics;
             r.deferred = found.deferred;
             r.package_checks = found.package_checks;
-            r.consts = found.consts;
+            r.facts = found.facts;
             r.fn_summaries = found.fn_summaries;
             r.operations = found.operations;
             r.field_defaults = found.field_defaults;
@@ -868,15 +870,7 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
     let mut needles: HashMap<Option<usize>, Vec<String>> = HashMap::new();
     for r in results {
         let n = needles.entry(r.package).or_default();
-        for k in r.consts.keys() {
-            if let Some(name) = k
-                .strip_prefix("<signed:")
-                .and_then(|n| n.strip_suffix('>'))
-                .filter(|n| *n != "*")
-            {
-                n.push(format!("struct {name}"));
-            }
-        }
+        n.extend(r.facts.signed_types().map(|name| format!("struct {name}")));
         for c in &r.field_checks {
             n.extend(c.fields.iter().map(|f| format!("{f}:")));
         }
@@ -913,13 +907,10 @@ fn package_constants(
     results: &[FileResult],
     rust: &[&Found],
     pool: Option<&rayon::ThreadPool>,
-) -> HashMap<Option<usize>, HashMap<String, Val>> {
-    let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
+) -> HashMap<Option<usize>, PackageFacts> {
+    let mut consts: HashMap<Option<usize>, PackageFacts> = HashMap::new();
     for r in results {
-        let c = consts.entry(r.package).or_default();
-        for (k, v) in &r.consts {
-            c.entry(k.clone()).or_insert_with(|| v.clone());
-        }
+        consts.entry(r.package).or_default().merge(&r.facts);
     }
     let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
     for (r, f) in results.iter().zip(rust) {
@@ -935,13 +926,16 @@ fn package_constants(
                 .iter()
                 .map(move |d| (r.package, d.const_name.as_str()))
         })
-        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.contains_key(*n)))
+        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
         .collect();
     wanted.sort();
     wanted.dedup();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (pkg, name) in wanted {
-        if consts.get(&pkg).is_some_and(|t| t.contains_key(name)) {
+        if consts
+            .get(&pkg)
+            .is_some_and(|t| t.consts.contains_key(name))
+        {
             continue;
         }
         for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
@@ -964,7 +958,7 @@ fn package_constants(
                     .ok()
                     .and_then(|t| file_consts_of(&t, name))
             });
-            let table = consts.entry(pkg).or_default();
+            let table = &mut consts.entry(pkg).or_default().consts;
             for (k, v) in found.unwrap_or_default() {
                 table.entry(k).or_insert(v);
             }
@@ -982,7 +976,7 @@ fn package_constants(
 fn run_package_checks(
     results: &mut [FileResult],
     rust: &[&Found],
-    consts: &mut HashMap<Option<usize>, HashMap<String, Val>>,
+    consts: &mut HashMap<Option<usize>, PackageFacts>,
     out: &mut Collected,
 ) {
     let mut words_of: HashMap<Option<usize>, Vec<String>> = HashMap::new();
@@ -1003,10 +997,7 @@ fn run_package_checks(
             if r.package != *pkg || detect::is_test_path(&r.rel) {
                 continue;
             }
-            let missing: Vec<&String> = words
-                .iter()
-                .filter(|w| !table.contains_key(&detect::mention_key(w)))
-                .collect();
+            let missing: Vec<&String> = words.iter().filter(|w| !table.mentions(w)).collect();
             if missing.is_empty() {
                 break;
             }
@@ -1016,7 +1007,7 @@ fn run_package_checks(
             };
             for w in missing {
                 if mentions(&text, w) {
-                    table.insert(detect::mention_key(w), Val::Bool(true));
+                    table.mentions.insert(w.clone());
                 }
             }
         }
@@ -1030,16 +1021,8 @@ fn run_package_checks(
                 .map(|c| (pkg, c)),
         );
     }
-    let mut workspace: HashMap<String, Val> = HashMap::new();
-    for (pkg, table) in consts.iter() {
-        let tag = pkg.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-        for (k, v) in table {
-            if let Some(fact) = k.strip_prefix("<ws:").and_then(|f| f.strip_suffix('>')) {
-                workspace.insert(format!("<ws:{fact}:{tag}>"), v.clone());
-            }
-        }
-    }
-    let empty = HashMap::new();
+    let workspace = WorkspaceFacts::of(consts.iter());
+    let empty = PackageFacts::default();
     for (pkg, c) in checks {
         if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace) {
             out.push_located(d, results);
@@ -1077,7 +1060,7 @@ fn add_one_call_away(
 /// directives and the texts the findings point into.
 fn collect_file_findings(
     results: Vec<FileResult>,
-    consts: &HashMap<Option<usize>, HashMap<String, Val>>,
+    consts: &HashMap<Option<usize>, PackageFacts>,
     out: &mut Collected,
 ) {
     for r in results {
@@ -1086,7 +1069,7 @@ fn collect_file_findings(
         out.diagnostics.extend(r.diagnostics);
         let table = consts.get(&r.package);
         for d in r.deferred {
-            if let Some(v) = table.and_then(|t| t.get(&d.const_name))
+            if let Some(v) = table.and_then(|t| t.consts.get(&d.const_name))
                 && let Some(diag) = (d.check)(v)
             {
                 out.diagnostics.push(diag);

@@ -251,13 +251,13 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             .iter()
             .map(|q| q.trim_end_matches('*').to_string())
             .collect();
-        let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
         let note = e.returned_note.clone().unwrap_or_else(|| {
             "the verified claims are returned, and no file of this package names an expiry check"
                 .into()
         });
+        let keys = words.clone();
         w.report_for_package(words, move |t, _| {
-            (!keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
+            (!keys.iter().any(|k| t.mentions(k))).then(|| d.with_note(note))
         });
     }
 }
