@@ -900,8 +900,8 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
         .collect()
 }
 
-/// Stage: each package's constants, for the deferred checks. Constants some deferred check
-/// needs but no parsed file defined are looked for in the skipped files of the same package (a
+/// Stage: each package's facts (its files' shares merged), whose constants the deferred checks
+/// read. Constants some deferred check needs but no parsed file defined are looked for in the skipped files of the same package (a
 /// byte search first, then a parse).
 fn package_constants(
     results: &[FileResult],
