@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
+use crate::model::facts::{PackageFacts, WorkspaceFacts};
 use crate::model::modules::TestFiles;
 use crate::prefilter::{Decision, Matcher, Prefilter};
 use crate::source::SourceText;
@@ -83,7 +84,8 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     deferred: Vec<Deferred>,
     package_checks: Vec<PackageCheck>,
-    consts: HashMap<String, Val>,
+    /// The file's share of its package's facts (constants, what it signs and defines).
+    facts: PackageFacts,
     directives: Vec<Directive>,
     package: Option<usize>,
     /// The file's `mod NAME;` declarations (for the module tree).
@@ -337,7 +339,7 @@ fn lint_rust(
         diagnostics: Vec::new(),
         deferred: Vec::new(),
         package_checks: Vec::new(),
-        consts: HashMap::new(),
+        facts: PackageFacts::default(),
         directives: Vec::new(),
         package,
         mods: Vec::new(),
@@ -414,7 +416,7 @@ fn lint_rust(
             r.diagnostics = found.diagnostics;
             r.deferred = found.deferred;
             r.package_checks = found.package_checks;
-            r.consts = found.consts;
+            r.facts = found.facts;
             r.fn_summaries = found.fn_summaries;
             r.operations = found.operations;
             r.field_defaults = found.field_defaults;
@@ -876,15 +878,7 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
     let mut needles: HashMap<Option<usize>, Vec<String>> = HashMap::new();
     for r in results {
         let n = needles.entry(r.package).or_default();
-        for k in r.consts.keys() {
-            if let Some(name) = k
-                .strip_prefix("<signed:")
-                .and_then(|n| n.strip_suffix('>'))
-                .filter(|n| *n != "*")
-            {
-                n.push(format!("struct {name}"));
-            }
-        }
+        n.extend(r.facts.signed_types().map(|name| format!("struct {name}")));
         for c in &r.field_checks {
             n.extend(c.fields.iter().map(|f| format!("{f}:")));
         }
@@ -914,20 +908,17 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
         .collect()
 }
 
-/// Stage: each package's constants, for the deferred checks. Constants some deferred check
-/// needs but no parsed file defined are looked for in the skipped files of the same package (a
+/// Stage: each package's facts (its files' shares merged), whose constants the deferred checks
+/// read. Constants some deferred check needs but no parsed file defined are looked for in the skipped files of the same package (a
 /// byte search first, then a parse).
 fn package_constants(
     results: &[FileResult],
     rust: &[&Found],
     pool: Option<&rayon::ThreadPool>,
-) -> HashMap<Option<usize>, HashMap<String, Val>> {
-    let mut consts: HashMap<Option<usize>, HashMap<String, Val>> = HashMap::new();
+) -> HashMap<Option<usize>, PackageFacts> {
+    let mut consts: HashMap<Option<usize>, PackageFacts> = HashMap::new();
     for r in results {
-        let c = consts.entry(r.package).or_default();
-        for (k, v) in &r.consts {
-            c.entry(k.clone()).or_insert_with(|| v.clone());
-        }
+        consts.entry(r.package).or_default().merge(&r.facts);
     }
     let mut skipped: HashMap<Option<usize>, Vec<&Found>> = HashMap::new();
     for (r, f) in results.iter().zip(rust) {
@@ -943,13 +934,16 @@ fn package_constants(
                 .iter()
                 .map(move |d| (r.package, d.const_name.as_str()))
         })
-        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.contains_key(*n)))
+        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
         .collect();
     wanted.sort();
     wanted.dedup();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (pkg, name) in wanted {
-        if consts.get(&pkg).is_some_and(|t| t.contains_key(name)) {
+        if consts
+            .get(&pkg)
+            .is_some_and(|t| t.consts.contains_key(name))
+        {
             continue;
         }
         for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
@@ -972,7 +966,7 @@ fn package_constants(
                     .ok()
                     .and_then(|t| file_consts_of(&t, name))
             });
-            let table = consts.entry(pkg).or_default();
+            let table = &mut consts.entry(pkg).or_default().consts;
             for (k, v) in found.unwrap_or_default() {
                 table.entry(k).or_insert(v);
             }
@@ -990,7 +984,7 @@ fn package_constants(
 fn run_package_checks(
     results: &mut [FileResult],
     rust: &[&Found],
-    consts: &mut HashMap<Option<usize>, HashMap<String, Val>>,
+    consts: &mut HashMap<Option<usize>, PackageFacts>,
     out: &mut Collected,
 ) {
     let mut words_of: HashMap<Option<usize>, Vec<String>> = HashMap::new();
@@ -1011,10 +1005,7 @@ fn run_package_checks(
             if r.package != *pkg || detect::is_test_path(&r.rel) {
                 continue;
             }
-            let missing: Vec<&String> = words
-                .iter()
-                .filter(|w| !table.contains_key(&detect::mention_key(w)))
-                .collect();
+            let missing: Vec<&String> = words.iter().filter(|w| !table.mentions(w)).collect();
             if missing.is_empty() {
                 break;
             }
@@ -1024,7 +1015,7 @@ fn run_package_checks(
             };
             for w in missing {
                 if mentions(&text, w) {
-                    table.insert(detect::mention_key(w), Val::Bool(true));
+                    table.mentions.insert(w.clone());
                 }
             }
         }
@@ -1038,16 +1029,8 @@ fn run_package_checks(
                 .map(|c| (pkg, c)),
         );
     }
-    let mut workspace: HashMap<String, Val> = HashMap::new();
-    for (pkg, table) in consts.iter() {
-        let tag = pkg.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-        for (k, v) in table {
-            if let Some(fact) = k.strip_prefix("<ws:").and_then(|f| f.strip_suffix('>')) {
-                workspace.insert(format!("<ws:{fact}:{tag}>"), v.clone());
-            }
-        }
-    }
-    let empty = HashMap::new();
+    let workspace = WorkspaceFacts::of(consts.iter());
+    let empty = PackageFacts::default();
     for (pkg, c) in checks {
         if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace) {
             out.push_located(d, results);
@@ -1085,7 +1068,7 @@ fn add_one_call_away(
 /// directives and the texts the findings point into.
 fn collect_file_findings(
     results: Vec<FileResult>,
-    consts: &HashMap<Option<usize>, HashMap<String, Val>>,
+    consts: &HashMap<Option<usize>, PackageFacts>,
     out: &mut Collected,
 ) {
     for r in results {
@@ -1094,7 +1077,7 @@ fn collect_file_findings(
         out.diagnostics.extend(r.diagnostics);
         let table = consts.get(&r.package);
         for d in r.deferred {
-            if let Some(v) = table.and_then(|t| t.get(&d.const_name))
+            if let Some(v) = table.and_then(|t| t.consts.get(&d.const_name))
                 && let Some(diag) = (d.check)(v)
             {
                 out.diagnostics.push(diag);

@@ -1,7 +1,6 @@
 //! JWT701 sensitive-claims: a claims struct that the crate signs (derives `Serialize`, named
 //! `*Claims` or carrying `exp`) with fields that hold secrets or personal data.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -10,13 +9,8 @@ use syn::Expr;
 
 use super::Walker;
 use crate::diagnostic::Diagnostic;
-use crate::index::{self, Val};
-
-/// The constant-table key that records "this package signs claims of type `name`" (`*`: of a
-/// type the linter could not tell).
-fn signed_key(name: &str) -> String {
-    format!("<signed:{name}>")
-}
+use crate::index;
+use crate::model::facts::{PackageFacts, UNKNOWN_TYPE};
 
 /// The claims type of an expression handed to a signing call, when it can be told.
 fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
@@ -51,29 +45,20 @@ fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
     }
 }
 
-/// The key for "this package signs `name` as the whole payload, so `exp` must be in it".
-fn signed_raw_key(name: &str) -> String {
-    format!("<signed-raw:{name}>")
-}
-
 fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     // Tokens signed by tests say nothing about what production code puts into tokens.
     if w.in_test() {
         return;
     }
+    // Recorded as signed, and when nothing adds `exp` on the way also as signed as the whole
+    // payload (so `exp` must be in the type itself).
     let ty = arg
         .and_then(|a| claims_type(w, a))
-        .unwrap_or_else(|| "*".to_string());
-    let file = w.ctx.path.to_string();
-    w.out.consts.insert(signed_key(&ty), Val::Bool(true));
-    w.out
-        .consts
-        .insert(format!("<signed-at:{ty}@{file}>"), Val::Bool(true));
+        .unwrap_or_else(|| UNKNOWN_TYPE.to_string());
+    let at = (ty, w.ctx.path.to_string());
+    w.out.facts.signed.insert(at.clone());
     if !adds_exp {
-        w.out.consts.insert(signed_raw_key(&ty), Val::Bool(true));
-        w.out
-            .consts
-            .insert(format!("<signed-raw-at:{ty}@{file}>"), Val::Bool(true));
+        w.out.facts.signed_raw.insert(at);
         if let Some(a) = arg {
             optional_exp_at_signing(w, a);
         }
@@ -83,23 +68,15 @@ fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
 /// Does the package sign the struct `name` defined in `file`? A signing call in the same file
 /// counts; one in another file counts unless that file defines a struct of the same name itself
 /// (two `Claims` of two modules are two types). `raw`: signed as the whole payload.
-fn signed_for(t: &HashMap<String, Val>, name: &str, file: &str, raw: bool) -> bool {
-    let prefix = if raw {
-        "<signed-raw-at:"
-    } else {
-        "<signed-at:"
-    };
-    if t.contains_key(&format!("{prefix}{name}@{file}>")) {
-        return true;
-    }
-    t.keys()
-        .filter_map(|k| k.strip_prefix(prefix)?.strip_suffix('>')?.split_once('@'))
-        .any(|(n, g)| n == name && g != file && !t.contains_key(&format!("<defines:{n}@{g}>")))
+fn signed_for(t: &PackageFacts, name: &str, file: &str, raw: bool) -> bool {
+    let set = if raw { &t.signed_raw } else { &t.signed };
+    set.iter()
+        .any(|(n, g)| n == name && (g == file || !t.defines(n, g)))
 }
 
 /// Signs claims of a type the linter could not tell (outside tests)?
-fn signed_unknown(t: &HashMap<String, Val>) -> bool {
-    t.keys().any(|k| k.starts_with("<signed-at:*@"))
+fn signed_unknown(t: &PackageFacts) -> bool {
+    t.signed.iter().any(|(n, _)| n == UNKNOWN_TYPE)
 }
 
 /// JWT204 where the token is built: the claims literal signed here sets `exp` to `None` or to
@@ -297,8 +274,8 @@ fn check_expiry(w: &mut Walker, s: &syn::ItemStruct, fields: &syn::FieldsNamed) 
 }
 
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
-    let defines = format!("<defines:{}@{}>", s.ident, w.ctx.path);
-    w.out.consts.insert(defines, Val::Bool(true));
+    let defines = (s.ident.to_string(), w.ctx.path.to_string());
+    w.out.facts.defines.insert(defines);
     if w.ctx.crates.depends_on_any(&data().crates)
         && derives_serialize(&s.attrs)
         && let syn::Fields::Named(fields) = &s.fields

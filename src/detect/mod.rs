@@ -30,6 +30,7 @@ use syn::{Expr, Item};
 
 use crate::diagnostic::Diagnostic;
 use crate::index::{self, CrateMap, Env, UseMap, Val};
+use crate::model::facts::{PackageFacts, WorkspaceFacts};
 use crate::source::SourceText;
 
 /// Rule options the detectors read (from config, with defaults).
@@ -65,19 +66,18 @@ pub struct Deferred {
     pub check: DeferredCheck,
 }
 
-/// A check that needs facts of the whole package: the package's constant table, which also
-/// holds facts recorded by detectors (`<signed:Claims>`, ...) and `<mentions:WORD>` for every
-/// word of `words` found in any production file of the package (skipped files included; a word
-/// written `=word` must occur as a whole identifier).
+/// A check that needs facts of the whole package ([`PackageFacts`]: its constants, the facts
+/// detectors recorded, and in `mentions` every word of `words` found in any production file of
+/// the package, skipped files included; a word written `=word` must occur as a whole
+/// identifier).
 pub struct PackageCheck {
     pub words: Vec<String>,
     pub check: PackageCheckFn,
 }
 
-/// The body of a [`PackageCheck`]: it gets the package's table and the workspace's facts
-/// (every `<ws:KEY>` fact of every package, as `<ws:KEY:PACKAGE>`).
+/// The body of a [`PackageCheck`]: it gets the package's facts and the workspace's.
 pub type PackageCheckFn =
-    Box<dyn FnOnce(&HashMap<String, Val>, &HashMap<String, Val>) -> Option<Diagnostic> + Send>;
+    Box<dyn FnOnce(&PackageFacts, &WorkspaceFacts) -> Option<Diagnostic> + Send>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,10 +153,6 @@ fn drop_placeholder_keys(diags: &mut Vec<Diagnostic>, first: usize) {
     diags.extend(since.into_iter().filter(|d| !tagged(d, EMPTY_KEY)));
 }
 
-pub fn mention_key(word: &str) -> String {
-    format!("<mentions:{word}>")
-}
-
 /// What a file's walk produces.
 #[derive(Default)]
 pub struct FileFindings {
@@ -164,8 +160,9 @@ pub struct FileFindings {
     pub deferred: Vec<Deferred>,
     /// Checks that need facts of the whole package (see [`PackageCheck`]).
     pub package_checks: Vec<PackageCheck>,
-    /// `const`/`static` values defined in this file (for other files' deferred checks).
-    pub consts: HashMap<String, Val>,
+    /// This file's share of its package's facts: its `const`/`static` values (for other files'
+    /// deferred checks), what it signs and defines.
+    pub facts: PackageFacts,
     /// Function summaries for checks one call away (see `verify_only`).
     pub fn_summaries: Vec<verify_only::FnSummary>,
     /// Operations an advisory depends on that production code performs (`reached_by` paths).
@@ -327,9 +324,7 @@ impl<'a> Walker<'a> {
     pub fn report_for_package(
         &mut self,
         words: Vec<String>,
-        check: impl FnOnce(&HashMap<String, Val>, &HashMap<String, Val>) -> Option<Diagnostic>
-        + Send
-        + 'static,
+        check: impl FnOnce(&PackageFacts, &WorkspaceFacts) -> Option<Diagnostic> + Send + 'static,
     ) {
         let finish = self.finisher();
         self.out.package_checks.push(PackageCheck {
@@ -347,12 +342,12 @@ impl<'a> Walker<'a> {
         issued: &[String],
         absent: &[String],
     ) {
-        let issued_keys: Vec<String> = issued.iter().map(|x| mention_key(x)).collect();
-        let absent_keys: Vec<String> = absent.iter().map(|x| mention_key(x)).collect();
-        let words = issued.iter().chain(absent).cloned().collect();
+        let issued = issued.to_vec();
+        let absent = absent.to_vec();
+        let words = issued.iter().chain(&absent).cloned().collect();
         self.report_for_package(words, move |t, _| {
-            let self_issued = issued_keys.iter().any(|k| t.contains_key(k));
-            let never_named = absent_keys.iter().all(|k| !t.contains_key(k));
+            let self_issued = issued.iter().any(|k| t.mentions(k));
+            let never_named = absent.iter().all(|k| !t.mentions(k));
             (!(self_issued && never_named)).then_some(d)
         });
     }
@@ -535,7 +530,7 @@ impl<'a> Walker<'a> {
                     for (ident, e) in items {
                         if let Some(v) = self.eval(&e) {
                             self.ctx.consts.insert(ident.clone(), v.clone());
-                            self.out.consts.insert(ident, v);
+                            self.out.facts.consts.insert(ident, v);
                         }
                         self.visit_expr(&e);
                     }
@@ -997,7 +992,7 @@ impl<'a> PieceWalk<'a> {
         manual_checks::finish(&mut self.w);
         next_use::finish(&mut self.w);
         let mut out = self.w.out;
-        out.consts.extend(self.consts);
+        out.facts.consts.extend(self.consts);
         out
     }
 }

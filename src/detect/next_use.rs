@@ -134,14 +134,12 @@ pub fn finish(w: &mut Walker) {
         let client_like = f.reads_expiry;
         for d in &f.pending {
             let d = d.clone();
-            let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
+            let keys = words.clone();
             w.out.package_checks.push(PackageCheck {
                 words: words.clone(),
                 check: Box::new(move |t, _| {
                     // Already judged (a read of time claims only), or not a client's read.
-                    if d.level == Level::Note
-                        || !client_like
-                        || keys.iter().any(|k| t.contains_key(k))
+                    if d.level == Level::Note || !client_like || keys.iter().any(|k| t.mentions(k))
                     {
                         return Some(d);
                     }

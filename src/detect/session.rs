@@ -14,7 +14,7 @@ use syn::Expr;
 use super::Walker;
 use super::storage::words;
 use crate::diagnostic::Diagnostic;
-use crate::index::{self, Val};
+use crate::index;
 
 #[derive(Debug, Default, Deserialize, Clone)]
 struct Api {
@@ -78,35 +78,26 @@ fn matches_call(w: &Walker, list: &[Api], e: &Expr) -> bool {
     }
 }
 
-const HMAC_FACT: &str = "<ws:hmac-verify>";
-
 /// JWT301: records an HMAC verification key and asks, once per file, whether other packages
 /// of the workspace do the same.
 pub fn note_call(w: &mut Walker, e: &Expr) {
     if !w.ctx.enabled("JWT301") || w.in_test() || !matches_call(w, &data().hmac_verifiers, e) {
         return;
     }
-    if w.out.consts.contains_key(HMAC_FACT) {
+    if w.out.facts.hmac_verify.is_some() {
         return;
     }
     let path = w.ctx.path.to_string();
-    w.out
-        .consts
-        .insert(HMAC_FACT.to_string(), Val::Str(path.as_str().into()));
+    w.out.facts.hmac_verify = Some(path.clone());
     let span = index::span_of(e);
     w.report_for_package(Vec::new(), move |own, ws| {
         // The file recorded for this package (one fact per package).
-        let mine = match own.get(HMAC_FACT) {
-            Some(Val::Str(f)) => f.to_string(),
-            _ => path.clone(),
-        };
+        let mine = own.hmac_verify.as_deref().unwrap_or(&path);
         let mut others: Vec<String> = ws
-            .iter()
-            .filter(|(k, _)| k.starts_with("<ws:hmac-verify:"))
-            .filter_map(|(_, v)| match v {
-                Val::Str(f) if **f != *mine => Some(f.to_string()),
-                _ => None,
-            })
+            .hmac_verifiers
+            .values()
+            .filter(|f| f.as_str() != mine)
+            .cloned()
             .collect();
         others.sort();
         others.dedup();
@@ -190,8 +181,8 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
         let fn_name = ident.to_string();
         let words_needed = d.revocation_words.clone();
         w.report_for_package(words_needed.clone(), move |t, _| {
-            let signs = t.keys().any(|k| k.starts_with("<signed:"));
-            let revokes = words_needed.iter().any(|w| t.contains_key(&super::mention_key(w)));
+            let signs = t.signs_any();
+            let revokes = words_needed.iter().any(|w| t.mentions(w));
             if !signs || revokes {
                 return None;
             }

@@ -262,30 +262,22 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             .iter()
             .map(|q| q.trim_end_matches('*').to_string())
             .collect();
-        let keys: Vec<String> = words.iter().map(|x| super::mention_key(x)).collect();
         let note = e.returned_note.clone().unwrap_or_else(|| {
             "the verified claims are returned, and no file of this package names an expiry check"
                 .into()
         });
-        let issued: Vec<String> = e
-            .self_issued_words
-            .iter()
-            .map(|x| super::mention_key(x))
-            .collect();
-        let absent: Vec<String> = e
-            .absent_words
-            .iter()
-            .map(|x| super::mention_key(x))
-            .collect();
+        let keys = words.clone();
+        let issued = e.self_issued_words.clone();
+        let absent = e.absent_words.clone();
         let all_words = words
             .into_iter()
-            .chain(e.self_issued_words.iter().cloned())
-            .chain(e.absent_words.iter().cloned())
+            .chain(issued.iter().cloned())
+            .chain(absent.iter().cloned())
             .collect();
         w.report_for_package(all_words, move |t, _| {
-            let self_issued = issued.iter().any(|k| t.contains_key(k))
-                && !absent.iter().any(|k| t.contains_key(k));
-            (!self_issued && !keys.iter().any(|k| t.contains_key(k))).then(|| d.with_note(note))
+            let self_issued =
+                issued.iter().any(|k| t.mentions(k)) && !absent.iter().any(|k| t.mentions(k));
+            (!self_issued && !keys.iter().any(|k| t.mentions(k))).then(|| d.with_note(note))
         });
     }
 }

@@ -1,0 +1,119 @@
+//! Typed facts that travel between the files of a package, and between the packages of a
+//! workspace: what the package-level checks (see `detect::PackageCheck`) are decided with.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::index::Val;
+
+/// The claims type recorded when a signing call's payload type could not be told.
+pub const UNKNOWN_TYPE: &str = "*";
+
+/// Facts of one package, gathered from its files. A file's walk fills in its own share (its
+/// constants, what it signs and defines); the package's table is the union of its files'.
+#[derive(Debug, Default, Clone)]
+pub struct PackageFacts {
+    /// `const`/`static` values, by their real names (for the deferred checks).
+    pub consts: HashMap<String, Val>,
+    /// Words some package check asked for that occur in a production file of the package
+    /// (a word written `=word` was looked for as a whole identifier).
+    pub mentions: HashSet<String>,
+    /// Claims types signed in production code, with the file of the signing call
+    /// (`(type, file)`; the type is [`UNKNOWN_TYPE`] when it could not be told).
+    pub signed: HashSet<(String, String)>,
+    /// The subset of `signed` signed as the whole payload (nothing adds `exp` on the way).
+    pub signed_raw: HashSet<(String, String)>,
+    /// Structs defined, as `(type, file)`.
+    pub defines: HashSet<(String, String)>,
+    /// The file of the package's first HMAC verification key in production code (JWT301).
+    pub hmac_verify: Option<String>,
+}
+
+impl PackageFacts {
+    /// Adds a file's facts; where both hold a value (a constant, the HMAC file), the one
+    /// already here stays.
+    pub fn merge(&mut self, other: &PackageFacts) {
+        for (k, v) in &other.consts {
+            self.consts.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        self.mentions.extend(other.mentions.iter().cloned());
+        self.signed.extend(other.signed.iter().cloned());
+        self.signed_raw.extend(other.signed_raw.iter().cloned());
+        self.defines.extend(other.defines.iter().cloned());
+        if self.hmac_verify.is_none() {
+            self.hmac_verify.clone_from(&other.hmac_verify);
+        }
+    }
+
+    /// Does production code of the package sign any claims at all?
+    pub fn signs_any(&self) -> bool {
+        !self.signed.is_empty()
+    }
+
+    /// The claims types signed whose name is known.
+    pub fn signed_types(&self) -> impl Iterator<Item = &str> {
+        self.signed
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .filter(|t| *t != UNKNOWN_TYPE)
+    }
+
+    /// Was `word` found in a production file of the package?
+    pub fn mentions(&self, word: &str) -> bool {
+        self.mentions.contains(word)
+    }
+
+    /// Does the file `file` define a struct `name`?
+    pub fn defines(&self, name: &str, file: &str) -> bool {
+        self.defines.contains(&(name.to_string(), file.to_string()))
+    }
+}
+
+/// Facts of the whole workspace, one entry per package (the package's index into the
+/// workspace's members; `None` for files outside any package).
+#[derive(Debug, Default, Clone)]
+pub struct WorkspaceFacts {
+    /// Packages that verify tokens with an HMAC key, with the file that does (JWT301).
+    pub hmac_verifiers: BTreeMap<Option<usize>, String>,
+}
+
+impl WorkspaceFacts {
+    /// The workspace facts of a set of package tables.
+    pub fn of<'a>(
+        packages: impl IntoIterator<Item = (&'a Option<usize>, &'a PackageFacts)>,
+    ) -> Self {
+        let hmac_verifiers = packages
+            .into_iter()
+            .filter_map(|(p, f)| Some((*p, f.hmac_verify.clone()?)))
+            .collect();
+        WorkspaceFacts { hmac_verifiers }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_the_first_constant_and_hmac_file() {
+        let mut a = PackageFacts::default();
+        a.consts.insert("K".into(), Val::Bool(true));
+        a.hmac_verify = Some("a.rs".into());
+        let mut b = PackageFacts::default();
+        b.consts.insert("K".into(), Val::Bool(false));
+        b.hmac_verify = Some("b.rs".into());
+        b.signed.insert(("Claims".into(), "b.rs".into()));
+        a.merge(&b);
+        assert!(matches!(a.consts.get("K"), Some(Val::Bool(true))));
+        assert_eq!(a.hmac_verify.as_deref(), Some("a.rs"));
+        assert!(a.signs_any());
+        assert_eq!(a.signed_types().collect::<Vec<_>>(), ["Claims"]);
+    }
+
+    #[test]
+    fn unknown_types_are_not_named() {
+        let mut a = PackageFacts::default();
+        a.signed.insert((UNKNOWN_TYPE.into(), "a.rs".into()));
+        assert!(a.signs_any());
+        assert_eq!(a.signed_types().count(), 0);
+    }
+}
