@@ -58,6 +58,13 @@ fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     let at = (ty, w.ctx.path.to_string());
     w.out.facts.signed.insert(at.clone());
     if !adds_exp {
+        if let Some(a) = arg {
+            w.out
+                .facts
+                .signing_sites
+                .entry(at.clone())
+                .or_insert_with(|| index::span_of(a));
+        }
         w.out.facts.signed_raw.insert(at);
         if let Some(a) = arg {
             optional_exp_at_signing(w, a);
@@ -268,9 +275,43 @@ fn check_expiry(w: &mut Walker, s: &syn::ItemStruct, fields: &syn::FieldsNamed) 
         _ => return,
     };
     let file = w.ctx.path.to_string();
+    let no_exp = exp.is_none();
     w.report_for_package(Vec::new(), move |t, _| {
-        signed_for(t, &name, &file, true).then_some(d)
+        if !signed_for(t, &name, &file, true) {
+            return None;
+        }
+        // No `exp` at all: the finding points at the token being issued (a signing call of
+        // this type, in the struct's file first), with the struct as the secondary location.
+        let site = no_exp.then(|| signing_site(t, &name, &file)).flatten();
+        Some(match site {
+            Some((at, span)) => Diagnostic::new(
+                "JWT204",
+                &at,
+                span,
+                format!("this token is signed from `{name}`, which has no `exp` claim, so it never expires and cannot be retired by time"),
+            )
+            .with_label("issued without `exp`")
+            .with_secondary(&file, d.primary.span.clone(), format!("`{name}` has no `exp` field")),
+            None => d,
+        })
     });
+}
+
+/// Where the package signs `name` (defined in `file`) as the whole payload: in `file` itself
+/// first, else in a file that does not define a struct of that name itself.
+fn signing_site(
+    t: &PackageFacts,
+    name: &str,
+    file: &str,
+) -> Option<(String, std::ops::Range<usize>)> {
+    let own = (name.to_string(), file.to_string());
+    if let Some(span) = t.signing_sites.get(&own) {
+        return Some((file.to_string(), span.clone()));
+    }
+    t.signing_sites
+        .iter()
+        .find(|((n, g), _)| n == name && !t.defines(n, g))
+        .map(|((_, g), span)| (g.clone(), span.clone()))
 }
 
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {

@@ -22,6 +22,9 @@ pub struct PackageFacts {
     pub signed: HashSet<(String, String)>,
     /// The subset of `signed` signed as the whole payload (nothing adds `exp` on the way).
     pub signed_raw: HashSet<(String, String)>,
+    /// Where production code signs a type as the whole payload: the first such call per
+    /// `(type, file)`, so a finding about the type can point at the token being issued.
+    pub signing_sites: BTreeMap<(String, String), std::ops::Range<usize>>,
     /// Structs defined, as `(type, file)`.
     pub defines: HashSet<(String, String)>,
     /// The file of the package's first HMAC verification key in production code (JWT301).
@@ -38,6 +41,11 @@ impl PackageFacts {
         self.mentions.extend(other.mentions.iter().cloned());
         self.signed.extend(other.signed.iter().cloned());
         self.signed_raw.extend(other.signed_raw.iter().cloned());
+        for (k, v) in &other.signing_sites {
+            self.signing_sites
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
         self.defines.extend(other.defines.iter().cloned());
         if self.hmac_verify.is_none() {
             self.hmac_verify.clone_from(&other.hmac_verify);
