@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::bin;
+use common::{code_lines as codes, report};
 
 const MANIFEST: &str = "[package]\nname = \"r\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { version = \"10.3\", features = [\"rust_crypto\"] }\n";
 
@@ -54,26 +54,7 @@ fn lint(lib: &str) -> serde_json::Value {
     std::fs::create_dir_all(t.path().join("src")).unwrap();
     std::fs::write(t.path().join("Cargo.toml"), MANIFEST).unwrap();
     std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
-    let o = bin()
-        .current_dir(t.path())
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn codes(v: &serde_json::Value) -> Vec<(String, u64)> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    report(t.path(), &[])
 }
 
 #[test]

@@ -162,9 +162,6 @@ fn reads_in(e: &Expr, aliases: &[(String, Claim)]) -> Vec<Claim> {
             }
             visit::visit_expr(self, e);
         }
-        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-            visit::visit_expr_closure(self, c);
-        }
     }
     let mut r = R {
         aliases,

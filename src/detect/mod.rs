@@ -346,9 +346,7 @@ impl<'a> Walker<'a> {
         let absent = absent.to_vec();
         let words = issued.iter().chain(&absent).cloned().collect();
         self.report_for_package(words, move |t, _| {
-            let self_issued = issued.iter().any(|k| t.mentions(k));
-            let never_named = absent.iter().all(|k| !t.mentions(k));
-            (!(self_issued && never_named)).then_some(d)
+            (!t.self_issued_without(&issued, &absent)).then_some(d)
         });
     }
 

@@ -275,8 +275,7 @@ pub fn check_fn(w: &mut Walker, name: &str, block: &syn::Block, returns: bool) {
             .chain(absent.iter().cloned())
             .collect();
         w.report_for_package(all_words, move |t, _| {
-            let self_issued =
-                issued.iter().any(|k| t.mentions(k)) && !absent.iter().any(|k| t.mentions(k));
+            let self_issued = t.self_issued_without(&issued, &absent);
             (!self_issued && !keys.iter().any(|k| t.mentions(k))).then(|| d.with_note(note))
         });
     }

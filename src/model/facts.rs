@@ -52,6 +52,13 @@ impl PackageFacts {
         }
     }
 
+    /// Does the package issue its own tokens (one of `issued` occurs in its production code)
+    /// without ever naming any of `absent` (the claims such tokens would carry)? Self-issued
+    /// tokens without `iss`/`aud` need no `iss`/`aud` check.
+    pub fn self_issued_without(&self, issued: &[String], absent: &[String]) -> bool {
+        issued.iter().any(|k| self.mentions(k)) && !absent.iter().any(|k| self.mentions(k))
+    }
+
     /// Does production code of the package sign any claims at all?
     pub fn signs_any(&self) -> bool {
         !self.signed.is_empty()

@@ -55,7 +55,12 @@ pub fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, u64)>, i32, String) {
             String::from_utf8_lossy(&o.stdout)
         )
     });
-    let got = v["findings"]
+    (code_lines(&v), o.status.code().unwrap(), stderr)
+}
+
+/// (code, line) of each finding of a JSON report.
+pub fn code_lines(v: &serde_json::Value) -> Vec<(String, u64)> {
+    v["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -65,8 +70,7 @@ pub fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, u64)>, i32, String) {
                 f["line"].as_u64().unwrap(),
             )
         })
-        .collect();
-    (got, o.status.code().unwrap(), stderr)
+        .collect()
 }
 
 /// The whole JSON report.
