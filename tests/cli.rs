@@ -1,5 +1,7 @@
 //! The CLI as a user meets it, through the built binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -33,18 +35,7 @@ fn json(o: &Output) -> serde_json::Value {
 
 /// (code, path, line) of every finding in a JSON report.
 fn findings(v: &serde_json::Value) -> Vec<(String, String, u64)> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    common::code_path_lines(v)
 }
 
 #[test]

@@ -2,8 +2,12 @@
 //! rule matches: a `.gitignore` or `.ignore` added by a pull request cannot hide a committed file.
 //! (The test spawns `git` to build the repository; the linter reads the index itself.)
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::code_path_lines;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-jwtlint");
 const MANIFEST: &str = "[package]\nname = \"g\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { version = \"10.3\", features = [\"rust_crypto\"] }\n";
@@ -38,15 +42,7 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String, u64)> {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap().to_string();
-            (s("code"), s("path"), f["line"].as_u64().unwrap())
-        })
-        .collect()
+    code_path_lines(&v)
 }
 
 #[test]

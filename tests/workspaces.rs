@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{bin, copy_dir};
+use common::{bin, code_path_lines, copy_dir};
 
 /// (code, path, line) of every finding, the exit code, and the JSON document.
 fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, String, u64)>, i32, serde_json::Value) {
@@ -24,16 +24,7 @@ fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, String, u64)>, i32, serde_js
             String::from_utf8_lossy(&o.stderr)
         )
     });
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap().to_string();
-            (s("code"), s("path"), f["line"].as_u64().unwrap())
-        })
-        .collect();
-    (f, o.status.code().unwrap(), v)
+    (code_path_lines(&v), o.status.code().unwrap(), v)
 }
 
 /// The findings of a run inside `dir`, their paths prefixed with `prefix/`.

@@ -58,6 +58,19 @@ pub fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, u64)>, i32, String) {
     (code_lines(&v), o.status.code().unwrap(), stderr)
 }
 
+/// (code, path, line) of each finding of a JSON report.
+pub fn code_path_lines(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("code"), s("path"), f["line"].as_u64().unwrap())
+        })
+        .collect()
+}
+
 /// (code, line) of each finding of a JSON report.
 pub fn code_lines(v: &serde_json::Value) -> Vec<(String, u64)> {
     v["findings"]
