@@ -712,20 +712,7 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
     let mut out = Vec::new();
     let db = opts.advisory_db.as_deref().map(load_advisory_db);
     if let Some(db) = &db {
-        for (p, e) in &db.errors {
-            let file = p.to_string_lossy().replace('\\', "/");
-            out.push(
-                Diagnostic::new(
-                    "JWT000",
-                    &file,
-                    0..0,
-                    format!("advisory database file could not be read: {e}"),
-                )
-                .with_help(
-                    "point `--advisory-db` at a RustSec advisory-db checkout, or fix the file",
-                ),
-            );
-        }
+        out.extend(db_errors(db));
     }
     let advisories = merged_advisories(db.as_ref());
     let eff = effective_manifests(manifests);
@@ -845,7 +832,38 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         }
     }
 
-    // JWT014 missing-crypto-backend, per package using the entry (features add up per member).
+    out.extend(missing_crypto_backend(manifests, locks, &eff, &sites));
+    out.extend(missing_lockfiles(manifests, locks, &eff));
+    out.extend(lock_advisories(locks, &advisories, &resolved_at, opts));
+    out
+}
+
+/// JWT000 for advisory database files that could not be read.
+fn db_errors(db: &AdvisoryDb) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (p, e) in &db.errors {
+        let file = p.to_string_lossy().replace('\\', "/");
+        out.push(
+            Diagnostic::new(
+                "JWT000",
+                &file,
+                0..0,
+                format!("advisory database file could not be read: {e}"),
+            )
+            .with_help("point `--advisory-db` at a RustSec advisory-db checkout, or fix the file"),
+        );
+    }
+    out
+}
+
+/// JWT014 missing-crypto-backend, per package using the entry (features add up per member).
+fn missing_crypto_backend(
+    manifests: &[Manifest],
+    locks: &[Lockfile],
+    eff: &[Manifest],
+    sites: &[Site],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let cp = &knowledge().crypto_provider;
     let since = Version::parse(&cp.since).expect("crypto_provider.since is a version");
     for site in sites.iter().filter(|s| s.dep.package == cp.krate) {
@@ -949,7 +967,16 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         }
     }
 
-    // JWT015 missing-lockfile
+    out
+}
+
+/// JWT015 missing-lockfile: a binary package depending on a JWT crate with no Cargo.lock.
+fn missing_lockfiles(
+    manifests: &[Manifest],
+    locks: &[Lockfile],
+    eff: &[Manifest],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     for (i, m) in eff.iter().enumerate() {
         if !m.package.as_ref().is_some_and(|p| p.has_bin)
             || covering_lock(manifests, locks, i).is_some()
@@ -978,7 +1005,18 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         }
     }
 
-    // JWT012 vulnerable-jwt-version (lockfile side).
+    out
+}
+
+/// JWT012 vulnerable-jwt-version, the lockfile side: each resolved package an advisory hits
+/// (a crypto crate only when a JWT crate brings it in), with the requirements it resolves.
+fn lock_advisories(
+    locks: &[Lockfile],
+    advisories: &[Advisory],
+    resolved_at: &BTreeMap<(usize, usize), Vec<Label>>,
+    opts: &DepsOptions,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     for (l, lock) in locks.iter().enumerate() {
         let edges = lock_edges(lock);
         let mut reach: BTreeMap<Vec<String>, Vec<Option<Option<usize>>>> = BTreeMap::new();
