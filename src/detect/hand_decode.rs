@@ -112,12 +112,8 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     ) else {
         return;
     };
-    // A type named `Verified..` holds a token checked before it was made.
-    let verified = w.names.iter().any(|n| {
-        let n = n.to_ascii_lowercase();
-        n.contains("verified") && !n.contains("unverified")
-    });
-    if verified {
+    // A type named `Verified..` or `Accepted..` holds a token checked before it was made.
+    if w.names.iter().any(|n| super::next_use::names_a_verified_type(n)) {
         return;
     }
     let text = w.ctx.snippet(&index::span_of(body)).to_ascii_lowercase();

@@ -30,6 +30,19 @@ struct Data {
     /// Words whose presence anywhere in the package means it verifies tokens or holds a
     /// verification key.
     verifier_words: Vec<String>,
+    /// Words in a type's name that say it holds a token already verified (the type-state
+    /// newtype `VerifiedToken(String)`); reading that token's payload by hand is not a finding.
+    verified_type_words: Vec<String>,
+}
+
+/// Does the name of an enclosing type say its token was verified before the value was made?
+/// `VerifiedIdToken`, `AcceptedToken`; never `UnverifiedToken` or `NotValidated`.
+pub fn names_a_verified_type(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    data().verified_type_words.iter().any(|w| {
+        n.match_indices(w.as_str())
+            .any(|(i, _)| !n[..i].ends_with("un") && !n[..i].ends_with("not"))
+    })
 }
 
 fn data() -> &'static Data {
