@@ -317,6 +317,151 @@ fn unit_secs(name: &str) -> Option<f64> {
     })
 }
 
+/// The value-carrying branches of an `if`/`else` chain or a `match` (the tail expression of
+/// each block; arms that diverge, such as `Err(_) => return ..`, carry nothing). An `if`
+/// without `else` carries nothing: its value is `()`.
+pub fn branch_values(e: &Expr) -> impl Iterator<Item = &Expr> {
+    fn push<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::If(i) => {
+                let Some((_, els)) = &i.else_branch else {
+                    return;
+                };
+                // `if cfg!(test) { test_key } else { .. }`: the test branch is not shipped.
+                match cfg_test(&i.cond) {
+                    Some(true) => push(els, out),
+                    Some(false) => push_block(&i.then_branch, out),
+                    None => {
+                        push_block(&i.then_branch, out);
+                        push(els, out);
+                    }
+                }
+            }
+            Expr::Match(m) => m.arms.iter().for_each(|a| push(&a.body, out)),
+            Expr::Block(b) => push_block(&b.block, out),
+            Expr::Paren(p) => push(&p.expr, out),
+            e if diverges(e) => {}
+            e => out.push(e),
+        }
+    }
+    fn push_block<'e>(b: &'e syn::Block, out: &mut Vec<&'e Expr>) {
+        match b.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => push(e, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if matches!(e, Expr::If(_) | Expr::Match(_)) {
+        push(e, &mut out);
+    }
+    out.into_iter()
+}
+
+/// `cfg!(test)` is `Some(true)`, `cfg!(not(test))` is `Some(false)`, anything else `None`.
+fn cfg_test(cond: &Expr) -> Option<bool> {
+    let Expr::Macro(m) = cond else { return None };
+    if !m.mac.path.is_ident("cfg") {
+        return None;
+    }
+    match m.mac.tokens.to_string().replace(' ', "").as_str() {
+        "test" => Some(true),
+        "not(test)" => Some(false),
+        _ => None,
+    }
+}
+
+/// An expression that never yields a value: `return`, `break`, `continue`, a panicking macro,
+/// or a block that ends in one.
+pub fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+            )
+        }),
+        Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
+            syn::Stmt::Expr(e, _) => diverges(e),
+            syn::Stmt::Macro(m) => diverges(&Expr::Macro(syn::ExprMacro {
+                attrs: Vec::new(),
+                mac: m.mac.clone(),
+            })),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// The value a reviewer would judge when branches differ: literal key material in any branch
+/// (a development secret that production can reach), else the longest duration or largest
+/// number, else the value all known branches agree on. Branches of unknown value are skipped;
+/// booleans that disagree are unknown (which one is risky depends on the setting).
+fn riskiest(vals: impl Iterator<Item = Option<Val>>) -> Option<Val> {
+    let known: Vec<Val> = vals.flatten().collect();
+    if let Some(lit) = known
+        .iter()
+        .find(|v| matches!(v, Val::Str(_) | Val::Bytes(_) | Val::Embedded(..)))
+    {
+        return Some(lit.clone());
+    }
+    if known.iter().all(|v| v.as_secs().is_some()) {
+        return known
+            .iter()
+            .max_by(|a, b| a.as_secs().partial_cmp(&b.as_secs()).unwrap_or(std::cmp::Ordering::Equal))
+            .cloned();
+    }
+    if known.iter().all(|v| matches!(v, Val::Time(_))) {
+        return known
+            .iter()
+            .max_by(|a, b| match (a, b) {
+                (Val::Time(x), Val::Time(y)) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+                _ => std::cmp::Ordering::Equal,
+            })
+            .cloned();
+    }
+    let first = known.first()?;
+    known.iter().all(|v| v == first).then(|| first.clone())
+}
+
+/// The scrutinee of a `match` that only unwraps it: every arm that yields a value yields the
+/// binding its pattern took (`match decode_header(t) { Ok(h) => h, Err(_) => return false }`),
+/// so the result carries the scrutinee's facts, as `decode_header(t)?` would.
+pub fn unwrapped_scrutinee(e: &Expr) -> Option<&Expr> {
+    let Expr::Match(m) = e else { return None };
+    let mut any = false;
+    for arm in &m.arms {
+        if diverges(&arm.body) {
+            continue;
+        }
+        let Expr::Path(p) = strip_block(&arm.body) else {
+            return None;
+        };
+        let name = p.path.get_ident()?.to_string();
+        let pat = &arm.pat;
+        if !quote::quote!(#pat)
+            .to_string()
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| w == name)
+        {
+            return None;
+        }
+        any = true;
+    }
+    any.then_some(&*m.expr)
+}
+
+fn strip_block(e: &Expr) -> &Expr {
+    match e {
+        Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
+            syn::Stmt::Expr(inner, None) => strip_block(inner),
+            _ => e,
+        },
+        Expr::Paren(p) => strip_block(&p.expr),
+        _ => e,
+    }
+}
+
 /// Evaluates an expression to a constant-like value, or None.
 pub fn eval(expr: &Expr, env: &dyn Env) -> Option<Val> {
     eval_depth(expr, env, 0)
@@ -344,6 +489,7 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             syn::Stmt::Expr(e, None) => ev(e),
             _ => None,
         },
+        Expr::If(_) | Expr::Match(_) => riskiest(branch_values(expr).map(ev)),
         Expr::Path(p) => {
             let segs = path_segments(&p.path);
             let last = segs.last()?;

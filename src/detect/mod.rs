@@ -423,6 +423,9 @@ impl<'a> Walker<'a> {
 
     /// The facts of a binding initialised from `init`.
     fn classify(&self, init: &Expr) -> Binding {
+        if let Some(src) = index::unwrapped_scrutinee(init) {
+            return self.classify(src);
+        }
         let span = index::span_of(init);
         let mut b = Binding {
             val: self.eval(init),
