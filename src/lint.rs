@@ -232,7 +232,7 @@ fn one_call_away(
 /// doc comment that says "audience" names no check).
 fn mentions(text: &[u8], word: &str) -> bool {
     let Some(ident) = word.strip_prefix('=') else {
-        return memchr::memmem::find(text, word.as_bytes()).is_some();
+        return memchr::memmem::find_iter(text, word.as_bytes()).any(|i| !in_line_comment(text, i));
     };
     let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
     memchr::memmem::find_iter(text, ident.as_bytes()).any(|i| {

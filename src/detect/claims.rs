@@ -317,6 +317,12 @@ fn signing_site(
 pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
     let defines = (s.ident.to_string(), w.ctx.path.to_string());
     w.out.facts.defines.insert(defines);
+    if derives_serialize(&s.attrs)
+        && let syn::Fields::Named(fields) = &s.fields
+        && !super::session::has_jti_field(fields)
+    {
+        w.out.facts.without_jti.insert(s.ident.to_string());
+    }
     if w.ctx.crates.depends_on_any(&data().crates)
         && derives_serialize(&s.attrs)
         && let syn::Fields::Named(fields) = &s.fields

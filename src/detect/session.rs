@@ -35,6 +35,8 @@ struct Data {
     retire_words: Vec<String>,
     logout_words: Vec<String>,
     revocation_words: Vec<String>,
+    jti_reads: Vec<String>,
+    jti_fields: Vec<String>,
 }
 
 fn data() -> &'static Data {
@@ -52,6 +54,8 @@ fn data() -> &'static Data {
             retire_words: r601.data("retire_words"),
             logout_words: r901.data("logout_words"),
             revocation_words: r901.data("revocation_words"),
+            jti_reads: r901.data("jti_reads"),
+            jti_fields: r901.data("jti_fields"),
         }
     })
 }
@@ -179,26 +183,52 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
         let path = w.ctx.path.to_string();
         let span = ident.span().byte_range();
         let fn_name = ident.to_string();
-        let words_needed = d.revocation_words.clone();
-        w.report_for_package(words_needed.clone(), move |t, _| {
-            let signs = t.signs_any();
-            let revokes = words_needed.iter().any(|w| t.mentions(w));
-            if !signs || revokes {
+        let store_words = d.revocation_words.clone();
+        let jti_reads = d.jti_reads.clone();
+        let refresh = d.refresh_words.clone();
+        let words_needed = store_words.iter().chain(&jti_reads).cloned().collect();
+        w.report_for_package(words_needed, move |t, _| {
+            if !t.signs_any() || store_words.iter().any(|w| t.mentions(w)) {
                 return None;
             }
+            // The access tokens: signed types not named like refresh tokens.
+            let jti_less = t.signed_types().find(|ty| {
+                let l = ty.to_ascii_lowercase();
+                t.without_jti.contains(*ty) && !refresh.iter().any(|r| l.contains(r.as_str()))
+            });
+            let why = match jti_less {
+                Some(ty) => format!("`{ty}` carries no `jti` and nothing checks a revocation list"),
+                None if jti_reads.iter().any(|w| t.mentions(w)) => return None,
+                None => "nothing reads a token id (`jti`) or checks a revocation list".to_string(),
+            };
             Some(
                 Diagnostic::new(
                     "JWT901",
                     &path,
                     span,
                     format!(
-                        "`{fn_name}` cannot end the access tokens this package signs: they carry no `jti` and nothing checks a revocation list, so a token copied before logout stays valid until it expires"
+                        "`{fn_name}` cannot end the access tokens this package signs: {why}, so a token copied before logout stays valid until it expires"
                     ),
                 )
                 .with_label("logout"),
             )
         });
     }
+}
+
+/// Does a claims struct have a token-id field (`jti`, or a field renamed to it)? A flattened
+/// field may hold one, so it counts too.
+pub fn has_jti_field(fields: &syn::FieldsNamed) -> bool {
+    let names = &data().jti_fields;
+    fields.named.iter().any(|f| {
+        f.ident.as_ref().is_some_and(|i| names.iter().any(|n| i == n))
+            || f.attrs.iter().any(|a| {
+                a.path().is_ident("serde") && {
+                    let t = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+                    t.contains("flatten") || names.iter().any(|n| t.contains(&format!("\"{n}\"")))
+                }
+            })
+    })
 }
 
 /// The words of an identifier: `handle_signOut` -> `handle`, `sign`, `out` (lowercase).

@@ -29,6 +29,8 @@ pub struct PackageFacts {
     pub defines: HashSet<(String, String)>,
     /// The file of the package's first HMAC verification key in production code (JWT301).
     pub hmac_verify: Option<String>,
+    /// Serializable structs defined without a token-id (`jti`) field (JWT901).
+    pub without_jti: HashSet<String>,
 }
 
 impl PackageFacts {
@@ -47,6 +49,7 @@ impl PackageFacts {
                 .or_insert_with(|| v.clone());
         }
         self.defines.extend(other.defines.iter().cloned());
+        self.without_jti.extend(other.without_jti.iter().cloned());
         if self.hmac_verify.is_none() {
             self.hmac_verify.clone_from(&other.hmac_verify);
         }
