@@ -1171,7 +1171,10 @@ fn lock_hits<'a>(
     let jwt = is_jwt_crate(name);
     let mut hits = Vec::new();
     let mut via_path = None;
-    for a in advisories.iter().filter(|a| a.krate == *name && a.affects(v)) {
+    for a in advisories
+        .iter()
+        .filter(|a| a.krate == *name && a.affects(v))
+    {
         if jwt {
             hits.push(a);
             continue;
@@ -1225,7 +1228,8 @@ fn locked_requirements(
             };
             let (file, span, inheritor) = match &d.inherited_span {
                 Some((wf, ws)) => {
-                    let own = (m.path != *wf || d.span != *ws).then(|| (m.path.clone(), d.span.clone()));
+                    let own =
+                        (m.path != *wf || d.span != *ws).then(|| (m.path.clone(), d.span.clone()));
                     (wf.clone(), ws.clone(), own)
                 }
                 None => (m.path.clone(), d.span.clone(), None),
