@@ -846,69 +846,19 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             );
         }
 
-        // JWT012 vulnerable-jwt-version (manifest side), unless a covering lockfile resolves it.
-        let mut resolved = false;
-        for &u in &site.users {
-            if let Some(l) = covering_lock(manifests, locks, u)
-                && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
-            {
-                resolved = true;
-                let labels = resolved_at.entry((l, j)).or_default();
-                let label = Label {
-                    file: file.to_string(),
-                    span: d.span.clone(),
-                    message: "required here".into(),
-                };
-                if !labels.contains(&label) {
-                    labels.push(label);
-                }
-            }
-        }
-        if from_registry(d)
-            && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
-            && let Some(low) = lowest_allowed(r)
-        {
-            // The requirement line is at fault only when it shuts out every fixed release
-            // (`"9"` can never reach 10.3): a requirement whose range holds the fix (`"10"`)
-            // resolves to it on `cargo update`, and a lockfile that pins an affected release
-            // is reported at its own entry (with this line as "required here").
-            let hits: Vec<&Advisory> = advisories
-                .iter()
-                .filter(|a| a.krate == d.package && a.affects(&low))
-                .filter(|a| a.fixed_above(&low).is_none_or(|f| !r.matches(&f)))
-                .collect();
-            let _ = resolved;
-            if !hits.is_empty() {
-                let what = format!(
-                    "{name} requirement \"{}\" allows {} {low}, which",
-                    d.req.as_deref().unwrap_or_default(),
-                    d.package
-                );
-                out.push(site.with_inheritors(vulnerable(
-                    file,
-                    d.span.clone(),
-                    &what,
-                    &d.package,
-                    &low,
-                    &hits,
-                    Place::Requirement,
-                )));
-            }
-        }
+        // JWT012 vulnerable-jwt-version (manifest side)
+        out.extend(requirement_advisory(
+            manifests,
+            locks,
+            site,
+            &advisories,
+            &mut resolved_at,
+        ));
     }
 
     out.extend(missing_crypto_backend(manifests, locks, &eff, &sites));
     out.extend(missing_lockfiles(manifests, locks, &eff));
-    let mut taken: Taken = out
-        .iter()
-        .filter(|d| d.code == "JWT012")
-        .flat_map(|d| {
-            let p = &d.primary;
-            d.advisories
-                .iter()
-                .map(|a| (p.file.clone(), p.span.start, p.span.end, a.id.clone()))
-        })
-        .collect();
+    let mut taken = reported_advisories(&out);
     out.extend(lock_advisories(
         manifests,
         &eff,
@@ -919,6 +869,71 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         opts,
     ));
     out
+}
+
+/// JWT012 at a requirement that shuts out the fix of an advisory hitting the lowest version it
+/// allows; records the requirement as "required here" for the lock entries it resolves to.
+fn requirement_advisory(
+    manifests: &[Manifest],
+    locks: &[Lockfile],
+    site: &Site,
+    advisories: &[Advisory],
+    resolved_at: &mut BTreeMap<(usize, usize), Vec<Label>>,
+) -> Option<Diagnostic> {
+    let file = site.file(manifests);
+    let d = &site.dep;
+    let req = d.req.as_deref().and_then(parse_req);
+    for &u in &site.users {
+        if let Some(l) = covering_lock(manifests, locks, u)
+            && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
+        {
+            let labels = resolved_at.entry((l, j)).or_default();
+            let label = Label {
+                file: file.to_string(),
+                span: d.span.clone(),
+                message: "required here".into(),
+            };
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+    }
+    let r = req.as_ref().filter(|r| !r.comparators.is_empty())?;
+    let low = lowest_allowed(r).filter(|_| from_registry(d))?;
+    // The requirement line is at fault only when it shuts out every fixed release
+    // (`"9"` can never reach 10.3): a requirement whose range holds the fix (`"10"`)
+    // resolves to it on `cargo update`, and a lockfile that pins an affected release
+    // is reported at its own entry (with this line as "required here").
+    let hits: Vec<&Advisory> = advisories
+        .iter()
+        .filter(|a| a.krate == d.package && a.affects(&low))
+        .filter(|a| a.fixed_above(&low).is_none_or(|f| !r.matches(&f)))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let what = format!(
+        "{} requirement \"{}\" allows {} {low}, which",
+        display_name(d),
+        d.req.as_deref().unwrap_or_default(),
+        d.package
+    );
+    let place = Place::Requirement;
+    let diag = vulnerable(file, d.span.clone(), &what, &d.package, &low, &hits, place);
+    Some(site.with_inheritors(diag))
+}
+
+/// The `(file, span, advisory)` of the JWT012 findings in `out`.
+fn reported_advisories(out: &[Diagnostic]) -> Taken {
+    out.iter()
+        .filter(|d| d.code == "JWT012")
+        .flat_map(|d| {
+            let p = &d.primary;
+            d.advisories
+                .iter()
+                .map(|a| (p.file.clone(), p.span.start, p.span.end, a.id.clone()))
+        })
+        .collect()
 }
 
 /// JWT000 for advisory database files that could not be read.
