@@ -8,9 +8,10 @@
 //! Model: every JWT dependency entry is a *requirement site* (a `[dependencies]`-like entry or a
 //! `[workspace.dependencies]` entry). Members that inherit a workspace entry add a secondary
 //! label to the workspace site instead of a finding of their own. Resolved versions are judged
-//! on every Cargo.lock independently, at the lock entry's `version = ` value; a manifest
-//! requirement is judged by the lowest version it allows only when no covering lockfile
-//! resolves it.
+//! on every Cargo.lock independently, at the lock entry's `version = ` value, and again at each
+//! member requirement whose dependencies bring the affected entry in ([`LockedRequirement`],
+//! [`BroughtIn`]); a manifest requirement on the affected crate itself is judged by the lowest
+//! version it allows.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
