@@ -8,9 +8,10 @@
 //! Model: every JWT dependency entry is a *requirement site* (a `[dependencies]`-like entry or a
 //! `[workspace.dependencies]` entry). Members that inherit a workspace entry add a secondary
 //! label to the workspace site instead of a finding of their own. Resolved versions are judged
-//! on every Cargo.lock independently, at the lock entry's `version = ` value; a manifest
-//! requirement is judged by the lowest version it allows only when no covering lockfile
-//! resolves it.
+//! on every Cargo.lock independently, at the lock entry's `version = ` value, and again at each
+//! member requirement whose dependencies bring the affected entry in ([`LockedRequirement`],
+//! [`BroughtIn`]); a manifest requirement on the affected crate itself is judged by the lowest
+//! version it allows.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
@@ -50,6 +51,18 @@ struct Knowledge {
     advisory: Vec<RawAdvisory>,
     #[serde(default)]
     unmaintained: Vec<Unmaintained>,
+    #[serde(default)]
+    feature_dependency: Vec<FeatureDependency>,
+}
+
+/// A crate feature that turns on optional dependencies (`jsonwebtoken/rust_crypto` → rsa).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeatureDependency {
+    #[serde(rename = "crate")]
+    krate: String,
+    feature: String,
+    brings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -409,17 +422,70 @@ fn reach_from(
     parent
 }
 
-fn chain(lock: &Lockfile, parent: &[Option<Option<usize>>], mut i: usize) -> String {
-    let mut names = vec![];
-    loop {
-        let p = &lock.packages[i];
-        names.push(format!("{} {}", p.name, p.version));
-        match parent[i] {
-            Some(Some(up)) if names.len() < 16 => i = up,
-            _ => break,
+/// The lock packages from the root that reached `i` (per [`reach_from`]) down to `i`.
+fn chain_path(parent: &[Option<Option<usize>>], mut i: usize) -> Vec<usize> {
+    let mut path = vec![i];
+    while let Some(Some(up)) = parent[i] {
+        if path.len() >= 16 {
+            break;
+        }
+        path.push(up);
+        i = up;
+    }
+    path.reverse();
+    path
+}
+
+/// Shortest path of lock packages from `from` to `to` (both included) that passes a package
+/// named in `roots` (`None`: any path). `None` when there is no such path or `from == to`.
+fn path_through(
+    lock: &Lockfile,
+    edges: &[Vec<usize>],
+    from: usize,
+    to: usize,
+    roots: Option<&[String]>,
+) -> Option<Vec<usize>> {
+    if from == to {
+        return None;
+    }
+    let is_root = |i: usize| roots.is_none_or(|r| r.contains(&lock.packages[i].name));
+    // A state is (package, whether the path so far passed a root): index `2 * package + passed`.
+    let state = |i: usize, passed: bool| 2 * i + usize::from(passed || is_root(i));
+    let mut parent: Vec<Option<usize>> = vec![None; 2 * lock.packages.len()];
+    let start = state(from, false);
+    let mut seen = vec![false; parent.len()];
+    seen[start] = true;
+    let mut queue = VecDeque::from([start]);
+    while let Some(s) = queue.pop_front() {
+        let (i, passed) = (s / 2, s % 2 == 1);
+        if i == to && passed {
+            let mut path = vec![i];
+            let mut at = s;
+            while let Some(up) = parent[at] {
+                path.push(up / 2);
+                at = up;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for &c in &edges[i] {
+            let t = state(c, passed);
+            if !seen[t] {
+                seen[t] = true;
+                parent[t] = Some(s);
+                queue.push_back(t);
+            }
         }
     }
-    names.reverse();
+    None
+}
+
+/// `jsonwebtoken 8.3.0 → ring 0.16.20`.
+fn chain_text(lock: &Lockfile, path: &[usize]) -> String {
+    let names: Vec<String> = path
+        .iter()
+        .map(|&i| format!("{} {}", lock.packages[i].name, lock.packages[i].version))
+        .collect();
     names.join(" → ")
 }
 
@@ -781,61 +847,94 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             );
         }
 
-        // JWT012 vulnerable-jwt-version (manifest side), unless a covering lockfile resolves it.
-        let mut resolved = false;
-        for &u in &site.users {
-            if let Some(l) = covering_lock(manifests, locks, u)
-                && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
-            {
-                resolved = true;
-                let labels = resolved_at.entry((l, j)).or_default();
-                let label = Label {
-                    file: file.to_string(),
-                    span: d.span.clone(),
-                    message: "required here".into(),
-                };
-                if !labels.contains(&label) {
-                    labels.push(label);
-                }
-            }
-        }
-        if from_registry(d)
-            && let Some(r) = req.as_ref().filter(|r| !r.comparators.is_empty())
-            && let Some(low) = lowest_allowed(r)
-        {
-            // The requirement line is at fault only when it shuts out every fixed release
-            // (`"9"` can never reach 10.3): a requirement whose range holds the fix (`"10"`)
-            // resolves to it on `cargo update`, and a lockfile that pins an affected release
-            // is reported at its own entry (with this line as "required here").
-            let hits: Vec<&Advisory> = advisories
-                .iter()
-                .filter(|a| a.krate == d.package && a.affects(&low))
-                .filter(|a| a.fixed_above(&low).is_none_or(|f| !r.matches(&f)))
-                .collect();
-            let _ = resolved;
-            if !hits.is_empty() {
-                let what = format!(
-                    "{name} requirement \"{}\" allows {} {low}, which",
-                    d.req.as_deref().unwrap_or_default(),
-                    d.package
-                );
-                out.push(site.with_inheritors(vulnerable(
-                    file,
-                    d.span.clone(),
-                    &what,
-                    &d.package,
-                    &low,
-                    &hits,
-                    true,
-                )));
-            }
-        }
+        // JWT012 vulnerable-jwt-version (manifest side)
+        out.extend(requirement_advisory(
+            manifests,
+            locks,
+            site,
+            &advisories,
+            &mut resolved_at,
+        ));
     }
 
     out.extend(missing_crypto_backend(manifests, locks, &eff, &sites));
     out.extend(missing_lockfiles(manifests, locks, &eff));
-    out.extend(lock_advisories(locks, &advisories, &resolved_at, opts));
+    let mut taken = reported_advisories(&out);
+    out.extend(lock_advisories(
+        manifests,
+        &eff,
+        locks,
+        &advisories,
+        &resolved_at,
+        &mut taken,
+        opts,
+    ));
     out
+}
+
+/// JWT012 at a requirement that shuts out the fix of an advisory hitting the lowest version it
+/// allows; records the requirement as "required here" for the lock entries it resolves to.
+fn requirement_advisory(
+    manifests: &[Manifest],
+    locks: &[Lockfile],
+    site: &Site,
+    advisories: &[Advisory],
+    resolved_at: &mut BTreeMap<(usize, usize), Vec<Label>>,
+) -> Option<Diagnostic> {
+    let file = site.file(manifests);
+    let d = &site.dep;
+    let req = d.req.as_deref().and_then(parse_req);
+    for &u in &site.users {
+        if let Some(l) = covering_lock(manifests, locks, u)
+            && let Some(j) = locked_match(&locks[l], &d.package, req.as_ref())
+        {
+            let labels = resolved_at.entry((l, j)).or_default();
+            let label = Label {
+                file: file.to_string(),
+                span: d.span.clone(),
+                message: "required here".into(),
+            };
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+    }
+    let r = req.as_ref().filter(|r| !r.comparators.is_empty())?;
+    let low = lowest_allowed(r).filter(|_| from_registry(d))?;
+    // The requirement line is at fault only when it shuts out every fixed release
+    // (`"9"` can never reach 10.3): a requirement whose range holds the fix (`"10"`)
+    // resolves to it on `cargo update`, and a lockfile that pins an affected release
+    // is reported at its own entry (with this line as "required here").
+    let hits: Vec<&Advisory> = advisories
+        .iter()
+        .filter(|a| a.krate == d.package && a.affects(&low))
+        .filter(|a| a.fixed_above(&low).is_none_or(|f| !r.matches(&f)))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let what = format!(
+        "{} requirement \"{}\" allows {} {low}, which",
+        display_name(d),
+        d.req.as_deref().unwrap_or_default(),
+        d.package
+    );
+    let place = Place::Requirement;
+    let diag = vulnerable(file, d.span.clone(), &what, &d.package, &low, &hits, place);
+    Some(site.with_inheritors(diag))
+}
+
+/// The `(file, span, advisory)` of the JWT012 findings in `out`.
+fn reported_advisories(out: &[Diagnostic]) -> Taken {
+    out.iter()
+        .filter(|d| d.code == "JWT012")
+        .flat_map(|d| {
+            let p = &d.primary;
+            d.advisories
+                .iter()
+                .map(|a| (p.file.clone(), p.span.start, p.span.end, a.id.clone()))
+        })
+        .collect()
 }
 
 /// JWT000 for advisory database files that could not be read.
@@ -1008,61 +1107,269 @@ fn missing_lockfiles(
     out
 }
 
+/// `(file, span start, span end, advisory id)` of the JWT012 findings made so far.
+type Taken = BTreeSet<(String, usize, usize, String)>;
+
 /// JWT012 vulnerable-jwt-version, the lockfile side: each resolved package an advisory hits
-/// (a crypto crate only when a JWT crate brings it in), with the requirements it resolves.
+/// (a crypto crate only when a JWT crate brings it in), with the requirements it resolves; and
+/// the same advisories at each member requirement whose dependencies bring that package in.
 fn lock_advisories(
+    manifests: &[Manifest],
+    eff: &[Manifest],
     locks: &[Lockfile],
     advisories: &[Advisory],
     resolved_at: &BTreeMap<(usize, usize), Vec<Label>>,
+    taken: &mut Taken,
     opts: &DepsOptions,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (l, lock) in locks.iter().enumerate() {
         let edges = lock_edges(lock);
-        let mut reach: BTreeMap<Vec<String>, Vec<Option<Option<usize>>>> = BTreeMap::new();
+        let reqs = locked_requirements(manifests, eff, locks, l);
+        let mut reach = BTreeMap::new();
         for (j, p) in lock.packages.iter().enumerate() {
-            if p.source.is_none() {
-                continue;
-            }
             let Ok(v) = Version::parse(&p.version) else {
                 continue;
             };
-            let jwt = is_jwt_crate(&p.name);
-            let mut hits = Vec::new();
-            let mut via_chain = None;
-            for a in advisories
-                .iter()
-                .filter(|a| a.krate == p.name && a.affects(&v))
-            {
-                if jwt {
-                    hits.push(a);
-                    continue;
-                }
-                let roots = a.via.clone().unwrap_or_else(|| jwt_crates().to_vec());
-                let parent = reach
-                    .entry(roots.clone())
-                    .or_insert_with(|| reach_from(lock, &edges, &roots));
-                if parent[j].is_some_and(|up| up.is_some()) {
-                    via_chain.get_or_insert_with(|| chain(lock, parent, j));
-                    hits.push(a);
-                }
+            if p.source.is_none() {
+                continue;
             }
+            let (hits, via_path) = lock_hits(lock, &edges, &mut reach, j, &v, advisories);
             if hits.is_empty() {
                 continue;
             }
-            let what = match &via_chain {
-                Some(c) => format!("{} {v} resolved in Cargo.lock (through {c}), which", p.name),
+            let what = match &via_path {
+                Some(c) => format!(
+                    "{} {v} resolved in Cargo.lock (through {}), which",
+                    p.name,
+                    chain_text(lock, c)
+                ),
                 None => format!("{} {v} resolved in Cargo.lock, which", p.name),
             };
-            let mut diag = vulnerable(&lock.path, p.span.clone(), &what, &p.name, &v, &hits, false);
+            let mut diag = vulnerable(
+                &lock.path,
+                p.span.clone(),
+                &what,
+                &p.name,
+                &v,
+                &hits,
+                Place::LockEntry,
+            );
             diag = judged_by_use(diag, &hits, opts.operations.as_ref());
             for label in resolved_at.get(&(l, j)).into_iter().flatten() {
                 diag = diag.with_secondary(&label.file, label.span.clone(), label.message.clone());
             }
+            let brought = brought_in(lock, &edges, &reqs, j, &hits);
+            for b in &brought {
+                let r = &reqs[b.req];
+                diag = diag.with_secondary(&r.file, r.span.clone(), "brings it in");
+            }
             out.push(diag);
+            for b in &brought {
+                out.extend(brings_in_finding(lock, &reqs[b.req], b, &v, opts, taken));
+            }
         }
     }
     out
+}
+
+/// The advisories that hit lock package `j` at version `v`, and for a crate that is not a JWT
+/// crate, the chain from the JWT crate that brings it in (`reach` caches BFS per root set).
+fn lock_hits<'a>(
+    lock: &Lockfile,
+    edges: &[Vec<usize>],
+    reach: &mut BTreeMap<Vec<String>, Vec<Option<Option<usize>>>>,
+    j: usize,
+    v: &Version,
+    advisories: &'a [Advisory],
+) -> (Vec<&'a Advisory>, Option<Vec<usize>>) {
+    let name = &lock.packages[j].name;
+    let jwt = is_jwt_crate(name);
+    let mut hits = Vec::new();
+    let mut via_path = None;
+    for a in advisories
+        .iter()
+        .filter(|a| a.krate == *name && a.affects(v))
+    {
+        if jwt {
+            hits.push(a);
+            continue;
+        }
+        let roots = a.via.clone().unwrap_or_else(|| jwt_crates().to_vec());
+        let parent = reach
+            .entry(roots.clone())
+            .or_insert_with(|| reach_from(lock, edges, &roots));
+        if parent[j].is_some_and(|up| up.is_some()) {
+            via_path.get_or_insert_with(|| chain_path(parent, j));
+            hits.push(a);
+        }
+    }
+    (hits, via_path)
+}
+
+/// A registry requirement of a package a lockfile covers, at the line a finding points at.
+struct LockedRequirement {
+    /// The entry as the package sees it (`workspace = true` entries filled in).
+    dep: Dependency,
+    /// Where it is written: the entry itself, or the `[workspace.dependencies]` entry it inherits.
+    file: String,
+    span: Range<usize>,
+    /// `(file, span)` of each member entry that inherits it.
+    inheritors: Vec<(String, Range<usize>)>,
+    /// Features enabled on it: its own, and those a default build of the package forwards.
+    features: Vec<String>,
+    /// The lock package it resolves to.
+    locked: usize,
+}
+
+/// The registry requirements of the packages lockfile `l` covers, one per written entry.
+fn locked_requirements(
+    manifests: &[Manifest],
+    eff: &[Manifest],
+    locks: &[Lockfile],
+    l: usize,
+) -> Vec<LockedRequirement> {
+    let mut out: Vec<LockedRequirement> = Vec::new();
+    for (i, m) in eff.iter().enumerate() {
+        if m.package.is_none() || covering_lock(manifests, locks, i) != Some(l) {
+            continue;
+        }
+        for d in m.dependencies.iter().filter(|d| from_registry(d)) {
+            if d.workspace && d.inherited_span.is_none() {
+                continue;
+            }
+            let req = d.req.as_deref().and_then(parse_req);
+            let Some(locked) = locked_match(&locks[l], &d.package, req.as_ref()) else {
+                continue;
+            };
+            let (file, span, inheritor) = match &d.inherited_span {
+                Some((wf, ws)) => {
+                    let own =
+                        (m.path != *wf || d.span != *ws).then(|| (m.path.clone(), d.span.clone()));
+                    (wf.clone(), ws.clone(), own)
+                }
+                None => (m.path.clone(), d.span.clone(), None),
+            };
+            let mut features = d.features.clone();
+            features.extend(m.forwarded_features(&d.key).0);
+            match out
+                .iter_mut()
+                .find(|r| r.file == file && r.span == span && r.locked == locked)
+            {
+                Some(r) => {
+                    r.inheritors.extend(inheritor);
+                    r.features.extend(features);
+                }
+                None => out.push(LockedRequirement {
+                    dep: d.clone(),
+                    file,
+                    span,
+                    inheritors: inheritor.into_iter().collect(),
+                    features,
+                    locked,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// How one requirement brings in an affected lock package.
+struct BroughtIn<'a> {
+    /// Index into the lockfile's [`LockedRequirement`]s.
+    req: usize,
+    /// Lock packages from the one the requirement resolves to down to the affected one.
+    path: Vec<usize>,
+    /// The advisories reached along such a path (a crypto crate's only within its `via` roots).
+    hits: Vec<&'a Advisory>,
+    /// The requirement's feature that turns on the path's first hop, when the table knows it.
+    feature: Option<String>,
+}
+
+/// The requirements whose dependencies bring in lock package `j` (not `j`'s own requirements).
+fn brought_in<'a>(
+    lock: &Lockfile,
+    edges: &[Vec<usize>],
+    reqs: &[LockedRequirement],
+    j: usize,
+    hits: &[&'a Advisory],
+) -> Vec<BroughtIn<'a>> {
+    let jwt = is_jwt_crate(&lock.packages[j].name);
+    let mut out = Vec::new();
+    for (r, req) in reqs.iter().enumerate() {
+        let mut path = None;
+        let mut reached = Vec::new();
+        for &a in hits {
+            let roots = (!jwt).then(|| a.via.as_deref().unwrap_or(jwt_crates()));
+            if let Some(p) = path_through(lock, edges, req.locked, j, roots) {
+                path.get_or_insert(p);
+                reached.push(a);
+            }
+        }
+        if let Some(path) = path {
+            let feature = enabling_feature(lock, req, &path);
+            out.push(BroughtIn {
+                req: r,
+                path,
+                hits: reached,
+                feature,
+            });
+        }
+    }
+    out
+}
+
+/// The requirement's feature that the table says turns on the first hop of `path`.
+fn enabling_feature(lock: &Lockfile, req: &LockedRequirement, path: &[usize]) -> Option<String> {
+    let from = &lock.packages[*path.first()?].name;
+    let next = &lock.packages[*path.get(1)?].name;
+    knowledge()
+        .feature_dependency
+        .iter()
+        .find(|f| f.krate == *from && f.brings.contains(next) && req.features.contains(&f.feature))
+        .map(|f| f.feature.clone())
+}
+
+/// The JWT012 finding at a requirement that brings in an affected lock package, with the lock
+/// entry as a secondary label; `None` when the line already carries these advisories.
+fn brings_in_finding(
+    lock: &Lockfile,
+    req: &LockedRequirement,
+    b: &BroughtIn,
+    v: &Version,
+    opts: &DepsOptions,
+    taken: &mut Taken,
+) -> Option<Diagnostic> {
+    let key = |a: &Advisory| (req.file.clone(), req.span.start, req.span.end, a.id.clone());
+    let hits: Vec<&Advisory> = b
+        .hits
+        .iter()
+        .copied()
+        .filter(|a| taken.insert(key(a)))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let p = &lock.packages[*b.path.last()?];
+    let d = &req.dep;
+    let through = chain_text(lock, &b.path);
+    let how = match &b.feature {
+        Some(f) => format!("through its `{f}` feature ({through})"),
+        None => format!("(through {through})"),
+    };
+    let written = match d.req.as_deref() {
+        Some(r) => format!("{} requirement \"{r}\"", display_name(d)),
+        None => format!("{} (no version requirement)", display_name(d)),
+    };
+    let what = format!("{written} brings in {} {v} {how}, which", p.name);
+    let place = Place::BringsIn { key: &d.key };
+    let mut diag = vulnerable(&req.file, req.span.clone(), &what, &p.name, v, &hits, place);
+    diag = judged_by_use(diag, &hits, opts.operations.as_ref());
+    diag = diag.with_secondary(&lock.path, p.span.clone(), "resolved here");
+    for (f, s) in &req.inheritors {
+        diag = diag.with_secondary(f, s.clone(), "inherited here with `workspace = true`");
+    }
+    Some(diag)
 }
 
 /// An advisory whose affected operation the workspace never performs (no call of its
@@ -1161,6 +1468,17 @@ fn advisory_floor(krate: &str) -> Option<Version> {
         .max()
 }
 
+/// Where a JWT012 finding points, which decides its label and the fix its help names.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    /// A requirement on the affected crate itself that shuts out the fix.
+    Requirement,
+    /// The affected crate's Cargo.lock entry.
+    LockEntry,
+    /// The requirement (key `key`) of another crate that brings the affected one in.
+    BringsIn { key: &'a str },
+}
+
 /// One JWT012 finding listing every advisory that hits `v`.
 fn vulnerable(
     file: &str,
@@ -1169,7 +1487,7 @@ fn vulnerable(
     krate: &str,
     v: &Version,
     hits: &[&Advisory],
-    manifest: bool,
+    place: Place,
 ) -> Diagnostic {
     let level = hits
         .iter()
@@ -1194,21 +1512,19 @@ fn vulnerable(
         .max();
     let mut help = Vec::new();
     if let Some(f) = fixed {
-        if manifest {
-            help.push(format!(
-                "require {krate} {f} or later: `\"{}\"`",
-                caret_text(&f)
-            ));
-        } else if is_jwt_crate(krate) {
-            help.push(format!(
+        help.push(match place {
+            Place::Requirement => format!("require {krate} {f} or later: `\"{}\"`", caret_text(&f)),
+            Place::LockEntry if is_jwt_crate(krate) => format!(
                 "update to {krate} {f} or later: require `\"{}\"` in Cargo.toml and run `cargo update -p {krate}`",
                 caret_text(&f)
-            ));
-        } else {
-            help.push(format!(
+            ),
+            Place::LockEntry => format!(
                 "update to {krate} {f} or later (`cargo update -p {krate}`); if a JWT crate holds it back, upgrade that crate"
-            ));
-        }
+            ),
+            Place::BringsIn { key } => format!(
+                "run `cargo update -p {krate}` to take {krate} {f} or later; if `{key}` does not allow it, upgrade `{key}` to a release that does"
+            ),
+        });
     }
     help.extend(hits.iter().filter_map(|a| a.help.clone()));
     if help.is_empty() {
@@ -1218,10 +1534,10 @@ fn vulnerable(
     }
     let mut d = Diagnostic::new("JWT012", file, span, msg)
         .with_level(level)
-        .with_label(if manifest {
-            "lowest allowed version is affected"
-        } else {
-            "affected version resolved"
+        .with_label(match place {
+            Place::Requirement => "lowest allowed version is affected",
+            Place::LockEntry => "affected version resolved",
+            Place::BringsIn { .. } => "brings in an affected version",
         })
         .with_help(help.join("; "));
     for a in hits {

@@ -493,3 +493,187 @@ fn rule_pages_are_complete() {
         );
     }
 }
+
+/// The primary span's text of a finding.
+fn primary_text(p: &Project, d: &Diagnostic) -> String {
+    p.texts[&d.primary.file].text[d.primary.span.clone()].to_string()
+}
+
+/// A lock entry brought in through a wrapper crate or a feature is reported at the member
+/// requirement that starts the chain too, with the chain in the message and the lock entry as a
+/// secondary label.
+#[test]
+fn advisories_are_reported_at_the_requirement_that_brings_them_in() {
+    let (p, diags) = run_dir("vulnerable-jwt-version", "fail");
+    let at = |file: &str, needle: &str| {
+        diags
+            .iter()
+            .find(|d| d.primary.file == file && d.message.contains(needle))
+            .unwrap_or_else(|| panic!("no {file} finding with {needle:?}: {diags:#?}"))
+    };
+
+    let wrapper = at("gate/Cargo.toml", "jwt-authorizer");
+    assert_eq!(wrapper.code, "JWT012");
+    assert_eq!(primary_text(&p, wrapper), "\"0.14\"");
+    assert!(
+        wrapper.message.starts_with(
+            "`jwt-authorizer` requirement \"0.14\" brings in jsonwebtoken 9.2.0 \
+             (through jwt-authorizer 0.14.0 → jsonwebtoken 9.2.0), which is affected by \
+             GHSA-h395-gr6q-cpjc (CVE-2026-25537)"
+        ),
+        "{}",
+        wrapper.message
+    );
+    assert_eq!(wrapper.level, cargo_jwtlint::diagnostic::Level::Error);
+    let help = wrapper.help.as_deref().unwrap();
+    assert!(
+        help.contains("`cargo update -p jsonwebtoken`")
+            && help.contains("upgrade `jwt-authorizer`"),
+        "{help}"
+    );
+    let lock_label = wrapper
+        .secondary
+        .iter()
+        .find(|s| s.file == "gate/Cargo.lock")
+        .expect("the lock entry as a secondary label");
+    assert_eq!(
+        &p.texts["gate/Cargo.lock"].text[lock_label.span.clone()],
+        "\"9.2.0\""
+    );
+
+    // An inherited wrapper is reported at the workspace entry, the member entry as secondary.
+    let inherited = at("Cargo.toml", "axum-jwt-auth");
+    assert_eq!(primary_text(&p, inherited), "\"0.5\"");
+    assert!(
+        inherited
+            .message
+            .contains("(through axum-jwt-auth 0.5.1 → jsonwebtoken 9.2.0)"),
+        "{}",
+        inherited.message
+    );
+    assert!(
+        inherited
+            .secondary
+            .iter()
+            .any(|s| s.file == "gate/Cargo.toml" && s.message.contains("workspace = true")),
+        "{:#?}",
+        inherited.secondary
+    );
+
+    // The lock entry points back at both requirements that bring it in.
+    let entry = at("gate/Cargo.lock", "jsonwebtoken 9.2.0 resolved");
+    let brings: Vec<&str> = entry
+        .secondary
+        .iter()
+        .filter(|s| s.message == "brings it in")
+        .map(|s| s.file.as_str())
+        .collect();
+    assert_eq!(
+        brings,
+        ["gate/Cargo.toml", "Cargo.toml"],
+        "{:#?}",
+        entry.secondary
+    );
+
+    // A chain through a feature names it.
+    let feature = at("modern/Cargo.toml", "rsa 0.9.6");
+    assert_eq!(primary_text(&p, feature), "\">=9.3, <11\"");
+    assert!(
+        feature.message.contains(
+            "brings in rsa 0.9.6 through its `rust_crypto` feature (jsonwebtoken 10.4.0 → rsa 0.9.6)"
+        ),
+        "{}",
+        feature.message
+    );
+    assert!(feature.help.as_deref().unwrap().contains("aws_lc_rs"));
+    // ssh-key brings in the same rsa, but not through a JWT crate.
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d.primary.file == "modern/Cargo.toml" && d.message.contains("ssh-key")),
+        "{diags:#?}"
+    );
+}
+
+/// The requirement-line copy of an out-of-reach advisory is an out-of-reach note too.
+#[test]
+fn brought_in_findings_follow_the_out_of_reach_judgement() {
+    let (p, _) = run_dir("vulnerable-jwt-version", "fail");
+    let opts = DepsOptions {
+        operations: Some(Default::default()),
+        ..DepsOptions::default()
+    };
+    let diags = deps::check(&p.manifests, &p.locks, &opts);
+    let rsa: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.message.contains("RUSTSEC-2023-0071"))
+        .collect();
+    let files: Vec<&str> = rsa.iter().map(|d| d.primary.file.as_str()).collect();
+    assert_eq!(files, ["modern/Cargo.lock", "modern/Cargo.toml"]);
+    for d in rsa {
+        assert_eq!(
+            d.level,
+            cargo_jwtlint::diagnostic::Level::Note,
+            "{}",
+            d.message
+        );
+        assert!(
+            d.tags.iter().any(|t| t == deps::OUT_OF_REACH),
+            "{:?}",
+            d.tags
+        );
+        assert!(
+            d.message.contains("no RSA private-key operation"),
+            "{}",
+            d.message
+        );
+    }
+}
+
+/// A requirement line that already carries an advisory gets no second finding for it: neither
+/// when its own range allows the affected version and its crate brings in another affected
+/// release of itself (the semver trick), nor when two lockfiles reach it through one entry.
+#[test]
+fn brought_in_findings_do_not_repeat_an_advisory_on_one_line() {
+    let dir = fixtures().join("vulnerable-jwt-version/fail");
+    let mut files = read_project(&dir);
+    let (_, lock) = files
+        .iter_mut()
+        .find(|(f, _)| f == "svc/Cargo.lock")
+        .unwrap();
+    *lock = lock.replace(" \"pem\",\n", " \"jsonwebtoken 9.2.0\",\n \"pem\",\n")
+        + "\n[[package]]\nname = \"jsonwebtoken\"\nversion = \"9.2.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let gate_lock = files
+        .iter()
+        .find(|(f, _)| f == "gate/Cargo.lock")
+        .unwrap()
+        .1
+        .clone();
+    let gate = files
+        .iter()
+        .find(|(f, _)| f == "gate/Cargo.toml")
+        .unwrap()
+        .1
+        .clone();
+    files.push((
+        "gate2/Cargo.lock".into(),
+        gate_lock.replace("\"gate\"", "\"gate2\""),
+    ));
+    files.push((
+        "gate2/Cargo.toml".into(),
+        gate.replace("\"gate\"", "\"gate2\""),
+    ));
+    let p = parse_project(&dir, &files);
+    let diags = deps::check(&p.manifests, &p.locks, &DepsOptions::default());
+    let ghsa_at = |file: &str, text: &str| {
+        diags
+            .iter()
+            .filter(|d| d.primary.file == file && primary_text(&p, d) == text)
+            .filter(|d| d.advisories.iter().any(|a| a.id == "GHSA-h395-gr6q-cpjc"))
+            .count()
+    };
+    assert_eq!(ghsa_at("svc/Cargo.toml", "\"8.3\""), 1, "{diags:#?}");
+    assert_eq!(ghsa_at("Cargo.toml", "\"0.5\""), 1, "{diags:#?}");
+    // The 9.2.0 the semver trick brings in is still reported at its own lock entry.
+    assert_eq!(ghsa_at("svc/Cargo.lock", "\"9.2.0\""), 1, "{diags:#?}");
+}
