@@ -869,7 +869,61 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         &mut taken,
         opts,
     ));
+    one_per_requirement(out)
+}
+
+/// One JWT012 finding per manifest line: the packages a requirement brings in (a crypto crate
+/// through it, a wrapper's JWT crate) join the line's first finding as notes, with their
+/// advisories, so a suppression still names each advisory and a new one on the line still
+/// fails. Out-of-reach findings stay apart (they are hidden by default).
+fn one_per_requirement(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    let mut first: BTreeMap<(String, usize, usize), usize> = BTreeMap::new();
+    for d in diags {
+        let groupable = d.code == "JWT012"
+            && !d.primary.file.ends_with("Cargo.lock")
+            && !d.tags.iter().any(|t| t == OUT_OF_REACH);
+        if !groupable {
+            out.push(d);
+            continue;
+        }
+        let key = (
+            d.primary.file.clone(),
+            d.primary.span.start,
+            d.primary.span.end,
+        );
+        match first.get(&key) {
+            Some(&i) => absorb(&mut out[i], d),
+            None => {
+                first.insert(key, out.len());
+                out.push(d);
+            }
+        }
+    }
     out
+}
+
+/// Adds finding `d` (same line, same rule) to `into`: the worse level, `d`'s message as a note,
+/// its advisories and secondary labels.
+fn absorb(into: &mut Diagnostic, d: Diagnostic) {
+    if d.level > into.level {
+        into.level = d.level;
+    }
+    into.notes.push(format!("also: {}", d.message));
+    for a in d.advisories {
+        if !into.advisories.contains(&a) {
+            into.advisories.push(a);
+        }
+    }
+    for l in d.secondary {
+        if !into
+            .secondary
+            .iter()
+            .any(|x| x.file == l.file && x.span == l.span)
+        {
+            into.secondary.push(l);
+        }
+    }
 }
 
 /// JWT012 at a requirement that shuts out the fix of an advisory hitting the lowest version it

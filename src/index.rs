@@ -408,14 +408,20 @@ fn riskiest(vals: impl Iterator<Item = Option<Val>>) -> Option<Val> {
     if known.iter().all(|v| v.as_secs().is_some()) {
         return known
             .iter()
-            .max_by(|a, b| a.as_secs().partial_cmp(&b.as_secs()).unwrap_or(std::cmp::Ordering::Equal))
+            .max_by(|a, b| {
+                a.as_secs()
+                    .partial_cmp(&b.as_secs())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
             .cloned();
     }
     if known.iter().all(|v| matches!(v, Val::Time(_))) {
         return known
             .iter()
             .max_by(|a, b| match (a, b) {
-                (Val::Time(x), Val::Time(y)) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+                (Val::Time(x), Val::Time(y)) => {
+                    x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
+                }
                 _ => std::cmp::Ordering::Equal,
             })
             .cloned();

@@ -677,3 +677,35 @@ fn brought_in_findings_do_not_repeat_an_advisory_on_one_line() {
     // The 9.2.0 the semver trick brings in is still reported at its own lock entry.
     assert_eq!(ghsa_at("svc/Cargo.lock", "\"9.2.0\""), 1, "{diags:#?}");
 }
+
+/// A requirement line gets one JWT012 finding: what it brings in (ring and simple_asn1 through
+/// jsonwebtoken 8.3) joins the line's own finding as notes, with every advisory kept for
+/// suppressions by id.
+#[test]
+fn one_finding_per_requirement_line() {
+    let (p, diags) = run_dir("vulnerable-jwt-version", "fail");
+    let at_line: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.code == "JWT012" && d.primary.file == "svc/Cargo.toml")
+        .collect();
+    assert_eq!(at_line.len(), 1, "{at_line:#?}");
+    let d = at_line[0];
+    assert_eq!(
+        p.texts["svc/Cargo.toml"].text[d.primary.span.clone()].to_string(),
+        "\"8.3\""
+    );
+    assert!(
+        d.message.starts_with("`jsonwebtoken` requirement"),
+        "{}",
+        d.message
+    );
+    let notes = d.notes.join("\n");
+    assert!(
+        notes.contains("also: ") && notes.contains("ring 0.16.20"),
+        "{notes}"
+    );
+    assert!(notes.contains("simple_asn1"), "{notes}");
+    let ids: Vec<&str> = d.advisories.iter().map(|a| a.id.as_str()).collect();
+    assert!(ids.contains(&"GHSA-h395-gr6q-cpjc"), "{ids:?}");
+    assert!(ids.contains(&"RUSTSEC-2025-0009"), "{ids:?}");
+}

@@ -113,7 +113,10 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
         return;
     };
     // A type named `Verified..` or `Accepted..` holds a token checked before it was made.
-    if w.names.iter().any(|n| super::next_use::names_a_verified_type(n)) {
+    if w.names
+        .iter()
+        .any(|n| super::next_use::names_a_verified_type(n))
+    {
         return;
     }
     let text = w.ctx.snippet(&index::span_of(body)).to_ascii_lowercase();

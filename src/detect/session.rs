@@ -221,10 +221,16 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
 pub fn has_jti_field(fields: &syn::FieldsNamed) -> bool {
     let names = &data().jti_fields;
     fields.named.iter().any(|f| {
-        f.ident.as_ref().is_some_and(|i| names.iter().any(|n| i == n))
+        f.ident
+            .as_ref()
+            .is_some_and(|i| names.iter().any(|n| i == n))
             || f.attrs.iter().any(|a| {
                 a.path().is_ident("serde") && {
-                    let t = a.meta.require_list().map(|l| l.tokens.to_string()).unwrap_or_default();
+                    let t = a
+                        .meta
+                        .require_list()
+                        .map(|l| l.tokens.to_string())
+                        .unwrap_or_default();
                     t.contains("flatten") || names.iter().any(|n| t.contains(&format!("\"{n}\"")))
                 }
             })
