@@ -345,9 +345,8 @@ pub fn branch_values(e: &Expr) -> impl Iterator<Item = &Expr> {
         }
     }
     fn push_block<'e>(b: &'e syn::Block, out: &mut Vec<&'e Expr>) {
-        match b.stmts.last() {
-            Some(syn::Stmt::Expr(e, None)) => push(e, out),
-            _ => {}
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+            push(e, out);
         }
     }
     let mut out = Vec::new();
