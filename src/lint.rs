@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::discover::{self, FileKind, Found};
 use crate::index::{CrateMap, UseMap, Val};
 use crate::manifest::{Lockfile, Manifest};
-use crate::model::facts::{PackageFacts, WorkspaceFacts};
+use crate::model::facts::{PackageFacts, ValueRef, WorkspaceFacts};
 use crate::model::modules::TestFiles;
 use crate::prefilter::{Decision, Matcher, Prefilter};
 use crate::source::SourceText;
@@ -932,7 +932,10 @@ fn package_constants(
         .flat_map(|r| {
             r.deferred
                 .iter()
-                .map(move |d| (r.package, d.const_name.as_str()))
+                .filter_map(move |d| match &d.what {
+                    ValueRef::Const(n) => Some((r.package, n.as_str())),
+                    ValueRef::Field(_) => None,
+                })
         })
         .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
         .collect();
@@ -975,7 +978,61 @@ fn package_constants(
             }
         }
     }
+    skipped_field_defaults(results, &skipped, &mut consts, pool);
     consts
+}
+
+/// Config defaults some deferred check needs, from the package's skipped files (a config
+/// module with no JWT word is not parsed by the prefilter): files that name the field and
+/// hold an `impl Default` or a serde default are parsed for them, once each.
+fn skipped_field_defaults(
+    results: &[FileResult],
+    skipped: &HashMap<Option<usize>, Vec<&Found>>,
+    consts: &mut HashMap<Option<usize>, PackageFacts>,
+    pool: Option<&rayon::ThreadPool>,
+) {
+    let mut wanted: Vec<(Option<usize>, &str)> = results
+        .iter()
+        .flat_map(|r| {
+            r.deferred.iter().filter_map(move |d| match &d.what {
+                ValueRef::Field(n) => Some((r.package, n.as_str())),
+                ValueRef::Const(_) => None,
+            })
+        })
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut opened: std::collections::HashSet<(Option<usize>, &str)> = Default::default();
+    for (pkg, name) in wanted {
+        for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
+            if opened.contains(&(pkg, f.rel.as_str())) {
+                continue;
+            }
+            let Ok(text) = f.read() else { continue };
+            let has = |w: &str| memchr::memmem::find(&text, w.as_bytes()).is_some();
+            if !has(name) || !(has("Default") || has("serde(default")) {
+                continue;
+            }
+            opened.insert((pkg, f.rel.as_str()));
+            if text.len() > crate::split::threshold() || detect::is_test_path(&f.rel) {
+                continue;
+            }
+            let found = on_pool(pool, || {
+                let text = String::from_utf8(text).ok()?;
+                let r = std::panic::catch_unwind(|| {
+                    let out = crate::parse::parse_file(&text)
+                        .ok()
+                        .map(|file| crate::model::config_defaults::of(&file, &detect::file_consts(&file)));
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    out
+                });
+                r.ok().flatten()
+            });
+            if let Some(d) = found {
+                consts.entry(pkg).or_default().field_defaults.merge(&d);
+            }
+        }
+    }
 }
 
 /// Stage: package checks. The words they look for are searched in every production file of the
@@ -1031,8 +1088,12 @@ fn run_package_checks(
     }
     let workspace = WorkspaceFacts::of(consts.iter());
     let empty = PackageFacts::default();
+    let mut once: std::collections::HashSet<(Option<usize>, String)> = Default::default();
     for (pkg, c) in checks {
-        if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace) {
+        let first_only = c.once;
+        if let Some(d) = (c.check)(consts.get(&pkg).unwrap_or(&empty), &workspace)
+            && (!first_only || once.insert((pkg, d.code.clone())))
+        {
             out.push_located(d, results);
         }
     }
@@ -1077,7 +1138,7 @@ fn collect_file_findings(
         out.diagnostics.extend(r.diagnostics);
         let table = consts.get(&r.package);
         for d in r.deferred {
-            if let Some(v) = table.and_then(|t| t.consts.get(&d.const_name))
+            if let Some(v) = table.and_then(|t| t.value_of(&d.what))
                 && let Some(diag) = (d.check)(v)
             {
                 out.diagnostics.push(diag);

@@ -546,6 +546,50 @@ pub fn check_assign(w: &mut Walker, a: &ExprAssign) {
         let d = diag(w, e, index::span_of(a)).with_label("set here");
         emit(w, e, d);
     }
+    from_config_default(w, &name.to_string(), &a.right, None, index::span_of(a));
+}
+
+/// A setting taken from a config field (`v.validate_exp = cfg.check_expiry`) is judged by the
+/// field's default (`impl Default`, serde default): a switch that is off unless someone turns
+/// it on is the insecure value. Entries judged with package facts or held for a later check
+/// are left to their own paths.
+fn from_config_default(
+    w: &mut Walker,
+    field: &str,
+    value: &Expr,
+    struct_name: Option<&str>,
+    span: std::ops::Range<usize>,
+) {
+    if w.eval(value).is_some() {
+        return;
+    }
+    let Some(cfg) = crate::model::config_defaults::field_read(value) else {
+        return;
+    };
+    let entries: Vec<&'static ApiEntry> = table()
+        .iter()
+        .filter(|e| e.field.as_deref() == Some(field) && e.value.is_some())
+        .filter(|e| match (&e.struct_name, struct_name) {
+            (Some(want), Some(got)) => want == got,
+            _ => true,
+        })
+        .filter(|e| e.allowed(w) && !e.reads && e.self_issued_words.is_empty())
+        .collect();
+    for e in entries {
+        let Some(want) = e.value.clone() else { continue };
+        let d = diag(w, e, span.clone()).with_label(format!("set from `{cfg}`"));
+        let name = cfg.clone();
+        w.report_with_field(cfg.clone(), move |v| {
+            val_eq(v, &want).then(|| {
+                let mut d = d;
+                d.message = format!(
+                    "config field `{name}` defaults to `{want}`, so unless it is configured: {}",
+                    d.message
+                );
+                d
+            })
+        });
+    }
 }
 
 pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
@@ -559,6 +603,7 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
             let d = diag(w, e, index::span_of(fv)).with_label("set here");
             emit(w, e, d);
         }
+        from_config_default(w, &name.to_string(), &fv.expr, sname.as_deref(), index::span_of(fv));
     }
 }
 

@@ -11,6 +11,8 @@ use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
 use super::Walker;
 use crate::diagnostic::Diagnostic;
 use crate::index::{self, Val};
+use crate::model::config_defaults;
+use crate::model::facts::ValueRef;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -122,19 +124,29 @@ fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hi
             }
         }
         None => {
-            // `now + TTL` with TTL a constant defined in another file.
-            if let Some(name) = const_offset(w, value) {
-                let path = w.ctx.path.to_string();
-                w.report_with_const(name, move |v| {
-                    lifetime_diag(&path, span, v.as_secs()?, refresh, limit)
-                });
+            // `now + TTL` with TTL a constant defined in another file, or a config field
+            // (`now + cfg.ttl`) judged by its default.
+            let path = w.ctx.path.to_string();
+            let judge = move |v: &Val| lifetime_diag(&path, span, v.as_secs()?, refresh, limit);
+            match const_offset(w, value) {
+                Some(ValueRef::Const(name)) => w.report_with_const(name, judge),
+                Some(ValueRef::Field(name)) => {
+                    let note = from_default(&name);
+                    w.report_with_field(name, move |v| Some(judge(v)?.with_note(note)))
+                }
+                None => {}
             }
         }
         _ => {}
     }
 }
 
-fn const_offset(w: &Walker, e: &Expr) -> Option<String> {
+/// The note of a lifetime judged by a config field's default.
+fn from_default(field: &str) -> String {
+    format!("the lifetime comes from config field `{field}`: this is its default (`impl Default` or `#[serde(default)]`), used wherever it is not configured")
+}
+
+fn const_offset(w: &Walker, e: &Expr) -> Option<ValueRef> {
     match e {
         Expr::Paren(p) => const_offset(w, &p.expr),
         Expr::Cast(c) => const_offset(w, &c.expr),
@@ -144,7 +156,9 @@ fn const_offset(w: &Walker, e: &Expr) -> Option<String> {
             let r = w.eval(&b.right);
             match (l, r) {
                 (Some(Val::Time(_)), Some(Val::ConstRef(n)))
-                | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(n),
+                | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(ValueRef::Const(n)),
+                (Some(Val::Time(_)), None) => config_defaults::field_read(&b.right).map(ValueRef::Field),
+                (None, Some(Val::Time(_))) => config_defaults::field_read(&b.left).map(ValueRef::Field),
                 _ => None,
             }
         }
@@ -173,7 +187,15 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
                 w.report(d);
             }
         }
-        None => {}
+        None => {
+            if let Some(name) = config_defaults::field_read(value) {
+                let path = w.ctx.path.to_string();
+                let note = from_default(&name);
+                w.report_with_field(name, move |v| {
+                    Some(lifetime_diag(&path, span, v.as_secs()?, refresh, limit)?.with_note(note))
+                });
+            }
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use syn::{Expr, Item};
 
 use crate::diagnostic::Diagnostic;
 use crate::index::{self, CrateMap, Env, UseMap, Val};
-use crate::model::facts::{PackageFacts, WorkspaceFacts};
+use crate::model::facts::{PackageFacts, ValueRef, WorkspaceFacts};
 use crate::source::SourceText;
 
 /// Rule options the detectors read (from config, with defaults).
@@ -62,7 +62,7 @@ pub type DeferredCheck = Box<dyn FnOnce(&Val) -> Option<Diagnostic> + Send>;
 
 /// A check that needs the value of a constant defined in another file of the crate.
 pub struct Deferred {
-    pub const_name: String,
+    pub what: ValueRef,
     pub check: DeferredCheck,
 }
 
@@ -73,6 +73,8 @@ pub struct Deferred {
 pub struct PackageCheck {
     pub words: Vec<String>,
     pub check: PackageCheckFn,
+    /// A fact about the whole package: only its first finding (in file order) is reported.
+    pub once: bool,
 }
 
 /// The body of a [`PackageCheck`]: it gets the package's facts and the workspace's.
@@ -313,9 +315,27 @@ impl<'a> Walker<'a> {
         name: String,
         check: impl FnOnce(&Val) -> Option<Diagnostic> + Send + 'static,
     ) {
+        self.report_with_value(ValueRef::Const(name), check);
+    }
+
+    /// Reports later, judged by the default of the config field `name` (`cfg.name`), when the
+    /// package's config structs give it one.
+    pub fn report_with_field(
+        &mut self,
+        name: String,
+        check: impl FnOnce(&Val) -> Option<Diagnostic> + Send + 'static,
+    ) {
+        self.report_with_value(ValueRef::Field(name), check);
+    }
+
+    fn report_with_value(
+        &mut self,
+        what: ValueRef,
+        check: impl FnOnce(&Val) -> Option<Diagnostic> + Send + 'static,
+    ) {
         let finish = self.finisher();
         self.out.deferred.push(Deferred {
-            const_name: name,
+            what,
             check: Box::new(move |v| finish(check(v)?)),
         });
     }
@@ -330,7 +350,21 @@ impl<'a> Walker<'a> {
         self.out.package_checks.push(PackageCheck {
             words,
             check: Box::new(move |t, ws| finish(check(t, ws)?)),
+            once: false,
         });
+    }
+
+    /// Like [`Walker::report_for_package`], for a finding about the package as a whole (no
+    /// revocation path): the package gets one, at the first place that raises it.
+    pub fn report_once_for_package(
+        &mut self,
+        words: Vec<String>,
+        check: impl FnOnce(&PackageFacts, &WorkspaceFacts) -> Option<Diagnostic> + Send + 'static,
+    ) {
+        self.report_for_package(words, check);
+        if let Some(c) = self.out.package_checks.last_mut() {
+            c.once = true;
+        }
     }
 
     /// Reports later, unless the package issues its own tokens (one of `issued` occurs in its
@@ -984,6 +1018,10 @@ impl<'a> PieceWalk<'a> {
     /// Walks the next piece (its inner attributes and items).
     pub fn walk(&mut self, piece: &syn::File) {
         self.time_only.extend(time_only::time_only_structs(piece));
+        if !self.w.ctx.is_test_file {
+            let defaults = crate::model::config_defaults::of(piece, &self.consts);
+            self.w.out.facts.field_defaults.merge(&defaults);
+        }
         self.w.visit_file(piece);
     }
 

@@ -158,6 +158,7 @@ pub fn finish(w: &mut Walker) {
                     }
                     Some(as_client_read(d))
                 }),
+                once: false,
             });
         }
     }

@@ -157,8 +157,16 @@ fn check_arg(
     span: std::ops::Range<usize>,
     what: String,
 ) {
-    let Some(v) = w.eval(arg) else { return };
     let path = w.ctx.path.to_string();
+    let Some(v) = w.eval(arg) else {
+        // `from_secret(cfg.secret.as_bytes())`: judged by the config field's default.
+        if let Some(field) = crate::model::config_defaults::field_read(arg) {
+            let base64 = k.base64;
+            let what = format!("{what}, through the default of config field `{field}`,");
+            w.report_with_field(field, move |v| judge(kind, v, base64, &path, span, &what));
+        }
+        return;
+    };
     match v {
         Val::ConstRef(name) => {
             let base64 = k.base64;

@@ -37,6 +37,8 @@ struct Data {
     revocation_words: Vec<String>,
     jti_reads: Vec<String>,
     jti_fields: Vec<String>,
+    end_verbs: Vec<String>,
+    session_nouns: Vec<String>,
 }
 
 fn data() -> &'static Data {
@@ -56,6 +58,8 @@ fn data() -> &'static Data {
             revocation_words: r901.data("revocation_words"),
             jti_reads: r901.data("jti_reads"),
             jti_fields: r901.data("jti_fields"),
+            end_verbs: r901.data("end_verbs"),
+            session_nouns: r901.data("session_nouns"),
         }
     })
 }
@@ -183,12 +187,16 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
         let path = w.ctx.path.to_string();
         let span = ident.span().byte_range();
         let fn_name = ident.to_string();
+        if ends_sessions(body) {
+            w.out.facts.ends_sessions = true;
+            return;
+        }
         let store_words = d.revocation_words.clone();
         let jti_reads = d.jti_reads.clone();
         let refresh = d.refresh_words.clone();
         let words_needed = store_words.iter().chain(&jti_reads).cloned().collect();
-        w.report_for_package(words_needed, move |t, _| {
-            if !t.signs_any() || store_words.iter().any(|w| t.mentions(w)) {
+        w.report_once_for_package(words_needed, move |t, _| {
+            if !t.signs_any() || t.ends_sessions || store_words.iter().any(|w| t.mentions(w)) {
                 return None;
             }
             // The access tokens: signed types not named like refresh tokens.
@@ -214,6 +222,54 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             )
         });
     }
+}
+
+/// Does a logout body end a server-side session or token? A call named with an ending verb and a
+/// session noun (`delete_session`, `revoke_tokens`), or an ending method on a receiver named
+/// like a session store (`sessions.remove(&id)`); nothing about refresh tokens or cookies.
+fn ends_sessions(body: &syn::Block) -> bool {
+    use syn::visit::Visit;
+    let d = data();
+    let has = |words: &[String], list: &[String]| words.iter().any(|w| list.contains(w));
+    let judge = |name: &str, receiver: &str| {
+        let n = ident_words(name);
+        let r = ident_words(receiver);
+        let skip = |ws: &[String]| ws.iter().any(|w| w == "refresh" || w == "cookie" || w == "cookies");
+        if skip(&n) || skip(&r) || !has(&n, &d.end_verbs) {
+            return false;
+        }
+        has(&n, &d.session_nouns) || r.last().is_some_and(|w| d.session_nouns.contains(w))
+    };
+    struct C<'j, F: Fn(&str, &str) -> bool>(&'j F, bool);
+    impl<'ast, F: Fn(&str, &str) -> bool> Visit<'ast> for C<'_, F> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let recv = match &*m.receiver {
+                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                Expr::Field(f) => match &f.member {
+                    syn::Member::Named(n) => Some(n.to_string()),
+                    syn::Member::Unnamed(_) => None,
+                },
+                Expr::MethodCall(inner) => Some(inner.method.to_string()),
+                _ => None,
+            };
+            if (self.0)(&m.method.to_string(), recv.as_deref().unwrap_or("")) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func
+                && let Some(last) = p.path.segments.last()
+                && (self.0)(&last.ident.to_string(), "")
+            {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut c = C(&judge, false);
+    c.visit_block(body);
+    c.1
 }
 
 /// Does a claims struct have a token-id field (`jti`, or a field renamed to it)? A flattened

@@ -31,6 +31,11 @@ pub struct PackageFacts {
     pub hmac_verify: Option<String>,
     /// Serializable structs defined without a token-id (`jti`) field (JWT901).
     pub without_jti: HashSet<String>,
+    /// A logout of the package ends server-side sessions or tokens (`delete_session(..)`),
+    /// which requests are checked against: a revocation path (JWT901).
+    pub ends_sessions: bool,
+    /// Defaults of configuration fields (`impl Default`, serde default functions).
+    pub field_defaults: super::config_defaults::FieldDefaults,
 }
 
 impl PackageFacts {
@@ -50,6 +55,8 @@ impl PackageFacts {
         }
         self.defines.extend(other.defines.iter().cloned());
         self.without_jti.extend(other.without_jti.iter().cloned());
+        self.field_defaults.merge(&other.field_defaults);
+        self.ends_sessions |= other.ends_sessions;
         if self.hmac_verify.is_none() {
             self.hmac_verify.clone_from(&other.hmac_verify);
         }
@@ -75,6 +82,14 @@ impl PackageFacts {
             .filter(|t| *t != UNKNOWN_TYPE)
     }
 
+    /// The value a deferred check waits for: a constant, or a config field's default.
+    pub fn value_of(&self, what: &ValueRef) -> Option<&Val> {
+        match what {
+            ValueRef::Const(n) => self.consts.get(n),
+            ValueRef::Field(n) => self.field_defaults.get(n),
+        }
+    }
+
     /// Was `word` found in a production file of the package?
     pub fn mentions(&self, word: &str) -> bool {
         self.mentions.contains(word)
@@ -84,6 +99,15 @@ impl PackageFacts {
     pub fn defines(&self, name: &str, file: &str) -> bool {
         self.defines.contains(&(name.to_string(), file.to_string()))
     }
+}
+
+/// What a deferred check needs the package to know.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueRef {
+    /// A `const`/`static` defined in another file.
+    Const(String),
+    /// A config field read as `cfg.name`, by its default.
+    Field(String),
 }
 
 /// Facts of the whole workspace, one entry per package (the package's index into the

@@ -2,5 +2,6 @@
 //! code because their parent declares them under `#[cfg(test)]`), and the typed facts that
 //! travel between files and packages ([`facts`]).
 
+pub mod config_defaults;
 pub mod facts;
 pub mod modules;
