@@ -360,17 +360,8 @@ fn lint_rust(
         .map(|p| p.decide(text.as_bytes(), crates))
         .unwrap_or(Decision::Parse);
     if decision == Decision::Skip {
+        // No rule can match in the file, so it cannot hide a finding: not even lexed.
         r.skipped = true;
-        // Not worth parsing, but a file that could not be parsed at all is still named.
-        if let Err(e) = crate::parse::quick_scan(&text) {
-            r.diagnostics.push(unparsed(
-                &f.rel,
-                e.span,
-                &e.message,
-                "the lexer stopped here",
-            ));
-            r.source = Some(Arc::new(SourceText::new(text)));
-        }
         return r;
     }
     let src = Arc::new(SourceText::new(text));
