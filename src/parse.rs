@@ -122,106 +122,204 @@ pub fn parse_tokens(tokens: TokenStream) -> Result<syn::File, ParseError> {
 /// ...`, `break`, `yield`, `box`, `become`) or chained (`as` casts, `else if` chains).
 const KEYWORD_OPS: &[&str] = &["return", "break", "yield", "box", "become", "as", "else"];
 
+/// Keywords after which an expression starts: a `|` there opens a closure's parameters, and a
+/// group is not a call.
+const PREFIX_KEYWORDS: &[&str] = &["move", "async", "static", "in", "if", "while", "match"];
+
 /// The state of one bracket level of the walk.
 struct Level {
     tokens: proc_macro2::token_stream::IntoIter,
     /// Operators since the last `;`, `,` or `=>` (or the start of a new item, see below).
     run: usize,
-    /// The previous token was a joint punctuation (to see `=>`).
+    /// The previous token was a joint punctuation (to see `=>`, `->`, `<=`, `||`).
     joint: Option<char>,
     /// The previous token can be followed by a postfix call or index (`f(..)`, `a[..]`).
     operand: bool,
     /// The previous token was a `{ .. }` group.
     after_brace: bool,
+    /// `<` not closed by a `>` at this level: generic arguments (`A<u8, A<u8, ..>>`) nest past
+    /// a `,` (a comparison counts too, which only makes the count larger).
+    angle: usize,
+    /// Inside a closure's parameters (`|a, b|`): their `,` does not end the expression.
+    params: bool,
+    /// The previous `|` was a binary operator (so a joint `|` after it is `||`, not a closure).
+    bitor: bool,
 }
 
-/// Iterative check of nesting depth and operator runs.
+impl Level {
+    fn new(tokens: TokenStream) -> Level {
+        Level {
+            tokens: tokens.into_iter(),
+            run: 0,
+            joint: None,
+            operand: false,
+            after_brace: false,
+            angle: 0,
+            params: false,
+            bitor: false,
+        }
+    }
+}
+
+/// The walk of [`check_shape`]: a stack of levels and one budget over all of them.
+struct Walk {
+    stack: Vec<Level>,
+    /// Open levels plus the `run` of each: everything syn may be recursing through at once.
+    total: usize,
+}
+
+impl Walk {
+    fn top(&mut self) -> &mut Level {
+        self.stack.last_mut().expect("the walk has a level")
+    }
+
+    /// A new expression starts at the top level: its run, open `<` and closure parameters end.
+    fn restart(&mut self, run: usize) {
+        let top = self.top();
+        let old = std::mem::replace(&mut top.run, run);
+        top.angle = 0;
+        top.params = false;
+        self.total = self.total - old + run;
+    }
+
+    /// One more nesting operator at the top level; refused past the budget.
+    fn bump(&mut self, span: proc_macro2::Span) -> Result<(), ParseError> {
+        self.top().run += 1;
+        self.total += 1;
+        if self.total > MAX_OP_RUN {
+            return Err(ParseError {
+                message: too_many_operators(),
+                span: span.byte_range(),
+            });
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, tokens: TokenStream) {
+        self.stack.push(Level::new(tokens));
+        self.total += 1;
+    }
+
+    fn pop(&mut self) {
+        if let Some(l) = self.stack.pop() {
+            self.total -= 1 + l.run;
+        }
+    }
+
+    fn group(&mut self, g: &proc_macro2::Group) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError {
+                message: too_deep(),
+                span: g.span_open().byte_range(),
+            });
+        }
+        let top = self.top();
+        if g.delimiter() == proc_macro2::Delimiter::Brace {
+            top.after_brace = true;
+        } else if top.operand {
+            self.bump(g.span_open())?;
+        }
+        self.top().operand = true;
+        self.push(g.stream());
+        Ok(())
+    }
+
+    fn punct(
+        &mut self,
+        p: &proc_macro2::Punct,
+        joint: Option<char>,
+        after_brace: bool,
+    ) -> Result<(), ParseError> {
+        let c = p.as_char();
+        if after_brace && c == '#' {
+            // An outer attribute after a `{ .. }` group: a new item or statement.
+            self.restart(0);
+        }
+        let top = self.top();
+        let after_operand = std::mem::replace(&mut top.operand, c == '?');
+        let bitor = std::mem::take(&mut top.bitor);
+        if p.spacing() == proc_macro2::Spacing::Joint {
+            top.joint = Some(c);
+        }
+        match c {
+            // Separators: a new expression starts after them (generic arguments and closure
+            // parameters go on past a `,`).
+            ';' => self.restart(0),
+            ',' if top.params => {}
+            ',' => {
+                let open = top.angle;
+                self.restart(open);
+                self.top().angle = open;
+            }
+            // `=>` starts a match arm's expression (parsed in a loop, not recursively).
+            '>' if joint == Some('=') => self.restart(0),
+            // Paths (`::`), type annotations, attributes, lifetimes, macro variables:
+            // none of them nests the parser.
+            ':' | '#' | '\'' | '$' => {}
+            _ => {
+                match c {
+                    '<' => top.angle += 1,
+                    '>' if joint != Some('-') => top.angle = top.angle.saturating_sub(1),
+                    '=' if joint == Some('<') => top.angle = top.angle.saturating_sub(1),
+                    '|' if top.params => top.params = false,
+                    // A `|` where an operand is expected opens a closure, unless it is the
+                    // second half of `||` after an operand.
+                    '|' if !(after_operand || joint == Some('|') && bitor) => top.params = true,
+                    '|' => top.bitor = true,
+                    _ => {}
+                }
+                self.bump(p.span())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn ident(&mut self, i: &proc_macro2::Ident, after_brace: bool) -> Result<(), ParseError> {
+        let s = i.to_string();
+        let s = s.as_str();
+        if after_brace && s != "else" && s != "as" {
+            self.restart(0);
+        }
+        if KEYWORD_OPS.contains(&s) {
+            self.top().operand = false;
+            self.bump(i.span())?;
+        } else {
+            self.top().operand = !PREFIX_KEYWORDS.contains(&s);
+        }
+        Ok(())
+    }
+}
+
+/// Iterative check of nesting depth and operator runs, with one budget for both.
 ///
 /// A run counts, per bracket level, what makes syn recurse or the syntax tree nest without a
 /// bracket: operator punctuation (binary, unary, closures' `|`, `.`, `?`, `<`...), the keywords
 /// in [`KEYWORD_OPS`], and postfix calls and indexes (`f()()()`, `a[0][0]`). It restarts after
-/// `;`, `,` and `=>`, and at an identifier right after a `{ .. }` group (a new item or statement:
-/// only `else` and `as` continue an expression there). Paths (`::`), type annotations,
-/// attributes and lifetimes do not count.
+/// `;` and `=>`, after a `,` (except inside closure parameters, and down to the `<` still open
+/// at that level), and at an identifier or attribute right after a `{ .. }` group (a new item
+/// or statement: only `else` and `as` continue an expression there). Paths (`::`), type
+/// annotations, attributes and lifetimes do not count.
+///
+/// The budget is the number of open brackets plus the runs of every open level: it is at most
+/// [`MAX_OP_RUN`], so depth and runs add up rather than multiply (160 levels of 4,000 terms each
+/// are refused). Nesting is also at most [`MAX_DEPTH`] brackets.
 pub fn check_shape(tokens: &TokenStream) -> Result<(), ParseError> {
-    let level = |tokens: TokenStream| Level {
-        tokens: tokens.into_iter(),
-        run: 0,
-        joint: None,
-        operand: false,
-        after_brace: false,
+    let mut walk = Walk {
+        stack: Vec::new(),
+        total: 0,
     };
-    let too_long = |span: proc_macro2::Span| ParseError {
-        message: too_many_operators(),
-        span: span.byte_range(),
-    };
-    let mut stack: Vec<Level> = vec![level(tokens.clone())];
-    while let Some(top) = stack.last_mut() {
+    walk.push(tokens.clone());
+    while let Some(top) = walk.stack.last_mut() {
         let Some(tt) = top.tokens.next() else {
-            stack.pop();
+            walk.pop();
             continue;
         };
-        let depth = stack.len();
-        let Some(top) = stack.last_mut() else { break };
         let after_brace = std::mem::take(&mut top.after_brace);
         let joint = top.joint.take();
         match tt {
-            TokenTree::Group(g) => {
-                if depth >= MAX_DEPTH {
-                    return Err(ParseError {
-                        message: too_deep(),
-                        span: g.span_open().byte_range(),
-                    });
-                }
-                if g.delimiter() == proc_macro2::Delimiter::Brace {
-                    top.after_brace = true;
-                } else if top.operand {
-                    top.run += 1;
-                    if top.run > MAX_OP_RUN {
-                        return Err(too_long(g.span_open()));
-                    }
-                }
-                top.operand = true;
-                stack.push(level(g.stream()));
-            }
-            TokenTree::Punct(p) => {
-                let c = p.as_char();
-                top.operand = c == '?';
-                if p.spacing() == proc_macro2::Spacing::Joint {
-                    top.joint = Some(c);
-                }
-                match c {
-                    // Separators: a new expression starts after them.
-                    ';' | ',' => top.run = 0,
-                    // `=>` starts a match arm's expression (parsed in a loop, not recursively).
-                    '>' if joint == Some('=') => top.run = 0,
-                    // Paths (`::`), type annotations, attributes, lifetimes, macro variables:
-                    // none of them nests the parser.
-                    ':' | '#' | '\'' | '$' => {}
-                    _ => {
-                        top.run += 1;
-                        if top.run > MAX_OP_RUN {
-                            return Err(too_long(p.span()));
-                        }
-                    }
-                }
-            }
-            TokenTree::Ident(i) => {
-                let s = i.to_string();
-                let s = s.as_str();
-                if after_brace && s != "else" && s != "as" {
-                    top.run = 0;
-                }
-                if KEYWORD_OPS.contains(&s) {
-                    top.operand = false;
-                    top.run += 1;
-                    if top.run > MAX_OP_RUN {
-                        return Err(too_long(i.span()));
-                    }
-                } else {
-                    top.operand = true;
-                }
-            }
+            TokenTree::Group(g) => walk.group(&g)?,
+            TokenTree::Punct(p) => walk.punct(&p, joint, after_brace)?,
+            TokenTree::Ident(i) => walk.ident(&i, after_brace)?,
             TokenTree::Literal(l) => {
                 top.operand = true;
                 let span = l.span().byte_range();
@@ -315,6 +413,36 @@ mod tests {
         assert!(parse_file(&text).is_err());
         let text = format!("fn f() {{ let x = {}1; }}", "|x| ".repeat(MAX_OP_RUN));
         assert!(parse_file(&text).is_err());
+    }
+
+    /// Depth and runs share one budget, and a `,` does not end what an open `<` or closure
+    /// parameter list nests.
+    #[test]
+    fn nesting_and_runs_share_one_budget() {
+        let level = format!("{}(", "-".repeat(MAX_OP_RUN / 2));
+        let text = format!(
+            "fn f() {{ let x = {}1{}; }}",
+            level.repeat(3),
+            ")".repeat(3)
+        );
+        let refused = |t: &str| parse_file(t).is_err_and(|e| e.message.contains("operators"));
+        assert!(refused(&text), "runs at three levels add up");
+        let n = MAX_OP_RUN + 1;
+        for t in [
+            format!("type T = {}u8{};", "Result<u8, ".repeat(n), ">".repeat(n)),
+            format!("fn f() {{ let x = {}0; }}", "|a, b| ".repeat(n / 2 + 1)),
+            format!(
+                "fn f<T>() where T: {}u8{}, {{}}",
+                "A<u8, B: ".repeat(n),
+                ">".repeat(n)
+            ),
+        ] {
+            assert!(refused(&t), "{}", &t[..40]);
+        }
+        // Ordinary lists are not runs: commas after a closed `<` or closure end them.
+        let items = "Vec::<u8>::new(), |a, b| a + b, x || y, ".repeat(2_000);
+        let r = parse_file(&format!("fn f() {{ let x = ({items}); }}"));
+        assert!(r.is_ok(), "{:?}", r.err());
     }
 
     #[test]
