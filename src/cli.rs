@@ -362,6 +362,8 @@ fn lint_command(cli: &Cli) -> Result<i32, String> {
         .map(crate::baseline::read)
         .transpose()?;
     let run_info = run_info(&analyses, &root);
+    // Refuse rather than parse on small stacks (see `worker_pool`).
+    crate::lint::worker_pool()?;
     let mut report = lint_all(cli, &analyses, crate::suppress::today()?);
     if let Some(file) = &cli.write_baseline {
         let b = crate::baseline::of_report(&report);

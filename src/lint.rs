@@ -360,17 +360,8 @@ fn lint_rust(
         .map(|p| p.decide(text.as_bytes(), crates))
         .unwrap_or(Decision::Parse);
     if decision == Decision::Skip {
+        // No rule can match in the file, so it cannot hide a finding: not even lexed.
         r.skipped = true;
-        // Not worth parsing, but a file that could not be parsed at all is still named.
-        if let Err(e) = crate::parse::quick_scan(&text) {
-            r.diagnostics.push(unparsed(
-                &f.rel,
-                e.span,
-                &e.message,
-                "the lexer stopped here",
-            ));
-            r.source = Some(Arc::new(SourceText::new(text)));
-        }
         return r;
     }
     let src = Arc::new(SourceText::new(text));
@@ -566,12 +557,47 @@ impl Workspace {
     }
 }
 
-/// Runs `f` on the large-stack pool when there is one.
-fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
-    match pool {
-        Some(p) => p.install(f),
-        None => f(),
+/// The threads that parse and walk files, started once per process. `Err` says why they could
+/// not be started (an address-space limit, `ulimit -v`): then nothing is parsed, because the
+/// 2 MB stacks of ordinary threads could overflow on deep but legal code.
+pub fn worker_pool() -> Result<&'static rayon::ThreadPool, String> {
+    static POOL: std::sync::OnceLock<Result<rayon::ThreadPool, String>> =
+        std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(STACK_SIZE)
+            .build()
+            .map_err(|e| {
+                format!(
+                    "cannot start the parser threads: each needs a {} MiB stack to parse deeply \
+                     nested code safely, and creating one failed ({e}); no file was checked \
+                     (is the address space limited, for example by `ulimit -v`?)",
+                    STACK_SIZE >> 20
+                )
+            })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// The report of a run whose parser threads could not be started: every file is a JWT000
+/// naming the reason (see [`worker_pool`]).
+fn unchecked(
+    files: Vec<Found>,
+    mut out: Collected,
+    why: &str,
+    req: &LintRequest,
+    files_scanned: usize,
+) -> Report {
+    for f in files {
+        out.diagnostics.push(Diagnostic::new(
+            "JWT000",
+            &f.rel,
+            0..0,
+            format!("this file was not checked: {why}"),
+        ));
     }
+    make_report(out, &TestFiles::default(), req, files_scanned)
 }
 
 /// The pipeline, one stage after the other: discover, load the workspace, scan the sources in
@@ -596,11 +622,11 @@ pub fn run(req: &LintRequest) -> Report {
         diagnostics: found.problems,
         ..Collected::default()
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build()
-        .ok();
-    let ws = load_workspace(&found.files, &mut out, pool.as_ref());
+    let pool = match worker_pool() {
+        Ok(p) => p,
+        Err(why) => return unchecked(found.files, out, &why, req, files_scanned),
+    };
+    let ws = load_workspace(&found.files, &mut out, pool);
     stage.done("manifests");
     let opts = RuleOptions {
         access_max_secs: cfg.access_max_secs,
@@ -612,12 +638,12 @@ pub fn run(req: &LintRequest) -> Report {
         .iter()
         .filter(|f| f.kind == FileKind::Rust)
         .collect();
-    let mut results = scan_sources(&rust, &ws, &opts, pool.as_ref(), req.all_test_code);
+    let mut results = scan_sources(&rust, &ws, &opts, pool, req.all_test_code);
     let mut test_files = module_test_files(&results);
     test_files.all = req.all_test_code;
     stage.done("sources");
     stage.count(&results);
-    let mut consts = package_constants(&results, &rust, pool.as_ref());
+    let mut consts = package_constants(&results, &rust, pool);
     run_package_checks(&mut results, &rust, &mut consts, &mut out);
     let found_here = field_default_checks(&mut results, &test_files, &mut out.sources);
     out.diagnostics.extend(found_here);
@@ -697,11 +723,7 @@ fn lock_names_known_crate(text: &str) -> bool {
 
 /// Stage: manifests and lockfiles (read and parsed in parallel), workspace inheritance, one
 /// crate map per package.
-fn load_workspace(
-    files: &[Found],
-    out: &mut Collected,
-    pool: Option<&rayon::ThreadPool>,
-) -> Workspace {
+fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool) -> Workspace {
     enum Parsed {
         Manifest(Manifest),
         Lock(Lockfile),
@@ -713,7 +735,7 @@ fn load_workspace(
         Option<(String, Arc<SourceText>)>,
         Option<Parsed>,
     );
-    let loaded: Vec<Loaded> = on_pool(pool, || {
+    let loaded: Vec<Loaded> = pool.install(|| {
         files
             .par_iter()
             .filter(|f| f.kind != FileKind::Rust)
@@ -829,7 +851,7 @@ fn scan_sources(
     rust: &[&Found],
     ws: &Workspace,
     opts: &RuleOptions,
-    pool: Option<&rayon::ThreadPool>,
+    pool: &rayon::ThreadPool,
     all_test: bool,
 ) -> Vec<FileResult> {
     let prefilter = make_prefilter(ws);
@@ -843,7 +865,7 @@ fn scan_sources(
         Some(slot.get_or_init(|| p.matcher(ws.crates_of(pkg))))
     };
     let package_of = ws.package_index();
-    let mut results = on_pool(pool, || {
+    let mut results = pool.install(|| {
         rust.par_iter()
             .map(|f| {
                 let pkg = package_of(&f.abs);
@@ -862,9 +884,8 @@ fn scan_sources(
     for (i, extra) in files_to_relint(&results, rust) {
         let pkg = results[i].package;
         let f = rust[i];
-        results[i] = on_pool(pool, || {
-            lint_rust(f, ws.crates_of(pkg), opts, pkg, None, all_test, &extra)
-        });
+        results[i] =
+            pool.install(|| lint_rust(f, ws.crates_of(pkg), opts, pkg, None, all_test, &extra));
     }
     results
 }
@@ -914,7 +935,7 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
 fn package_constants(
     results: &[FileResult],
     rust: &[&Found],
-    pool: Option<&rayon::ThreadPool>,
+    pool: &rayon::ThreadPool,
 ) -> HashMap<Option<usize>, PackageFacts> {
     let mut consts: HashMap<Option<usize>, PackageFacts> = HashMap::new();
     for r in results {
@@ -964,7 +985,7 @@ fn package_constants(
             if text.len() <= crate::split::threshold() {
                 opened.insert(&f.rel);
             }
-            let found = on_pool(pool, || {
+            let found = pool.install(|| {
                 String::from_utf8(text)
                     .ok()
                     .and_then(|t| file_consts_of(&t, name))

@@ -443,6 +443,10 @@ struct TopLevel {
     inner: Option<Range<usize>>,
     /// Tokens since the last `;` or `,`, per open bracket (the top level first).
     runs: Vec<usize>,
+    /// Per open bracket: a `<` or `|` was seen since the last `;` (a `,` may not end the run).
+    sticky: Vec<bool>,
+    /// The sum of `runs` (the guard's budget is over all open levels).
+    total: usize,
     /// The current item may be refused by the guard (see [`Chunk::suspicious`]).
     suspicious: bool,
 }
@@ -455,21 +459,42 @@ impl TopLevel {
             self.out.push(c);
         }
         self.head.clear();
-        self.runs.truncate(1);
-        self.runs[0] = 0;
+        self.runs.clear();
+        self.sticky.clear();
+        self.total = 0;
     }
 
     /// Counts a token at bracket depth `depth` (over-counting what the guard counts: every
-    /// token, reset only at `;` and `,`).
-    fn count(&mut self, tok: Tok, depth: usize, len: usize) {
+    /// token of every open level, reset only at `;`, and at `,` unless a `<` or `|` since the
+    /// last `;` may have opened generic arguments or closure parameters).
+    fn count(&mut self, tok: Tok, byte: u8, depth: usize, len: usize) {
+        while self.runs.len() > depth + 1 {
+            self.total -= self.runs.pop().unwrap_or(0);
+            self.sticky.pop();
+        }
         self.runs.resize(depth + 1, 0);
-        if matches!(tok, Tok::Semi | Tok::Comma) {
-            self.runs[depth] = 0;
-        } else {
-            self.runs[depth] += 1;
+        self.sticky.resize(depth + 1, false);
+        match tok {
+            Tok::Semi => {
+                self.total -= std::mem::take(&mut self.runs[depth]);
+                self.sticky[depth] = false;
+            }
+            Tok::Comma if !self.sticky[depth] => {
+                self.total -= std::mem::take(&mut self.runs[depth]);
+            }
+            _ => {
+                if tok == Tok::Punct && matches!(byte, b'<' | b'|') {
+                    self.sticky[depth] = true;
+                }
+                self.runs[depth] += 1;
+                self.total += 1;
+            }
         }
         let long_number = tok == Tok::Lit && len > parse::MAX_NUMBER_LEN / 4;
-        if self.runs[depth] > parse::MAX_OP_RUN || depth + 3 >= parse::MAX_DEPTH || long_number {
+        if self.total + depth + 1 > parse::MAX_OP_RUN
+            || depth + 3 >= parse::MAX_DEPTH
+            || long_number
+        {
             self.suspicious = true;
         }
     }
@@ -508,10 +533,7 @@ impl TopLevel {
 /// (no token is built: the items that are not parsed cost nothing). `None` when the text does
 /// not lex; the caller then lexes it with proc-macro2, which names the error.
 fn split_text(b: &[u8]) -> Option<Vec<Chunk>> {
-    let mut top = TopLevel {
-        runs: vec![0],
-        ..TopLevel::default()
-    };
+    let mut top = TopLevel::default();
     let mut stack: Vec<u8> = Vec::new();
     let mut at_start = true;
     let mut in_inner_attr = false;
@@ -529,7 +551,7 @@ fn split_text(b: &[u8]) -> Option<Vec<Chunk>> {
         if tok == Tok::Comment {
             continue;
         }
-        top.count(tok, stack.len(), end - s);
+        top.count(tok, b[s], stack.len(), end - s);
         if !stack.is_empty() {
             match tok {
                 Tok::Open(c) => stack.push(c),

@@ -69,7 +69,7 @@ fn tree() -> &'static Tree {
         .to_vec();
         // Each deep shape names the crate, so the prefilter sends it to the parser.
         let head = "use jsonwebtoken::dangerous;\nfn f() {\n    let x = ";
-        let deep: [(&str, String); 11] = [
+        let deep: [(&str, String); 15] = [
             // Keyword and postfix chains: no bracket nesting, but syn recursion or a deeply
             // nested tree (`return return ...` overflowed the stack before the guard knew it).
             ("src/return_chain.rs", "return ".repeat(200_000)),
@@ -95,6 +95,29 @@ fn tree() -> &'static Tree {
             ),
             ("src/unary_chain.rs", format!("{}1", "-".repeat(100_000))),
             ("src/not_chain.rs", format!("{}true", "!".repeat(100_000))),
+            // One budget over every level: a `,` does not end generic arguments or closure
+            // parameters, and runs at nested levels add up (160 levels of 4,000 terms).
+            (
+                "src/deep_generic_comma.rs",
+                format!(
+                    "None::<{}u8{}>",
+                    "Result<u8, ".repeat(40_000),
+                    ">".repeat(40_000)
+                ),
+            ),
+            ("src/deep_closure_params.rs", format!("{}0", "|a, b| ".repeat(50_000))),
+            (
+                "src/deep_dyn_fn.rs",
+                format!(
+                    "None::<{}u8{}>",
+                    "Box<dyn Fn() -> ".repeat(40_000),
+                    ">".repeat(40_000)
+                ),
+            ),
+            (
+                "src/levels_times_terms.rs",
+                format!("{}1{}", format!("{}(", "-".repeat(4_000)).repeat(160), ")".repeat(160)),
+            ),
         ];
         for (rel, expr) in deep {
             write(&root, rel, format!("{head}{expr};\n}}\n"));
@@ -102,7 +125,7 @@ fn tree() -> &'static Tree {
         }
         // Deep but legal: just inside the guard's limits, these must be parsed and walked without
         // overflowing the stack of a debug build.
-        let near: [(&str, String); 6] = [
+        let near: [(&str, String); 8] = [
             (
                 "src/near_paren.rs",
                 format!("{}1{}", "(".repeat(250), ")".repeat(250)),
@@ -118,6 +141,15 @@ fn tree() -> &'static Tree {
                 "src/near_generic.rs",
                 format!("Vec::<{}u8{}::new()", "Vec<".repeat(1_300), ">".repeat(1_301)),
             ),
+            (
+                "src/near_generic_comma.rs",
+                format!(
+                    "None::<{}u8{}>",
+                    "Result<u8, ".repeat(1_300),
+                    ">".repeat(1_300)
+                ),
+            ),
+            ("src/near_closure_params.rs", format!("{}0", "|a, b| ".repeat(1_500))),
         ];
         for (rel, expr) in near {
             write(&root, rel, format!("{head}{expr};\n}}\n"));
@@ -303,6 +335,10 @@ fn deep_nesting_is_refused_with_a_reason() {
         "src/long_chain.rs",
         "src/unary_chain.rs",
         "src/not_chain.rs",
+        "src/deep_generic_comma.rs",
+        "src/deep_closure_params.rs",
+        "src/deep_dyn_fn.rs",
+        "src/levels_times_terms.rs",
     ] {
         let m = find(v, "JWT000", p).unwrap()["message"].as_str().unwrap();
         assert!(m.contains("operators in a row"), "{p}: {m}");
@@ -319,6 +355,8 @@ fn deep_but_legal_code_is_parsed_without_overflow() {
         "src/near_unary.rs",
         "src/near_chain.rs",
         "src/near_generic.rs",
+        "src/near_generic_comma.rs",
+        "src/near_closure_params.rs",
     ] {
         assert!(
             findings(v).iter().all(|f| f["path"] != p),

@@ -91,3 +91,23 @@ fn runs_without_network() {
     );
     assert_eq!(with.stdout, without.stdout);
 }
+
+/// Under an address-space limit the parser threads (256 MiB stacks) cannot start: the run is
+/// refused with the reason (exit 2), never parsed on small stacks.
+#[cfg(unix)]
+#[test]
+fn without_room_for_the_parser_stacks_the_run_is_refused_with_the_reason() {
+    let dir = project();
+    let o = Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -v 150000 && exec \"$0\" jwtlint --format json")
+        .arg(BIN)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot start the parser threads"), "{err}");
+    assert!(err.contains("ulimit -v"), "{err}");
+    assert!(o.stdout.is_empty(), "no partial report");
+}

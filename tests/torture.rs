@@ -184,3 +184,58 @@ fn file_names_that_a_lossy_path_would_merge_are_all_reported() {
     );
     assert!(sarif.contains("\"src/%FF%FE.rs\""));
 }
+
+/// Recursion syn enters without a bracket, or where a `,` does not end it: each shape is a
+/// JWT000 for its file within seconds (one budget over depth and operator runs), and the
+/// sibling's finding is kept.
+#[test]
+fn nested_types_closures_and_where_clauses_are_refused_within_seconds() {
+    let n = 40_000;
+    let shapes = [
+        (
+            "generic-args",
+            format!("type T = {}u8{};\n", "Vec<".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "generic-args-comma",
+            format!("type T = {}u8{};\n", "Result<u8, ".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "closure-params",
+            format!("pub fn f() {{ let _ = {}0; }}\n", "|a| ".repeat(100_000)),
+        ),
+        (
+            "fn-pointer-returns",
+            format!("type F = {}u8;\n", "fn() -> ".repeat(n)),
+        ),
+        (
+            "fn-pointer-args",
+            format!("type F = {}u8{};\n", "fn(u8, ".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "dyn-fn",
+            format!("type F = {}u8;\n", "&dyn Fn() -> ".repeat(n)),
+        ),
+        (
+            "dyn-fn-bare",
+            format!("type F = Box<{}u8>;\n", "dyn Fn() -> ".repeat(n)),
+        ),
+        (
+            "where-clauses",
+            format!(
+                "pub fn f<T>() where T: {}u8{}, {{}}\n",
+                "Tr<u8, X: ".repeat(n),
+                ">".repeat(n)
+            ),
+        ),
+    ];
+    for (name, lib) in shapes {
+        let root = package(name, &format!("use jsonwebtoken as _;\n{lib}"));
+        let start = Instant::now();
+        let f = findings(&root);
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(30), "{name}: {took:?}");
+        assert_eq!(has(&f, "JWT000", "src/lib.rs"), 1, "{name}: {f:#?}");
+        assert_eq!(has(&f, "JWT101", "src/sibling.rs"), 1, "{name}");
+    }
+}
