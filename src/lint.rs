@@ -1010,7 +1010,7 @@ fn skipped_field_defaults(
     results: &[FileResult],
     skipped: &HashMap<Option<usize>, Vec<&Found>>,
     consts: &mut HashMap<Option<usize>, PackageFacts>,
-    pool: Option<&rayon::ThreadPool>,
+    pool: &rayon::ThreadPool,
 ) {
     let mut wanted: Vec<(Option<usize>, &str)> = results
         .iter()
@@ -1038,7 +1038,7 @@ fn skipped_field_defaults(
             if text.len() > crate::split::threshold() || detect::is_test_path(&f.rel) {
                 continue;
             }
-            let found = on_pool(pool, || {
+            let found = pool.install(|| {
                 let text = String::from_utf8(text).ok()?;
                 let r = std::panic::catch_unwind(|| {
                     let out = crate::parse::parse_file(&text)

@@ -27,6 +27,10 @@ struct LifetimeData {
     time_methods: Vec<Ctor>,
     /// Words that mark a refresh token.
     refresh_words: Vec<String>,
+    /// Words of struct names that are server-side records, not tokens.
+    record_words: Vec<String>,
+    /// Words of struct names that are tokens even when they name a record too.
+    token_words: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,6 +257,16 @@ fn exp_field(f: &str) -> bool {
 /// An expiry field counts only where JWTs are in play: the package depends on a JWT crate, or
 /// the file mentions JWTs. (The prefilter asks the same, `JWT_CONTEXT_KEYS`: a float parser's
 /// `exp` is never parsed for it.)
+/// A struct literal of a server-side record (`CreateSession { expires_at, .. }`, a cache
+/// entry): its expiry is kept and enforced by the server, which can end it at any time, so it
+/// is no token lifetime. A name that also says claims or token (`SessionClaims`) is a token.
+fn server_side_record(type_path: &str) -> bool {
+    let t = type_path.to_ascii_lowercase();
+    let d = data();
+    d.record_words.iter().any(|w| t.contains(w.as_str()))
+        && !d.token_words.iter().any(|w| t.contains(w.as_str()))
+}
+
 fn jwt_context(w: &Walker) -> bool {
     w.ctx.crates.depends_on_any(crate::deps::jwt_crates()) || super::secrets::jwt_file(w)
 }
@@ -307,6 +321,9 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
         return;
     }
     let hint = index::path_segments(&s.path).join("::");
+    if server_side_record(&hint) {
+        return;
+    }
     for fv in &s.fields {
         let syn::Member::Named(n) = &fv.member else {
             continue;
