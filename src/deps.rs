@@ -1360,6 +1360,16 @@ fn brought_in<'a>(
                 reached.push(a);
             }
         }
+        // Only a JWT crate or a wrapper of one (its next hop is a JWT crate) is the requirement
+        // that brings the package in; a crate several layers up is not where the fix is made.
+        let jwt_at = |i: usize| {
+            path.as_ref()
+                .and_then(|p: &Vec<usize>| p.get(i))
+                .is_some_and(|&k| is_jwt_crate(&lock.packages[k].name))
+        };
+        if !(jwt_at(0) || jwt_at(1)) {
+            continue;
+        }
         if let Some(path) = path {
             let feature = enabling_feature(lock, req, &path);
             out.push(BroughtIn {

@@ -97,6 +97,14 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "retire_words",
     "logout_words",
     "revocation_words",
+    "jti_reads",
+    "jti_fields",
+    "end_verbs",
+    "session_nouns",
+    // JWT201: struct-name words that tell a server-side record from a token.
+    "record_words",
+    // JWT101: type-name words of a token verified before the value was made.
+    "verified_type_words",
     // Narrowing keys of `[[data.match]]`: the value a field is set to, list and closure
     // arguments, version requirements.
     "value_path",
@@ -531,6 +539,29 @@ mod tests {
             toml::Value::Array(a) => a.iter().for_each(|x| all_data_strings(key, x, out)),
             toml::Value::Table(t) => t.iter().for_each(|(k, x)| all_data_strings(k, x, out)),
             _ => {}
+        }
+    }
+
+    /// Guards against a new `[data]` key of everyday words left out of [`QUALIFIER_KEYS`]: a
+    /// word that starts a parse in every package, JWT or not, must be JWT-specific. (A key of
+    /// words like `session` or `delete` made the prefilter parse most files of every crate.)
+    #[test]
+    fn ungated_triggers_are_not_everyday_words() {
+        const EVERYDAY: &[&str] = &[
+            "session", "sessions", "cache", "lock", "delete", "remove", "end", "clear", "token",
+            "tokens", "key", "secret", "name", "value", "data", "id", "user", "config",
+            "default", "expires_at", "invite", "verification", "claims", "payload", "verified",
+            "accepted", "validated", "trusted", "revoke", "destroy", "grant", "kill",
+        ];
+        for r in rule_requirements() {
+            if !r.crates.is_empty() || r.jwt_file || r.jwt_context || r.words.len() != 1 {
+                continue;
+            }
+            assert!(
+                !EVERYDAY.contains(&r.words[0].as_str()),
+                "`{}` triggers a parse in every package: put its `[data]` key in QUALIFIER_KEYS or gate it",
+                r.words[0]
+            );
         }
     }
 
