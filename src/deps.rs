@@ -1405,10 +1405,14 @@ fn brings_in_finding(
     taken: &mut Taken,
 ) -> Option<Diagnostic> {
     let key = |a: &Advisory| (req.file.clone(), req.span.start, req.span.end, a.id.clone());
+    // An advisory no release fixes is actionable at the requirement only through the feature
+    // that brings the crate in (rsa through `rust_crypto`: switch the backend); otherwise the
+    // lock entry's finding is the one place to read about it.
     let hits: Vec<&Advisory> = b
         .hits
         .iter()
         .copied()
+        .filter(|a| !a.patched.is_empty() || b.feature.is_some())
         .filter(|a| taken.insert(key(a)))
         .collect();
     if hits.is_empty() {
