@@ -14,7 +14,8 @@ use syn::Expr;
 use super::Walker;
 use super::storage::words;
 use crate::diagnostic::Diagnostic;
-use crate::index;
+use crate::index::{self, Val};
+use crate::model::facts::{HmacKey, KeySource, MAX_HMAC_KEYS};
 
 #[derive(Debug, Default, Deserialize, Clone)]
 struct Api {
@@ -86,41 +87,48 @@ fn matches_call(w: &Walker, list: &[Api], e: &Expr) -> bool {
     }
 }
 
-/// JWT301: records an HMAC verification key and asks, once per file, whether other packages
-/// of the workspace do the same.
+/// JWT301: records an HMAC verification key with where its secret comes from, and asks whether
+/// another package of the workspace verifies with a key that may be the same secret. The
+/// package gets one finding, at its first key shared that way.
 pub fn note_call(w: &mut Walker, e: &Expr) {
     if !w.ctx.enabled("JWT301") || w.in_test() || !matches_call(w, &data().hmac_verifiers, e) {
         return;
     }
-    if w.out.facts.hmac_verify.is_some() {
+    if w.out.facts.hmac_keys.len() >= MAX_HMAC_KEYS {
         return;
     }
-    let path = w.ctx.path.to_string();
-    w.out.facts.hmac_verify = Some(path.clone());
-    let span = index::span_of(e);
-    w.report_for_package(Vec::new(), move |own, ws| {
-        // The file recorded for this package (one fact per package).
-        let mine = own.hmac_verify.as_deref().unwrap_or(&path);
-        let mut others: Vec<String> = ws
+    let key = HmacKey {
+        file: w.ctx.path.to_string(),
+        span: index::span_of(e),
+        source: key_source(w, e),
+    };
+    w.out.facts.hmac_keys.push(key.clone());
+    w.report_once_for_package(Vec::new(), move |_, ws| {
+        let mut others: Vec<&str> = ws
             .hmac_verifiers
             .values()
-            .filter(|f| f.as_str() != mine)
-            .cloned()
+            .filter(|keys| !keys.contains(&key))
+            .filter_map(|keys| keys.iter().find(|k| k.source.may_equal(&key.source)))
+            .map(|k| k.file.as_str())
             .collect();
         others.sort();
         others.dedup();
-        // Only other packages count (one fact per package).
         if others.is_empty() {
             return None;
         }
         let list = others.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+        let how = match &key.source {
+            KeySource::Env(v) => format!("the secret in `{v}`"),
+            KeySource::Literal(_) => "the same literal secret".to_string(),
+            KeySource::Unknown => "a shared HMAC secret".to_string(),
+        };
         Some(
             Diagnostic::new(
                 "JWT301",
-                &path,
-                span,
+                &key.file,
+                key.span.clone(),
                 format!(
-                    "tokens are verified with a shared HMAC secret here and in {} other package{} ({list}); every service that can verify can also forge tokens for all the others",
+                    "tokens are verified with {how} here and in {} other package{} ({list}); every service that can verify can also forge tokens for all the others",
                     others.len(),
                     if others.len() == 1 { "" } else { "s" }
                 ),
@@ -130,7 +138,61 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
     });
 }
 
-/// Does any call in this block match one of the APIs?
+/// Where the secret of an HMAC key constructor comes from: its first argument is a literal, or
+/// reads an environment variable, or something the source does not show.
+fn key_source(w: &Walker, e: &Expr) -> KeySource {
+    let arg = match e {
+        Expr::Call(c) => c.args.first(),
+        Expr::MethodCall(m) => m.args.first(),
+        _ => None,
+    };
+    let Some(arg) = arg else {
+        return KeySource::Unknown;
+    };
+    if let Some(v) = w.eval(arg)
+        && let Val::Str(_) | Val::Bytes(_) = v
+        && let Some(b) = v.literal_bytes()
+    {
+        return KeySource::Literal(b);
+    }
+    env_var_name(arg).map_or(KeySource::Unknown, KeySource::Env)
+}
+
+/// The name of the environment variable an expression reads (`std::env::var("X")`,
+/// `env::var_os("X")`, `env!("X")`, `dotenvy::var("X")`), looking inside conversions.
+fn env_var_name(e: &Expr) -> Option<String> {
+    use syn::visit::Visit;
+    struct V(Option<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if self.0.is_none()
+                && let Expr::Path(p) = &*c.func
+                && p.path.segments.last().is_some_and(|s| s.ident == "var" || s.ident == "var_os")
+                && let Some(Expr::Lit(l)) = c.args.first()
+                && let syn::Lit::Str(s) = &l.lit
+            {
+                self.0 = Some(s.value());
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if self.0.is_none()
+                && m.path.segments.last().is_some_and(|s| s.ident == "env" || s.ident == "option_env")
+                && let Ok(s) = m.parse_body_with(|input: syn::parse::ParseStream| {
+                    let s: syn::LitStr = input.parse()?;
+                    let _: proc_macro2::TokenStream = input.parse()?;
+                    Ok(s)
+                })
+            {
+                self.0 = Some(s.value());
+            }
+        }
+    }
+    let mut v = V(None);
+    v.visit_expr(e);
+    v.0
+}
+
 fn calls_any(w: &Walker, list: &[Api], body: &syn::Block) -> bool {
     use syn::visit::Visit;
     struct V<'w, 'a, 'l> {

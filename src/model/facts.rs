@@ -27,8 +27,9 @@ pub struct PackageFacts {
     pub signing_sites: BTreeMap<(String, String), std::ops::Range<usize>>,
     /// Structs defined, as `(type, file)`.
     pub defines: HashSet<(String, String)>,
-    /// The file of the package's first HMAC verification key in production code (JWT301).
-    pub hmac_verify: Option<String>,
+    /// The HMAC verification keys of the package's production code (JWT301), in walk order,
+    /// at most [`MAX_HMAC_KEYS`] per file.
+    pub hmac_keys: Vec<HmacKey>,
     /// Serializable structs defined without a token-id (`jti`) field (JWT901).
     pub without_jti: HashSet<String>,
     /// A logout of the package ends server-side sessions or tokens (`delete_session(..)`),
@@ -57,9 +58,7 @@ impl PackageFacts {
         self.without_jti.extend(other.without_jti.iter().cloned());
         self.field_defaults.merge(&other.field_defaults);
         self.ends_sessions |= other.ends_sessions;
-        if self.hmac_verify.is_none() {
-            self.hmac_verify.clone_from(&other.hmac_verify);
-        }
+        self.hmac_keys.extend(other.hmac_keys.iter().cloned());
     }
 
     /// Does the package issue its own tokens (one of `issued` occurs in its production code)
@@ -101,6 +100,43 @@ impl PackageFacts {
     }
 }
 
+/// How many HMAC verification keys a file records (the rest add nothing to JWT301).
+pub const MAX_HMAC_KEYS: usize = 16;
+
+/// Where an HMAC verification key comes from, as far as the source shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Literal key bytes.
+    Literal(Vec<u8>),
+    /// An environment variable (`env::var("JWT_SECRET")`, `env!(..)`), by name.
+    Env(String),
+    /// Anything else (a config value, a parameter, a file read at run time).
+    Unknown,
+}
+
+impl KeySource {
+    /// Could two keys be the same secret? A literal is the secret of the package that holds
+    /// it, shared only by a package holding the same literal; two differently named
+    /// environment variables name two secrets; a key of unknown origin (a config value) could
+    /// be the secret of any variable or other config.
+    pub fn may_equal(&self, other: &KeySource) -> bool {
+        match (self, other) {
+            (KeySource::Literal(a), KeySource::Literal(b)) => a == b,
+            (KeySource::Literal(_), _) | (_, KeySource::Literal(_)) => false,
+            (KeySource::Unknown, _) | (_, KeySource::Unknown) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// One HMAC verification key of a package: where it is made and from what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HmacKey {
+    pub file: String,
+    pub span: std::ops::Range<usize>,
+    pub source: KeySource,
+}
+
 /// What a deferred check needs the package to know.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ValueRef {
@@ -114,8 +150,8 @@ pub enum ValueRef {
 /// workspace's members; `None` for files outside any package).
 #[derive(Debug, Default, Clone)]
 pub struct WorkspaceFacts {
-    /// Packages that verify tokens with an HMAC key, with the file that does (JWT301).
-    pub hmac_verifiers: BTreeMap<Option<usize>, String>,
+    /// Packages that verify tokens with an HMAC key, with their keys (JWT301).
+    pub hmac_verifiers: BTreeMap<Option<usize>, Vec<HmacKey>>,
 }
 
 impl WorkspaceFacts {
@@ -125,7 +161,8 @@ impl WorkspaceFacts {
     ) -> Self {
         let hmac_verifiers = packages
             .into_iter()
-            .filter_map(|(p, f)| Some((*p, f.hmac_verify.clone()?)))
+            .filter(|(_, f)| !f.hmac_keys.is_empty())
+            .map(|(p, f)| (*p, f.hmac_keys.clone()))
             .collect();
         WorkspaceFacts { hmac_verifiers }
     }
@@ -136,19 +173,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn merge_keeps_the_first_constant_and_hmac_file() {
+    fn merge_keeps_the_first_constant_and_every_hmac_key() {
+        let key = |f: &str| HmacKey {
+            file: f.into(),
+            span: 0..1,
+            source: KeySource::Unknown,
+        };
         let mut a = PackageFacts::default();
         a.consts.insert("K".into(), Val::Bool(true));
-        a.hmac_verify = Some("a.rs".into());
+        a.hmac_keys.push(key("a.rs"));
         let mut b = PackageFacts::default();
         b.consts.insert("K".into(), Val::Bool(false));
-        b.hmac_verify = Some("b.rs".into());
+        b.hmac_keys.push(key("b.rs"));
         b.signed.insert(("Claims".into(), "b.rs".into()));
         a.merge(&b);
         assert!(matches!(a.consts.get("K"), Some(Val::Bool(true))));
-        assert_eq!(a.hmac_verify.as_deref(), Some("a.rs"));
+        assert_eq!(a.hmac_keys, [key("a.rs"), key("b.rs")]);
         assert!(a.signs_any());
         assert_eq!(a.signed_types().collect::<Vec<_>>(), ["Claims"]);
+    }
+
+    #[test]
+    fn key_sources_that_cannot_be_one_secret() {
+        let lit = |s: &str| KeySource::Literal(s.as_bytes().to_vec());
+        let env = |s: &str| KeySource::Env(s.into());
+        assert!(!lit("a").may_equal(&lit("b")));
+        assert!(lit("a").may_equal(&lit("a")));
+        assert!(!lit("a").may_equal(&env("A")));
+        assert!(!env("A").may_equal(&env("B")));
+        assert!(env("A").may_equal(&env("A")));
+        assert!(!KeySource::Unknown.may_equal(&lit("a")));
+        assert!(KeySource::Unknown.may_equal(&env("A")));
+        assert!(KeySource::Unknown.may_equal(&KeySource::Unknown));
     }
 
     #[test]
