@@ -594,9 +594,7 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 }
                 return None;
             }
-            if matches!(last, "from" | "new")
-                && matches!(ty, "String" | "Vec" | "Box" | "Cow" | "Arc" | "Rc")
-            {
+            if c.args.len() == 1 && is_value_wrapper(ty, last) {
                 return ev(arg0?);
             }
             if matches!(last, "Some" | "Ok") && c.args.len() == 1 {
@@ -614,7 +612,8 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
                 "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
                 | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
                 | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
-                | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim" => recv(),
+                | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim"
+                | "expose_secret" => recv(),
                 "timestamp_nanos" | "timestamp_millis" | "as_millis" => None,
                 "pow" => {
                     let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
@@ -708,6 +707,35 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
         }
         _ => None,
     }
+}
+
+/// Constructors that wrap their one argument without changing the bytes it holds (`type`,
+/// functions): a literal inside them is still the value (`Base64Url::from_raw(b"k".to_vec())`,
+/// `SecretString::new("k".into())`).
+const VALUE_WRAPPERS: &[(&str, &[&str])] = &[
+    ("String", &["from", "new"]),
+    ("Vec", &["from", "new"]),
+    ("Box", &["from", "new"]),
+    ("Cow", &["from", "new"]),
+    ("Arc", &["from", "new"]),
+    ("Rc", &["from", "new"]),
+    // aliri_base64: raw bytes (not Base64 text) wrapped for `jwa::Hmac::new`.
+    ("Base64Url", &["from_raw"]),
+    ("Base64", &["from_raw"]),
+    ("Bytes", &["from", "from_static", "copy_from_slice"]),
+    // secrecy and zeroize wrappers.
+    ("SecretString", &["new", "from"]),
+    ("SecretBox", &["new", "from"]),
+    ("SecretVec", &["new", "from"]),
+    ("Secret", &["new"]),
+    ("Zeroizing", &["new"]),
+];
+
+/// Is `ty::func(x)` one of [`VALUE_WRAPPERS`]?
+fn is_value_wrapper(ty: &str, func: &str) -> bool {
+    VALUE_WRAPPERS
+        .iter()
+        .any(|(t, fs)| *t == ty && fs.contains(&func))
 }
 
 /// The receiver of a millisecond timestamp call (`now.timestamp_millis()`, `d.as_millis()`).

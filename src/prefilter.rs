@@ -67,6 +67,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "key_members",
     // JWT801: words that mark a struct or value as JWT-related.
     "jwt_words",
+    // JWT801: words of an embedded file's name that make it a public key, not a secret.
+    "public_file_words",
     // JWT401: cookie-name fields matter only next to a flag field (`cookie_flags`).
     "cookie_name_fields",
     "flag",

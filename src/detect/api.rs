@@ -305,6 +305,7 @@ fn emit(w: &mut Walker, e: &ApiEntry, d: Diagnostic) {
         Then::UnlessSelfIssued {
             issued: e.self_issued_words.clone(),
             absent: e.absent_words.clone(),
+            verifies: None,
         }
     };
     if !e.unless_checked.is_empty() {
@@ -312,7 +313,7 @@ fn emit(w: &mut Walker, e: &ApiEntry, d: Diagnostic) {
     }
     match then {
         Then::Report => w.report(d),
-        Then::UnlessSelfIssued { issued, absent } => {
+        Then::UnlessSelfIssued { issued, absent, .. } => {
             w.report_unless_self_issued(d, &issued, &absent)
         }
     }

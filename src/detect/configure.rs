@@ -3,8 +3,9 @@
 //! `VerificationOptions { .. }`, `Verifier::create()`), and each group of `needs` must be met by
 //! one of its method calls or field assignments on that value in the same function (through a
 //! builder chain, a `let` binding and later calls or assignments on it, or the struct literal's
-//! own fields). A value the function hands back unconfigured (returned, stored in a struct, lent
-//! as `&mut`) is left to the caller, unless a `terminal` method (`build`) finished it first.
+//! own fields). A value the function hands on (stored in a struct, lent as `&mut`) is left to
+//! whoever gets it, unless a `terminal` method (`build`) finished it first; a returned one too,
+//! unless the function already gave it one of the entries' configuring names (a factory).
 //!
 //! Also `[[data.json_claims]]`: a signing call whose claims argument is a `json!` literal (or a
 //! variable bound to one in the function) without the `requires` key, in a function whose text
@@ -183,6 +184,9 @@ struct Scan {
     span_names: HashMap<usize, HashSet<String>>,
     var_escapes: HashSet<String>,
     span_escapes: HashSet<usize>,
+    /// Values handed back to the caller (`return v`, the tail), apart from other escapes.
+    var_returned: HashSet<String>,
+    span_returned: HashSet<usize>,
     /// Starts of `..base` expressions of struct literals (part of the literal, not a value).
     bases: HashSet<usize>,
     /// Starts of `&mut` arguments of `consumers` calls.
@@ -201,6 +205,8 @@ struct V<'s, 'w, 'a> {
     /// Methods that hand back the same value (`clone`, and the entries' `needs` and `other`
     /// builder methods): a chain of only these returns the value itself.
     builders: &'s HashSet<String>,
+    /// `escape` is handing the value back to the caller (a return or the tail).
+    returning: bool,
 }
 
 impl V<'_, '_, '_> {
@@ -246,11 +252,26 @@ impl V<'_, '_, '_> {
         }
     }
 
+    /// The value of `e` is handed back to the caller.
+    fn escape_returned(&mut self, e: &Expr) {
+        self.returning = true;
+        self.escape(e);
+        self.returning = false;
+    }
+
+    fn escape_span(&mut self, start: usize) {
+        if self.returning {
+            self.s.span_returned.insert(start);
+        } else {
+            self.s.span_escapes.insert(start);
+        }
+    }
+
     /// The value of `e` leaves the function (returned, stored, lent mutably).
     fn escape(&mut self, e: &Expr) {
         match e {
             Expr::Call(c) => {
-                self.s.span_escapes.insert(index::span_of(c).start);
+                self.escape_span(index::span_of(c).start);
                 // `Ok(v)`, `Some(v)`, `Arc::new(v)` hand the value on; `check(&v)` only lends it.
                 let wraps = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
                     s.ident.to_string().starts_with(char::is_uppercase) || s.ident == "new" || s.ident == "from"
@@ -264,7 +285,7 @@ impl V<'_, '_, '_> {
             }
             Expr::Tuple(t) => t.elems.iter().for_each(|a| self.escape(a)),
             Expr::Struct(s) => {
-                self.s.span_escapes.insert(index::span_of(s).start);
+                self.escape_span(index::span_of(s).start);
                 s.fields.iter().for_each(|f| self.escape(&f.expr))
             }
             Expr::Block(b) => {
@@ -278,10 +299,14 @@ impl V<'_, '_, '_> {
                 if methods.iter().any(|m| !self.builders.contains(m)) {
                     return;
                 }
-                if let Some(v) = ident(root) {
-                    self.s.var_escapes.insert(v);
-                } else {
-                    self.s.span_escapes.insert(index::span_of(root).start);
+                match ident(root) {
+                    Some(v) if self.returning => {
+                        self.s.var_returned.insert(v);
+                    }
+                    Some(v) => {
+                        self.s.var_escapes.insert(v);
+                    }
+                    None => self.escape_span(index::span_of(root).start),
                 }
             }
         }
@@ -412,7 +437,7 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         if let Some(e) = &r.expr {
-            self.escape(e);
+            self.escape_returned(e);
         }
         visit::visit_expr_return(self, r);
     }
@@ -450,66 +475,95 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
         w,
         s: &mut s,
         builders: &builders,
+        returning: false,
     };
     v.visit_block(block);
     if returns && let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
-        v.escape(tail);
+        v.escape_returned(tail);
     }
     let mut out = Vec::new();
     for o in &s.origins {
         let e = &table()[o.entry];
-        if !w.ctx.enabled(&e.rule) {
-            continue;
+        if w.ctx.enabled(&e.rule)
+            && let Some(d) = judge(w, &s, o, e)
+        {
+            out.push(d);
         }
-        let mut vars: HashSet<String> = o.var.iter().cloned().collect();
-        for _ in 0..4 {
-            for (a, b) in &s.aliases {
-                if vars.contains(a) || vars.contains(b) {
-                    vars.insert(a.clone());
-                    vars.insert(b.clone());
-                }
+    }
+    json_claims(w, block, &s, &mut out);
+    for d in out {
+        w.report(d);
+    }
+}
+
+/// Is `name` one of the configuring names (`needs`, `other`) of some entry?
+fn configures(name: &str) -> bool {
+    table()
+        .iter()
+        .any(|e| e.needs.iter().flatten().chain(&e.other).any(|n| n == name))
+}
+
+/// The finding for one origin: a value never given one of its `needs`. A value lent or stored
+/// is left to whoever gets it; a returned one too, unless this function configured it already
+/// (a factory: `fn validator() -> CoreValidator { CoreValidator::default().with_x(..) }`
+/// decides the configuration itself).
+fn judge(w: &Walker, s: &Scan, o: &Origin, e: &ConfigureEntry) -> Option<Diagnostic> {
+    let mut vars: HashSet<String> = o.var.iter().cloned().collect();
+    for _ in 0..4 {
+        for (a, b) in &s.aliases {
+            if vars.contains(a) || vars.contains(b) {
+                vars.insert(a.clone());
+                vars.insert(b.clone());
             }
         }
-        let mut names = o.names.clone();
-        names.extend(
-            s.span_names
-                .get(&o.span.start)
-                .into_iter()
-                .flatten()
-                .cloned(),
-        );
-        for v in &vars {
-            names.extend(s.var_names.get(v).into_iter().flatten().cloned());
-        }
-        if s.span_escapes.contains(&o.span.start) || vars.iter().any(|v| s.var_escapes.contains(v))
-        {
-            continue;
-        }
-        let missing: Vec<String> = e
-            .needs
-            .iter()
-            .filter(|g| !g.iter().any(|n| names.contains(n)))
-            .filter_map(|g| g.first().map(|n| format!("`{n}`")))
-            .collect();
-        let met_some = missing.len() < e.needs.len();
-        if missing.is_empty() || (!met_some && e.other.iter().any(|n| names.contains(n))) {
-            continue;
-        }
-        let missing = missing.join(" or ");
-        let d = Diagnostic::new(
-            &e.rule,
-            w.ctx.path,
-            o.span.clone(),
-            e.message.replace("{missing}", &missing),
-        )
-        .with_label(
-            e.label
-                .clone()
-                .unwrap_or_else(|| format!("built here, never given {missing}")),
-        )
-        .with_help(e.help.clone());
-        out.push(d);
     }
+    let mut names = o.names.clone();
+    names.extend(
+        s.span_names
+            .get(&o.span.start)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    for v in &vars {
+        names.extend(s.var_names.get(v).into_iter().flatten().cloned());
+    }
+    if s.span_escapes.contains(&o.span.start) || vars.iter().any(|v| s.var_escapes.contains(v)) {
+        return None;
+    }
+    let returned =
+        s.span_returned.contains(&o.span.start) || vars.iter().any(|v| s.var_returned.contains(v));
+    if returned && !names.iter().any(|n| configures(n)) {
+        return None;
+    }
+    let missing: Vec<String> = e
+        .needs
+        .iter()
+        .filter(|g| !g.iter().any(|n| names.contains(n)))
+        .filter_map(|g| g.first().map(|n| format!("`{n}`")))
+        .collect();
+    let met_some = missing.len() < e.needs.len();
+    if missing.is_empty() || (!met_some && e.other.iter().any(|n| names.contains(n))) {
+        return None;
+    }
+    let missing = missing.join(" or ");
+    let d = Diagnostic::new(
+        &e.rule,
+        w.ctx.path,
+        o.span.clone(),
+        e.message.replace("{missing}", &missing),
+    )
+    .with_label(
+        e.label
+            .clone()
+            .unwrap_or_else(|| format!("built here, never given {missing}")),
+    )
+    .with_help(e.help.clone());
+    Some(d)
+}
+
+/// `[[data.json_claims]]`: signing calls whose `json!` claims lack the required key.
+fn json_claims(w: &Walker, block: &syn::Block, s: &Scan, out: &mut Vec<Diagnostic>) {
     let body_text = w.ctx.snippet(&index::span_of(block)).to_string();
     for (i, span, arg) in &s.json_calls {
         let e = &json_table()[*i];
@@ -534,8 +588,5 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
                 .with_label(format!("signed here; the claims have no {key}"))
                 .with_help(e.help.clone()),
         );
-    }
-    for d in out {
-        w.report(d);
     }
 }

@@ -67,6 +67,9 @@ pub enum Then {
     UnlessSelfIssued {
         issued: Vec<String>,
         absent: Vec<String>,
+        /// The claims type the finding's value verifies: the package signing it also makes the
+        /// tokens self-issued.
+        verifies: Option<String>,
     },
 }
 
@@ -321,9 +324,11 @@ const GENERIC_NAMES: &[&str] = &[
 pub fn release(w: &mut Walker, d: Diagnostic, then: Then) {
     match then {
         Then::Report => w.out.diagnostics.push(d),
-        Then::UnlessSelfIssued { issued, absent } => {
-            w.report_unless_self_issued(d, &issued, &absent)
-        }
+        Then::UnlessSelfIssued {
+            issued,
+            absent,
+            verifies,
+        } => w.report_unless_self_issued_type(d, &issued, &absent, verifies),
     }
 }
 

@@ -376,11 +376,27 @@ impl<'a> Walker<'a> {
         issued: &[String],
         absent: &[String],
     ) {
+        self.report_unless_self_issued_type(d, issued, absent, None);
+    }
+
+    /// [`Self::report_unless_self_issued`], also dropped when the package signs `verifies`, the
+    /// claims type the finding's verification decodes (its own refresh or session tokens).
+    pub fn report_unless_self_issued_type(
+        &mut self,
+        d: Diagnostic,
+        issued: &[String],
+        absent: &[String],
+        verifies: Option<String>,
+    ) {
         let issued = issued.to_vec();
         let absent = absent.to_vec();
         let words = issued.iter().chain(&absent).cloned().collect();
+        let file = self.ctx.path.to_string();
         self.report_for_package(words, move |t, _| {
-            (!t.self_issued_without(&issued, &absent)).then_some(d)
+            let own = verifies
+                .as_deref()
+                .is_some_and(|v| t.signs_type_named_in(v, &file));
+            (!own && !t.self_issued_without(&issued, &absent)).then_some(d)
         });
     }
 

@@ -41,6 +41,18 @@ struct SecretData {
     generic_secret_fields: Vec<String>,
     /// Words that make a struct or value name JWT-related.
     jwt_words: Vec<String>,
+    /// Words of an embedded file's name (split at every non-alphanumeric character, the
+    /// extension included) that say the file is a public key or a certificate, not a secret
+    /// (`partner_pub.der`, `id_rsa.pub`, `server.crt`).
+    public_file_words: Vec<String>,
+}
+
+/// Does the embedded file's name say it holds a public key or a certificate?
+fn public_file(file: &str) -> bool {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let words = &data().public_file_words;
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| words.iter().any(|p| p.eq_ignore_ascii_case(w)))
 }
 
 fn data() -> &'static SecretData {
@@ -81,6 +93,9 @@ fn judge(
 ) -> Option<Diagnostic> {
     let min = data().min_len;
     let d = match (kind, v) {
+        // A public key or certificate compiled in is no secret (jsonwebtoken 4–6 `decode` takes
+        // the raw bytes of either an HMAC secret or a DER public key).
+        (_, Val::Embedded(_, file)) if public_file(file) => return None,
         (Kind::Hmac, Val::Fallback(inner)) => {
             let b = inner.literal_bytes()?;
             let msg = if b.is_empty() {

@@ -45,6 +45,8 @@ struct Candidate {
     configured_at: Option<std::ops::Range<usize>>,
     /// Built in a jsonwebtoken version that accepts any `aud` when none is set.
     any_aud: bool,
+    /// The claims type it verifies (`decode::<Claims>(.., &validation)`), when written.
+    verifies: Option<String>,
 }
 
 struct Scan<'w, 'a> {
@@ -170,13 +172,21 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        // `decode(&t, &k, &Validation::new(Algorithm::RS256))`: built and used in one place.
+        let verifies = turbofish_type(call);
         for a in &call.args {
+            // `decode(&t, &k, &Validation::new(Algorithm::RS256))`: built and used in one place.
             if let Expr::Reference(r) = a
                 && let Some(c) = self.ctor(&r.expr)
                 && (c.asymmetric || c.any_aud)
             {
-                self.found.insert(format!("#{}", c.span.start), c);
+                let verifies = verifies.clone();
+                self.found
+                    .insert(format!("#{}", c.span.start), Candidate { verifies, ..c });
+            } else if let Some(v) = ident_of(a)
+                && let Some(c) = self.found.get_mut(&v)
+                && verifies.is_some()
+            {
+                c.verifies.clone_from(&verifies);
             }
         }
         visit::visit_expr_call(self, call);
@@ -251,6 +261,22 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
 }
 
+/// The type named by a call's turbofish (`decode::<RefreshClaims>(..)` → `RefreshClaims`).
+fn turbofish_type(call: &syn::ExprCall) -> Option<String> {
+    let Expr::Path(p) = &*call.func else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(syn::Type::Path(t)) => {
+            Some(t.path.segments.last()?.ident.to_string())
+        }
+        _ => None,
+    })
+}
+
 /// Checks one function body.
 pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     if !w.ctx.enabled("JWT501") {
@@ -298,7 +324,7 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
                 .with_help("call `validation.set_audience(&[AUDIENCE])`, or upgrade to jsonwebtoken 9, which rejects a token with an `aud` when none is expected");
             // A package that signs its own HMAC tokens and never names `aud` has no audience
             // to check (as from 9 on, below).
-            report_unless_self_issued(w, d, false, true);
+            report_unless_self_issued(w, d, (false, true), c.verifies.clone());
             continue;
         }
         // A computed algorithm may be HMAC (self-issued tokens without iss/aud): only report
@@ -334,13 +360,20 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
                 .with_secondary(w.ctx.path, c.span.clone(), "validation built here"),
             _ => Diagnostic::new("JWT501", w.ctx.path, c.span.clone(), msg).with_label(label),
         };
-        report_unless_self_issued(w, d, !c.issuer, !c.audience);
+        report_unless_self_issued(w, d, (!c.issuer, !c.audience), c.verifies.clone());
     }
 }
 
 /// Reports, unless the package signs its own tokens and never names the claim that goes
-/// unchecked (`iss`, `aud`): such tokens carry nothing to check.
-fn report_unless_self_issued(w: &mut Walker, d: Diagnostic, no_iss: bool, no_aud: bool) {
+/// unchecked (`iss`, `aud`): such tokens carry nothing to check. Also unless the package signs
+/// the very claims type verified here (`verifies`): the tokens are its own, not an identity
+/// provider's, whatever other tokens of the package carry.
+fn report_unless_self_issued(
+    w: &mut Walker,
+    d: Diagnostic,
+    (no_iss, no_aud): (bool, bool),
+    verifies: Option<String>,
+) {
     let unchecked: Vec<String> = [(no_iss, "=iss"), (no_aud, "=aud")]
         .into_iter()
         .filter(|x| x.0)
@@ -359,6 +392,7 @@ fn report_unless_self_issued(w: &mut Walker, d: Diagnostic, no_iss: bool, no_aud
     let then = Then::UnlessSelfIssued {
         issued,
         absent: unchecked,
+        verifies,
     };
     w.hold_unless_checked(claims, d, then);
 }

@@ -68,6 +68,18 @@ impl PackageFacts {
         issued.iter().any(|k| self.mentions(k)) && !absent.iter().any(|k| self.mentions(k))
     }
 
+    /// Does the package sign the claims type `name` that the file `file` names (verifies)? When
+    /// `file` defines a `name` itself, only signing calls in `file`, or in files that define no
+    /// `name` of their own, sign that type; otherwise any signing call of `name` does when at
+    /// most one file defines it (two `Claims` of two modules are two types).
+    pub fn signs_type_named_in(&self, name: &str, file: &str) -> bool {
+        let definers = self.defines.iter().filter(|(n, _)| n == name).count();
+        let own = self.defines(name, file);
+        self.signed.iter().any(|(n, g)| {
+            n == name && (g == file || !self.defines(n, g) || (!own && definers <= 1))
+        })
+    }
+
     /// Does production code of the package sign any claims at all?
     pub fn signs_any(&self) -> bool {
         !self.signed.is_empty()
@@ -205,6 +217,20 @@ mod tests {
         assert!(!KeySource::Unknown.may_equal(&lit("a")));
         assert!(KeySource::Unknown.may_equal(&env("A")));
         assert!(KeySource::Unknown.may_equal(&KeySource::Unknown));
+    }
+
+    #[test]
+    fn a_signed_type_is_told_from_a_namesake_of_another_file() {
+        let mut a = PackageFacts::default();
+        a.defines.insert(("Claims".into(), "auth.rs".into()));
+        a.defines.insert(("Claims".into(), "user.rs".into()));
+        a.signed.insert(("Claims".into(), "auth.rs".into()));
+        assert!(a.signs_type_named_in("Claims", "auth.rs"));
+        assert!(!a.signs_type_named_in("Claims", "user.rs"));
+        // One definition, signed in one file and verified in another.
+        a.defines.insert(("Refresh".into(), "claims.rs".into()));
+        a.signed.insert(("Refresh".into(), "mint.rs".into()));
+        assert!(a.signs_type_named_in("Refresh", "check.rs"));
     }
 
     #[test]
