@@ -951,12 +951,10 @@ fn package_constants(
     let mut wanted: Vec<(Option<usize>, &str)> = results
         .iter()
         .flat_map(|r| {
-            r.deferred
-                .iter()
-                .filter_map(move |d| match &d.what {
-                    ValueRef::Const(n) => Some((r.package, n.as_str())),
-                    ValueRef::Field(_) => None,
-                })
+            r.deferred.iter().filter_map(move |d| match &d.what {
+                ValueRef::Const(n) => Some((r.package, n.as_str())),
+                ValueRef::Field(_) => None,
+            })
         })
         .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
         .collect();
@@ -1041,9 +1039,9 @@ fn skipped_field_defaults(
             let found = pool.install(|| {
                 let text = String::from_utf8(text).ok()?;
                 let r = std::panic::catch_unwind(|| {
-                    let out = crate::parse::parse_file(&text)
-                        .ok()
-                        .map(|file| crate::model::config_defaults::of(&file, &detect::file_consts(&file)));
+                    let out = crate::parse::parse_file(&text).ok().map(|file| {
+                        crate::model::config_defaults::of(&file, &detect::file_consts(&file))
+                    });
                     proc_macro2::extra::invalidate_current_thread_spans();
                     out
                 });

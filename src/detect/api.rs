@@ -577,7 +577,9 @@ fn from_config_default(
         .filter(|e| e.allowed(w) && !e.reads && e.self_issued_words.is_empty())
         .collect();
     for e in entries {
-        let Some(want) = e.value.clone() else { continue };
+        let Some(want) = e.value.clone() else {
+            continue;
+        };
         let d = diag(w, e, span.clone()).with_label(format!("set from `{cfg}`"));
         let name = cfg.clone();
         w.report_with_field(cfg.clone(), move |v| {
@@ -604,7 +606,13 @@ pub fn check_struct(w: &mut Walker, s: &ExprStruct) {
             let d = diag(w, e, index::span_of(fv)).with_label("set here");
             emit(w, e, d);
         }
-        from_config_default(w, &name.to_string(), &fv.expr, sname.as_deref(), index::span_of(fv));
+        from_config_default(
+            w,
+            &name.to_string(),
+            &fv.expr,
+            sname.as_deref(),
+            index::span_of(fv),
+        );
     }
 }
 

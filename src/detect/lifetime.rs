@@ -147,7 +147,9 @@ fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hi
 
 /// The note of a lifetime judged by a config field's default.
 fn from_default(field: &str) -> String {
-    format!("the lifetime comes from config field `{field}`: this is its default (`impl Default` or `#[serde(default)]`), used wherever it is not configured")
+    format!(
+        "the lifetime comes from config field `{field}`: this is its default (`impl Default` or `#[serde(default)]`), used wherever it is not configured"
+    )
 }
 
 fn const_offset(w: &Walker, e: &Expr) -> Option<ValueRef> {
@@ -161,8 +163,12 @@ fn const_offset(w: &Walker, e: &Expr) -> Option<ValueRef> {
             match (l, r) {
                 (Some(Val::Time(_)), Some(Val::ConstRef(n)))
                 | (Some(Val::ConstRef(n)), Some(Val::Time(_))) => Some(ValueRef::Const(n)),
-                (Some(Val::Time(_)), None) => config_defaults::field_read(&b.right).map(ValueRef::Field),
-                (None, Some(Val::Time(_))) => config_defaults::field_read(&b.left).map(ValueRef::Field),
+                (Some(Val::Time(_)), None) => {
+                    config_defaults::field_read(&b.right).map(ValueRef::Field)
+                }
+                (None, Some(Val::Time(_))) => {
+                    config_defaults::field_read(&b.left).map(ValueRef::Field)
+                }
                 _ => None,
             }
         }

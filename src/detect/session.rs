@@ -36,6 +36,8 @@ struct Data {
     retire_words: Vec<String>,
     logout_words: Vec<String>,
     revocation_words: Vec<String>,
+    version_words: Vec<String>,
+    access_type_words: Vec<String>,
     jti_reads: Vec<String>,
     jti_fields: Vec<String>,
     end_verbs: Vec<String>,
@@ -57,6 +59,8 @@ fn data() -> &'static Data {
             retire_words: r601.data("retire_words"),
             logout_words: r901.data("logout_words"),
             revocation_words: r901.data("revocation_words"),
+            version_words: r901.data("version_words"),
+            access_type_words: r901.data("access_type_words"),
             jti_reads: r901.data("jti_reads"),
             jti_fields: r901.data("jti_fields"),
             end_verbs: r901.data("end_verbs"),
@@ -155,7 +159,27 @@ fn key_source(w: &Walker, e: &Expr) -> KeySource {
     {
         return KeySource::Literal(b);
     }
-    env_var_name(arg).map_or(KeySource::Unknown, KeySource::Env)
+    if let Some(name) = env_var_name(arg) {
+        return KeySource::Env(name);
+    }
+    // `let secret = env::var("X")..; from_secret(secret.as_bytes())`: the binding's initializer.
+    bound_name(arg)
+        .and_then(|n| w.binding(&n))
+        .and_then(|b| syn::parse_str::<Expr>(&b.init_text).ok())
+        .and_then(|init| env_var_name(&init))
+        .map_or(KeySource::Unknown, KeySource::Env)
+}
+
+/// The local an argument reads, through references and conversions (`&secret`,
+/// `secret.as_bytes()`).
+fn bound_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => bound_name(&r.expr),
+        Expr::Paren(p) => bound_name(&p.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => bound_name(&m.receiver),
+        _ => None,
+    }
 }
 
 /// The name of the environment variable an expression reads (`std::env::var("X")`,
@@ -167,7 +191,10 @@ fn env_var_name(e: &Expr) -> Option<String> {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if self.0.is_none()
                 && let Expr::Path(p) = &*c.func
-                && p.path.segments.last().is_some_and(|s| s.ident == "var" || s.ident == "var_os")
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "var" || s.ident == "var_os")
                 && let Some(Expr::Lit(l)) = c.args.first()
                 && let syn::Lit::Str(s) = &l.lit
             {
@@ -177,7 +204,10 @@ fn env_var_name(e: &Expr) -> Option<String> {
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             if self.0.is_none()
-                && m.path.segments.last().is_some_and(|s| s.ident == "env" || s.ident == "option_env")
+                && m.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "env" || s.ident == "option_env")
                 && let Ok(s) = m.parse_body_with(|input: syn::parse::ParseStream| {
                     let s: syn::LitStr = input.parse()?;
                     let _: proc_macro2::TokenStream = input.parse()?;
@@ -254,21 +284,35 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             return;
         }
         let store_words = d.revocation_words.clone();
+        let version_words = d.version_words.clone();
         let jti_reads = d.jti_reads.clone();
         let refresh = d.refresh_words.clone();
-        let words_needed = store_words.iter().chain(&jti_reads).cloned().collect();
+        let access = d.access_type_words.clone();
+        let words_needed = store_words
+            .iter()
+            .chain(&jti_reads)
+            .chain(&version_words)
+            .cloned()
+            .collect();
         w.report_once_for_package(words_needed, move |t, _| {
-            if !t.signs_any() || t.ends_sessions || store_words.iter().any(|w| t.mentions(w)) {
+            let said = |list: &[String]| list.iter().any(|w| t.mentions(w));
+            if !t.signs_any() || t.ends_sessions || said(&version_words) {
                 return None;
             }
-            // The access tokens: signed types not named like refresh tokens.
-            let jti_less = t.signed_types().find(|ty| {
+            // The access tokens: signed types not named like refresh tokens. A denylist needs
+            // an id in them to look up; without one it can only hold refresh tokens.
+            let id_less = t.signed_types().find(|ty| {
                 let l = ty.to_ascii_lowercase();
-                t.without_jti.contains(*ty) && !refresh.iter().any(|r| l.contains(r.as_str()))
+                t.without_jti.contains(*ty)
+                    && !refresh.iter().any(|r| l.contains(r.as_str()))
+                    && access.iter().any(|a| l.contains(a.as_str()))
             });
-            let why = match jti_less {
+            let why = match id_less {
+                Some(ty) if said(&store_words) => format!(
+                    "`{ty}` carries no `jti` or session id, so the revocation list cannot name them"
+                ),
                 Some(ty) => format!("`{ty}` carries no `jti` and nothing checks a revocation list"),
-                None if jti_reads.iter().any(|w| t.mentions(w)) => return None,
+                None if said(&store_words) || said(&jti_reads) => return None,
                 None => "nothing reads a token id (`jti`) or checks a revocation list".to_string(),
             };
             Some(
@@ -296,7 +340,10 @@ fn ends_sessions(body: &syn::Block) -> bool {
     let judge = |name: &str, receiver: &str| {
         let n = ident_words(name);
         let r = ident_words(receiver);
-        let skip = |ws: &[String]| ws.iter().any(|w| w == "refresh" || w == "cookie" || w == "cookies");
+        let skip = |ws: &[String]| {
+            ws.iter()
+                .any(|w| w == "refresh" || w == "cookie" || w == "cookies")
+        };
         if skip(&n) || skip(&r) || !has(&n, &d.end_verbs) {
             return false;
         }

@@ -177,7 +177,12 @@ pub fn of(file: &syn::File, consts: &HashMap<String, Val>) -> FieldDefaults {
         }
     }
     for (name, func) in &c.serde_fns {
-        if let Some(v) = c.fns.get(func).and_then(|e| index::eval(e, &env)).and_then(keep) {
+        if let Some(v) = c
+            .fns
+            .get(func)
+            .and_then(|e| index::eval(e, &env))
+            .and_then(keep)
+        {
             out.insert(name.clone(), v);
         }
     }
