@@ -237,6 +237,11 @@ pub struct Walker<'a> {
     pub decodes: Vec<Option<String>>,
     /// The function walked last (its per-function checks run after its walk).
     pub last_fn: Option<usize>,
+    /// Functions of the file that sign tokens themselves (JWT601's helpers).
+    pub signing_fns: HashSet<String>,
+    /// Refresh handlers that verify and call helpers: reported at the end of the file when one
+    /// of the helpers signs (`(finding, names the handler calls)`).
+    pub pending_refresh: Vec<(Diagnostic, HashSet<String>)>,
 }
 
 impl Env for Walker<'_> {
@@ -270,6 +275,8 @@ impl<'a> Walker<'a> {
             fn_stack: Vec::new(),
             decodes: Vec::new(),
             last_fn: None,
+            signing_fns: HashSet::new(),
+            pending_refresh: Vec::new(),
         }
     }
 
@@ -1045,6 +1052,7 @@ impl<'a> PieceWalk<'a> {
     pub fn finish(mut self) -> FileFindings {
         time_only::finish(&mut self.w, &self.time_only);
         manual_checks::finish(&mut self.w);
+        session::finish(&mut self.w);
         next_use::finish(&mut self.w);
         let mut out = self.w.out;
         out.facts.consts.extend(self.consts);

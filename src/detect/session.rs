@@ -254,21 +254,29 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
     }
     let name = ident.to_string().to_ascii_lowercase();
     let d = data();
+    let signs = w.ctx.enabled("JWT601") && calls_any(w, &d.sign_calls, body);
+    if signs {
+        w.signing_fns.insert(ident.to_string());
+    }
     if w.ctx.enabled("JWT601") && d.refresh_words.iter().any(|r| name.contains(r.as_str())) {
         let body_words = words(w.ctx.snippet(&index::span_of(body)));
         let retires = body_words.iter().any(|b| d.retire_words.contains(b));
-        if !retires && calls_any(w, &d.verify_calls, body) && calls_any(w, &d.sign_calls, body) {
-            w.report(
-                Diagnostic::new(
-                    "JWT601",
-                    w.ctx.path,
-                    ident.span().byte_range(),
-                    format!(
-                        "probable refresh-token reuse: `{ident}` verifies a token and signs new ones but never retires the token it was given, so a stolen refresh token can be replayed until it expires"
-                    ),
-                )
-                .with_label("refresh handler"),
-            );
+        if !retires && calls_any(w, &d.verify_calls, body) {
+            let diag = Diagnostic::new(
+                "JWT601",
+                w.ctx.path,
+                ident.span().byte_range(),
+                format!(
+                    "probable refresh-token reuse: `{ident}` verifies a token and signs new ones but never retires the token it was given, so a stolen refresh token can be replayed until it expires"
+                ),
+            )
+            .with_label("refresh handler");
+            if signs {
+                w.report(diag);
+            } else {
+                // New tokens minted by a helper of the same file (`mint(&state, sub)`).
+                w.pending_refresh.push((diag, callee_names(body)));
+            }
         }
     }
     if w.ctx.enabled("JWT901")
@@ -328,6 +336,38 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             )
         });
     }
+}
+
+/// JWT601 at the end of a file: a refresh handler whose helper signs the new tokens.
+pub fn finish(w: &mut Walker) {
+    for (d, callees) in std::mem::take(&mut w.pending_refresh) {
+        if callees.iter().any(|c| w.signing_fns.contains(c)) {
+            w.report(d);
+        }
+    }
+}
+
+/// The last path segments of the functions and the methods a body calls.
+fn callee_names(body: &syn::Block) -> std::collections::HashSet<String> {
+    use syn::visit::Visit;
+    struct V(std::collections::HashSet<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func
+                && let Some(s) = p.path.segments.last()
+            {
+                self.0.insert(s.ident.to_string());
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0.insert(m.method.to_string());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut v = V(Default::default());
+    v.visit_block(body);
+    v.0
 }
 
 /// Does a logout body end a server-side session or token? A call named with an ending verb and a
