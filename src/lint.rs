@@ -454,17 +454,24 @@ fn prefilter_enabled() -> bool {
 /// The consts of a file the prefilter skipped (run on the big-stack pool); of a large file,
 /// only those `name` needs. Panics are contained.
 fn file_consts_of(text: &str, name: &str) -> Option<HashMap<String, Val>> {
-    let r = std::panic::catch_unwind(|| {
-        let out = if text.len() > crate::split::threshold() {
-            crate::split::consts_of(text, name)
-        } else {
-            crate::parse::parse_file(text)
-                .ok()
-                .map(|f| detect::file_consts(&f))
-        };
+    if text.len() > crate::split::threshold() {
+        return guarded(|| crate::split::consts_of(text, name));
+    }
+    parsed_for(text, detect::file_consts)
+}
+
+/// What `f` reads from the parsed text of a file the prefilter skipped (`None` when it does
+/// not parse); a panic in the parser is contained, and the thread's span table is freed.
+fn parsed_for<T>(text: &str, f: impl FnOnce(&syn::File) -> T) -> Option<T> {
+    guarded(|| crate::parse::parse_file(text).ok().map(|file| f(&file)))
+}
+
+fn guarded<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let out = f();
         proc_macro2::extra::invalidate_current_thread_spans();
         out
-    });
+    }));
     r.ok().flatten()
 }
 
@@ -948,18 +955,13 @@ fn package_constants(
             skipped.entry(r.package).or_default().push(f);
         }
     }
-    let mut wanted: Vec<(Option<usize>, &str)> = results
-        .iter()
-        .flat_map(|r| {
-            r.deferred.iter().filter_map(move |d| match &d.what {
-                ValueRef::Const(n) => Some((r.package, n.as_str())),
-                ValueRef::Field(_) => None,
-            })
-        })
-        .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
-        .collect();
-    wanted.sort();
-    wanted.dedup();
+    let wanted: Vec<(Option<usize>, &str)> = wanted_refs(results, |w| match w {
+        ValueRef::Const(n) => Some(n),
+        ValueRef::Field(_) => None,
+    })
+    .into_iter()
+    .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
+    .collect();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (pkg, name) in wanted {
         if consts
@@ -1001,51 +1003,59 @@ fn package_constants(
     consts
 }
 
+/// The `(package, name)` pairs the deferred checks wait for, of one kind (sorted, once each).
+fn wanted_refs(
+    results: &[FileResult],
+    pick: impl Fn(&ValueRef) -> Option<&String> + Copy,
+) -> Vec<(Option<usize>, &str)> {
+    let mut wanted: Vec<(Option<usize>, &str)> = results
+        .iter()
+        .flat_map(|r| {
+            r.deferred
+                .iter()
+                .filter_map(move |d| Some((r.package, pick(&d.what)?.as_str())))
+        })
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
 /// Config defaults some deferred check needs, from the package's skipped files (a config
-/// module with no JWT word is not parsed by the prefilter): files that name the field and
-/// hold an `impl Default` or a serde default are parsed for them, once each.
+/// module with no JWT word is not parsed by the prefilter): each skipped production file is
+/// read once, and parsed when it holds an `impl Default` or a serde default and names one of
+/// the fields its package waits for.
 fn skipped_field_defaults(
     results: &[FileResult],
     skipped: &HashMap<Option<usize>, Vec<&Found>>,
     consts: &mut HashMap<Option<usize>, PackageFacts>,
     pool: &rayon::ThreadPool,
 ) {
-    let mut wanted: Vec<(Option<usize>, &str)> = results
-        .iter()
-        .flat_map(|r| {
-            r.deferred.iter().filter_map(move |d| match &d.what {
-                ValueRef::Field(n) => Some((r.package, n.as_str())),
-                ValueRef::Const(_) => None,
-            })
-        })
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    let mut opened: std::collections::HashSet<(Option<usize>, &str)> = Default::default();
-    for (pkg, name) in wanted {
+    let mut fields: HashMap<Option<usize>, Vec<&str>> = HashMap::new();
+    for (pkg, name) in wanted_refs(results, |w| match w {
+        ValueRef::Field(n) => Some(n),
+        ValueRef::Const(_) => None,
+    }) {
+        fields.entry(pkg).or_default().push(name);
+    }
+    for (pkg, names) in fields {
         for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
-            if opened.contains(&(pkg, f.rel.as_str())) {
+            if detect::is_test_path(&f.rel) {
                 continue;
             }
             let Ok(text) = f.read() else { continue };
             let has = |w: &str| memchr::memmem::find(&text, w.as_bytes()).is_some();
-            if !has(name) || !(has("Default") || has("serde(default")) {
-                continue;
-            }
-            opened.insert((pkg, f.rel.as_str()));
-            if text.len() > crate::split::threshold() || detect::is_test_path(&f.rel) {
+            if text.len() > crate::split::threshold()
+                || !(has("Default") || has("serde(default"))
+                || !names.iter().any(|n| has(n))
+            {
                 continue;
             }
             let found = pool.install(|| {
                 let text = String::from_utf8(text).ok()?;
-                let r = std::panic::catch_unwind(|| {
-                    let out = crate::parse::parse_file(&text).ok().map(|file| {
-                        crate::model::config_defaults::of(&file, &detect::file_consts(&file))
-                    });
-                    proc_macro2::extra::invalidate_current_thread_spans();
-                    out
-                });
-                r.ok().flatten()
+                parsed_for(&text, |file| {
+                    crate::model::config_defaults::of(file, &detect::file_consts(file))
+                })
             });
             if let Some(d) = found {
                 consts.entry(pkg).or_default().field_defaults.merge(&d);
