@@ -192,26 +192,36 @@ pub fn path_segments(path: &syn::Path) -> Vec<String> {
 /// Matches a canonical path against a pattern like `jsonwebtoken::Validation::new`: same crate,
 /// same last segment, and the same type segment when the pattern names one.
 pub fn path_matches(canon: &[String], pattern: &str) -> bool {
-    let pat: Vec<&str> = pattern.split("::").collect();
-    if canon.is_empty() || pat.is_empty() {
+    // Without allocating, and the last segment first: this runs for every call of every parsed
+    // file against every table row, and most rows differ in their last segment.
+    let last = pattern.rsplit(':').next().unwrap_or_default();
+    let Some(canon_last) = canon.last() else {
+        return false;
+    };
+    if last.is_empty() || canon_last != last {
         return false;
     }
-    if pat.len() == 1 {
-        return canon.last().map(|s| s == pat[0]).unwrap_or(false);
+    let segs = || pattern.split(':').filter(|s| !s.is_empty());
+    let n = segs().count();
+    if n == 1 {
+        return true;
     }
-    if canon[0].replace('_', "-") != pat[0].replace('_', "-") {
+    if !same_crate_name(&canon[0], segs().next().unwrap_or_default()) {
         return false;
     }
-    if canon.last().map(String::as_str) != pat.last().copied() {
-        return false;
-    }
-    if pat.len() >= 3 {
-        let ty = pat[pat.len() - 2];
-        if ty.chars().next().map(char::is_uppercase).unwrap_or(false) || canon.len() >= pat.len() {
+    if n >= 3 {
+        let ty = segs().nth(n - 2).unwrap_or_default();
+        if ty.chars().next().is_some_and(char::is_uppercase) || canon.len() >= n {
             return canon.len() >= 2 && canon[canon.len() - 2] == ty;
         }
     }
     true
+}
+
+/// Crate names equal up to `-` and `_`.
+fn same_crate_name(a: &str, b: &str) -> bool {
+    let norm = |c: u8| if c == b'_' { b'-' } else { c };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
 }
 
 /// Longest string or byte value the evaluator keeps; a longer one is unknown. Key material is

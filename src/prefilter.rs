@@ -41,6 +41,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "verified_by_calls",
     "verified_by_methods",
     "verified_by_method_crates",
+    "verified_by_verifier_arg",
+    "verifier_arg_words",
+    "own_expiry_words",
     "verifier_words",
     // JWT501's self-issued tokens: words of the package's facts, not triggers.
     "self_issued_words",
@@ -328,78 +331,101 @@ enum Role {
     Directive,
 }
 
-/// Active requirement indices, active extern indices, and whether the package depends on a
+/// Active requirement indices, active extern names, and whether the package depends on a
 /// JWT crate (which settles the requirements with `jwt_context`).
-type CacheKey = (Vec<usize>, Vec<usize>, bool);
+type CacheKey = (Vec<usize>, Vec<String>, bool);
+
+/// The automata of the process, one per distinct key: the catalogue is the same for every
+/// workspace, so a run over hundreds of workspaces with the same dependencies builds each
+/// automaton once. At most [`MAX_CACHED_MATCHERS`] are kept; past that, one is built per use.
+fn matcher_cache() -> &'static Mutex<HashMap<CacheKey, Arc<Matcher>>> {
+    static CACHE: std::sync::OnceLock<Mutex<HashMap<CacheKey, Arc<Matcher>>>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Bound on the automata kept for the process (each is tens of kilobytes).
+const MAX_CACHED_MATCHERS: usize = 256;
+
+/// The catalogue's requirements, computed once per process.
+fn requirements() -> &'static [Requirement] {
+    static REQS: std::sync::OnceLock<Vec<Requirement>> = std::sync::OnceLock::new();
+    REQS.get_or_init(rule_requirements)
+}
 
 /// The prefilter of a run: the catalogue's requirements and one automaton per set of active
-/// requirements (built on first use). A package's automaton holds only the words that can matter
-/// in it: `new` (of `Validation::new`) is no pattern in a package without jsonwebtoken, so the
-/// search does not stop at every `new` of a vendored tree. The automaton is chosen once per
-/// package ([`Prefilter::matcher`]), not per file.
+/// requirements (built on first use, shared by the whole process). A package's automaton holds
+/// only the words that can matter in it: `new` (of `Validation::new`) is no pattern in a package
+/// without jsonwebtoken, so the search does not stop at every `new` of a vendored tree. The
+/// automaton is chosen once per package ([`Prefilter::matcher`]), not per file.
 pub struct Prefilter {
-    reqs: Vec<Requirement>,
     externs: Vec<String>,
-    all: Matcher,
-    cache: Mutex<HashMap<CacheKey, Arc<Matcher>>>,
+    all: std::sync::OnceLock<Matcher>,
 }
 
 impl Prefilter {
     /// The prefilter for the catalogue and these extern crate names (with `_`).
     pub fn new(extern_names: &[String]) -> Prefilter {
-        let reqs = rule_requirements();
         Prefilter {
-            all: Matcher::new(reqs.clone(), extern_names),
-            reqs,
             externs: extern_names.to_vec(),
-            cache: Mutex::new(HashMap::new()),
+            all: std::sync::OnceLock::new(),
         }
     }
 
     /// All patterns any package can use.
     pub fn patterns(&self) -> &[String] {
-        self.all.patterns()
+        self.all
+            .get_or_init(|| Matcher::new(requirements().to_vec(), &self.externs))
+            .patterns()
     }
 
     /// The automaton for the files of a package with these dependencies (shared by every
     /// package with the same active requirements).
     pub fn matcher(&self, crates: &CrateMap) -> Arc<Matcher> {
-        let active: Vec<usize> = (0..self.reqs.len())
-            .filter(|&i| crates.depends_on_any(&self.reqs[i].crates))
+        let reqs = requirements();
+        let active: Vec<usize> = (0..reqs.len())
+            .filter(|&i| crates.depends_on_any(&reqs[i].crates))
             .collect();
-        let externs: Vec<usize> = (0..self.externs.len())
-            .filter(|&i| crates.externs.contains_key(&self.externs[i]))
+        let externs: Vec<String> = self
+            .externs
+            .iter()
+            .filter(|e| crates.externs.contains_key(*e))
+            .cloned()
             .collect();
         let jwt_dep = crates.depends_on_any(crate::deps::jwt_crates());
         let key = (active, externs, jwt_dep);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(key)
-            .or_insert_with_key(|(a, e, jwt_dep)| {
-                let reqs = a
-                    .iter()
-                    .map(|&i| {
-                        let mut r = self.reqs[i].clone();
-                        // A JWT dependency settles the context; without one the text must say.
-                        r.jwt_file |= r.jwt_context && !jwt_dep;
-                        r.jwt_context = false;
-                        r
-                    })
-                    .collect();
-                Arc::new(Matcher::new(
-                    reqs,
-                    &e.iter()
-                        .map(|&i| self.externs[i].clone())
-                        .collect::<Vec<_>>(),
-                ))
-            })
-            .clone()
+        let cache = matcher_cache();
+        if let Some(m) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return m.clone();
+        }
+        let m = Arc::new(build_matcher(&key));
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() < MAX_CACHED_MATCHERS {
+            cache.insert(key, m.clone());
+        }
+        m
     }
 
     /// Decides what to do with one file of a package with these dependencies.
     pub fn decide(&self, text: &[u8], crates: &CrateMap) -> Decision {
         self.matcher(crates).decide(text, crates)
     }
+}
+
+/// The automaton of one cache key.
+fn build_matcher((active, externs, jwt_dep): &CacheKey) -> Matcher {
+    let reqs = requirements();
+    let reqs = active
+        .iter()
+        .map(|&i| {
+            let mut r = reqs[i].clone();
+            // A JWT dependency settles the context; without one the text must say.
+            r.jwt_file |= r.jwt_context && !jwt_dep;
+            r.jwt_context = false;
+            r
+        })
+        .collect();
+    Matcher::new(reqs, externs)
 }
 
 /// One automaton over a set of requirements.

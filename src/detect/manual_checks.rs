@@ -44,7 +44,7 @@ impl Claim {
 }
 
 /// The claims one function checks by hand.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClaimChecks(HashSet<Claim>);
 
 impl ClaimChecks {
@@ -127,6 +127,35 @@ fn direct_read(e: &Expr) -> Option<Claim> {
             .and_then(str_lit)
             .and_then(|s| Claim::of_name(&s)),
         _ => None,
+    }
+}
+
+/// Whether a claim name is the program's own expiry (`haltAt`, `valid_until`), not `exp` nor a
+/// start time: JWT202's `own_expiry_words`.
+fn is_own_expiry(name: &str) -> bool {
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Words {
+        own_expiry_words: Vec<String>,
+    }
+    static W: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    let n = name.to_ascii_lowercase();
+    n != "exp"
+        && W.get_or_init(|| crate::catalog::rule_data("JWT202"))
+            .own_expiry_words
+            .iter()
+            .any(|w| n.contains(w.as_str()))
+}
+
+/// A list argument (`&["iss", "haltAt"]`) that names an own expiry claim.
+fn requires_own_expiry(e: &Expr) -> bool {
+    match e {
+        Expr::Reference(r) => requires_own_expiry(&r.expr),
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .any(|x| str_lit(x).is_some_and(|s| is_own_expiry(&s))),
+        _ => false,
     }
 }
 
@@ -266,6 +295,10 @@ impl<'ast> Visit<'ast> for Scan {
         if name == "set_issuer" {
             self.checks.0.insert(Claim::Iss);
         }
+        // Requiring a claim of the program's own that says when the token ends (`haltAt`).
+        if name == "set_required_spec_claims" && m.args.iter().any(requires_own_expiry) {
+            self.checks.0.insert(Claim::Exp);
+        }
         visit::visit_expr_method_call(self, m);
     }
 
@@ -332,9 +365,56 @@ pub fn release(w: &mut Walker, d: Diagnostic, then: Then) {
     }
 }
 
+/// Decides a held finding with the package's facts: dropped when a caller in another file
+/// checks the claims ([`PackageFacts::checks_by_callee`]), else as [`release`] would.
+fn release_for_package(w: &mut Walker, fn_name: String, h: Held) {
+    let Held { claims, d, then } = h;
+    let words = match &then {
+        Then::Report => Vec::new(),
+        Then::UnlessSelfIssued { issued, absent, .. } => {
+            issued.iter().chain(absent).cloned().collect()
+        }
+    };
+    let file = w.ctx.path.to_string();
+    w.report_for_package(words, move |t, _| {
+        if t.checks_by_callee
+            .get(&fn_name)
+            .is_some_and(|c| claims.iter().all(|x| c.has(*x)))
+        {
+            return None;
+        }
+        match then {
+            Then::Report => Some(d),
+            Then::UnlessSelfIssued {
+                issued,
+                absent,
+                verifies,
+            } => {
+                let own = verifies
+                    .as_deref()
+                    .is_some_and(|v| t.signs_type_named_in(v, &file));
+                (!own && !t.self_issued_without(&issued, &absent)).then_some(d)
+            }
+        }
+    });
+}
+
+/// The checks of the `&mut` helpers a function calls: `apply_audience(&mut v, cfg)` re-enables
+/// the audience check on the caller's `Validation`.
+fn mut_callees(fns: &[super::next_use::FnFacts], f: &super::next_use::FnFacts) -> ClaimChecks {
+    let mut out = ClaimChecks::default();
+    for g in fns {
+        if g.mut_param && !g.in_test && f.calls.contains(&g.name) {
+            out.extend(&g.checks);
+        }
+    }
+    out
+}
+
 /// The checks of a function and of the functions around it in the file: the ones it calls and
-/// its callers (matched by name; a sibling that its caller also calls does not count, since it
-/// may check another value, and a test's assertions do not vouch for production code).
+/// its callers, with the `&mut` helpers those callers run (matched by name; any other sibling
+/// that its caller also calls does not count, since it may check another value, and a test's
+/// assertions do not vouch for production code).
 fn around(fns: &[super::next_use::FnFacts], i: usize) -> ClaimChecks {
     let f = &fns[i];
     let mut out = f.checks.clone();
@@ -351,26 +431,63 @@ fn around(fns: &[super::next_use::FnFacts], i: usize) -> ClaimChecks {
     }
     for c in callers {
         out.extend(&c.checks);
+        out.extend(&mut_callees(fns, c));
     }
     out
 }
 
-/// Decides the held findings of a walked file.
+/// Most callee names one file adds to [`PackageFacts::checks_by_callee`].
+const MAX_CALLEES_PER_FILE: usize = 4096;
+
+/// This file's share of the package's caller checks: for each function name a production
+/// function of the file calls, what that caller (with its `&mut` helpers) checks by hand.
+fn note_callers(w: &mut Walker) {
+    let mut added = 0;
+    for f in w.fns.iter().filter(|f| !f.in_test) {
+        let mut via = f.checks.clone();
+        via.extend(&mut_callees(&w.fns, f));
+        if via.0.is_empty() {
+            continue;
+        }
+        for n in &f.calls {
+            if added >= MAX_CALLEES_PER_FILE || GENERIC_NAMES.contains(&n.as_str()) {
+                continue;
+            }
+            added += 1;
+            w.out
+                .facts
+                .checks_by_callee
+                .entry(n.clone())
+                .or_default()
+                .extend(&via);
+        }
+    }
+}
+
+/// Decides the held findings of a walked file: moot when the file checks the claims around the
+/// function; otherwise a production function with a name callers can be linked by waits for
+/// the package's callers in other files.
 pub fn finish(w: &mut Walker) {
+    note_callers(w);
     let mut held = Vec::new();
     for i in 0..w.fns.len() {
         if w.fns[i].held.is_empty() {
             continue;
         }
         let checks = around(&w.fns, i);
+        let linkable = !w.fns[i].in_test && !GENERIC_NAMES.contains(&w.fns[i].name.as_str());
+        let name = w.fns[i].name.clone();
         for h in std::mem::take(&mut w.fns[i].held) {
             if !h.claims.iter().all(|c| checks.has(*c)) {
-                held.push(h);
+                held.push((linkable.then(|| name.clone()), h));
             }
         }
     }
-    for h in held {
-        release(w, h.d, h.then);
+    for (name, h) in held {
+        match name {
+            Some(n) => release_for_package(w, n, h),
+            None => release(w, h.d, h.then),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod lifetime;
 pub mod manual_checks;
 pub mod mixed;
 pub mod next_use;
+pub mod opt_in;
 pub mod secrets;
 pub mod session;
 pub mod storage;
@@ -242,6 +243,8 @@ pub struct Walker<'a> {
     /// Refresh handlers that verify and call helpers: reported at the end of the file when one
     /// of the helpers signs (`(finding, names the handler calls)`).
     pub pending_refresh: Vec<(Diagnostic, HashSet<String>)>,
+    /// Then-branches of `if`s on an opt-in switch, with the switch's name (see [`opt_in`]).
+    pub opt_in_branches: Vec<(Range<usize>, String)>,
 }
 
 impl Env for Walker<'_> {
@@ -277,6 +280,7 @@ impl<'a> Walker<'a> {
             last_fn: None,
             signing_fns: HashSet::new(),
             pending_refresh: Vec::new(),
+            opt_in_branches: Vec::new(),
         }
     }
 
@@ -539,13 +543,53 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Walks one function (free or in an `impl`): `visit_inner` visits its signature and body,
+    /// then the per-function checks run on the body.
+    fn walk_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        visit_inner: impl FnOnce(&mut Self),
+    ) {
+        let t = is_test_attr(attrs);
+        let name = sig.ident.to_string();
+        self.with_test(t, |w| {
+            w.with_name(name.clone(), |w| {
+                let saved = std::mem::take(&mut w.compared);
+                w.with_fn(name.clone(), sig, block, |w| {
+                    w.with_scope(|w| {
+                        w.bind_params(sig.inputs.iter());
+                        visit_inner(w)
+                    })
+                });
+                validation::check_fn(w, block);
+                claim_list::check_fn(w, block);
+                let returns = !matches!(sig.output, syn::ReturnType::Default);
+                verify_only::check_fn(w, &name, block, returns);
+                configure::check_fn(w, block, returns);
+                mixed::check_fn(w, block);
+                cookies::check_fn(w, block);
+                session::check_fn(w, &sig.ident, block);
+                w.compared = saved;
+            })
+        });
+    }
+
     /// Runs `f` inside a function's facts (for "what happens next" checks); `body` is the
     /// function's block.
-    fn with_fn(&mut self, name: String, body: &syn::Block, f: impl FnOnce(&mut Self)) {
+    fn with_fn(
+        &mut self,
+        name: String,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        f: impl FnOnce(&mut Self),
+    ) {
         let in_test = self.in_test();
         self.fns.push(next_use::FnFacts {
             name,
             in_test,
+            mut_param: takes_mut_ref(sig),
             ..Default::default()
         });
         let i = self.fns.len() - 1;
@@ -773,28 +817,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.ctx.uses = saved;
             }
             Item::Fn(f) => {
-                let t = is_test_attr(&f.attrs);
-                let name = f.sig.ident.to_string();
-                self.with_test(t, |w| {
-                    w.with_name(name.clone(), |w| {
-                        let saved = std::mem::take(&mut w.compared);
-                        w.with_fn(name, &f.block, |w| {
-                            w.with_scope(|w| {
-                                w.bind_params(f.sig.inputs.iter());
-                                visit::visit_item_fn(w, f)
-                            })
-                        });
-                        validation::check_fn(w, &f.block);
-                        claim_list::check_fn(w, &f.block);
-                        let returns = !matches!(f.sig.output, syn::ReturnType::Default);
-                        verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
-                        configure::check_fn(w, &f.block, returns);
-                        mixed::check_fn(w, &f.block);
-                        cookies::check_fn(w, &f.block);
-                        session::check_fn(w, &f.sig.ident, &f.block);
-                        w.compared = saved;
-                    })
-                });
+                self.walk_fn(&f.attrs, &f.sig, &f.block, |w| visit::visit_item_fn(w, f));
             }
             Item::Impl(im) => {
                 let name = match &*im.self_ty {
@@ -827,27 +850,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let t = is_test_attr(&f.attrs);
-        let name = f.sig.ident.to_string();
-        self.with_test(t, |w| {
-            w.with_name(name.clone(), |w| {
-                let saved = std::mem::take(&mut w.compared);
-                w.with_fn(name, &f.block, |w| {
-                    w.with_scope(|w| {
-                        w.bind_params(f.sig.inputs.iter());
-                        visit::visit_impl_item_fn(w, f)
-                    })
-                });
-                validation::check_fn(w, &f.block);
-                claim_list::check_fn(w, &f.block);
-                let returns = !matches!(f.sig.output, syn::ReturnType::Default);
-                verify_only::check_fn(w, &f.sig.ident.to_string(), &f.block, returns);
-                configure::check_fn(w, &f.block, returns);
-                mixed::check_fn(w, &f.block);
-                cookies::check_fn(w, &f.block);
-                session::check_fn(w, &f.sig.ident, &f.block);
-                w.compared = saved;
-            })
+        self.walk_fn(&f.attrs, &f.sig, &f.block, |w| {
+            visit::visit_impl_item_fn(w, f)
         });
     }
 
@@ -899,7 +903,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 session::note_call(self, e);
             }
             Expr::MethodCall(m) => {
-                next_use::note_call(self, None, Some(&m.method.to_string()));
+                next_use::note_method(self, m);
                 api::check_method(self, m);
                 alg::check_method(self, m);
                 secrets::check_method(self, m);
@@ -923,6 +927,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),
+            Expr::If(i) => opt_in::note_if(self, i),
             Expr::Lit(l) => secrets::check_jwk_str(self, l),
             Expr::Field(f) => alg::check_field(self, f),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
@@ -996,6 +1001,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 }
 
+/// Whether a function takes a `&mut` parameter (other than `&mut self`): a helper that can
+/// change a value its caller owns (`fn apply_audience(v: &mut Validation, ..)`).
+fn takes_mut_ref(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|a| {
+        matches!(a, syn::FnArg::Typed(t)
+            if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()))
+    })
+}
+
 /// A pattern that binds nothing anyone reads: `_` or a `_name`.
 fn discards(p: &syn::Pat) -> bool {
     match p {
@@ -1054,6 +1068,7 @@ impl<'a> PieceWalk<'a> {
         manual_checks::finish(&mut self.w);
         session::finish(&mut self.w);
         next_use::finish(&mut self.w);
+        opt_in::finish(&mut self.w);
         let mut out = self.w.out;
         out.facts.consts.extend(self.consts);
         out

@@ -27,6 +27,11 @@ struct Data {
     /// Methods that verify a token (gated on `verify_method_crates`).
     verified_by_methods: Vec<String>,
     verified_by_method_crates: Vec<String>,
+    /// Methods that verify when an argument is named like a verifier (openidconnect's
+    /// `id_token.claims(&verifier, &nonce)`; `claims` alone says nothing).
+    verified_by_verifier_arg: Vec<String>,
+    /// What such an argument's name contains.
+    verifier_arg_words: Vec<String>,
     /// Words whose presence anywhere in the package means it verifies tokens or holds a
     /// verification key.
     verifier_words: Vec<String>,
@@ -66,6 +71,8 @@ pub struct FnFacts {
     pub in_test: bool,
     /// The claims it checks by hand.
     pub checks: super::manual_checks::ClaimChecks,
+    /// Takes a `&mut` parameter: what it checks or re-enables may be its caller's value.
+    pub mut_param: bool,
     /// Findings a hand-written claim check elsewhere in the file would make moot.
     pub held: Vec<super::manual_checks::Held>,
 }
@@ -86,6 +93,32 @@ const EXPIRY_WORDS: &[&str] = &[
 pub fn names_expiry(text: &str) -> bool {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .any(|w| EXPIRY_WORDS.contains(&w))
+}
+
+/// Whether an argument names a verifier (`&verifier`, `&client.id_token_verifier()`).
+fn names_verifier(e: &syn::Expr) -> bool {
+    let text = quote::ToTokens::to_token_stream(e)
+        .to_string()
+        .to_ascii_lowercase();
+    text.len() <= 256
+        && data()
+            .verifier_arg_words
+            .iter()
+            .any(|w| text.contains(w.as_str()))
+}
+
+/// Records a method call of the current function.
+pub fn note_method(w: &mut Walker, m: &syn::ExprMethodCall) {
+    let name = m.method.to_string();
+    let d = data();
+    if d.verified_by_verifier_arg.contains(&name)
+        && w.ctx.crates.depends_on_any(&d.verified_by_method_crates)
+        && m.args.iter().any(names_verifier)
+        && let Some(&i) = w.fn_stack.last()
+    {
+        w.fns[i].verifies = true;
+    }
+    note_call(w, None, Some(&name));
 }
 
 /// Records a call of the current function; `path` is the resolved path of a function call.

@@ -37,6 +37,10 @@ pub struct PackageFacts {
     pub ends_sessions: bool,
     /// Defaults of configuration fields (`impl Default`, serde default functions).
     pub field_defaults: super::config_defaults::FieldDefaults,
+    /// For each function name production code calls: the claims its callers check by hand,
+    /// themselves or through `&mut` helpers (a held JWT202/JWT501 finding in a function of
+    /// another file is moot when its callers check the claim).
+    pub checks_by_callee: HashMap<String, crate::detect::manual_checks::ClaimChecks>,
 }
 
 impl PackageFacts {
@@ -59,6 +63,12 @@ impl PackageFacts {
         self.field_defaults.merge(&other.field_defaults);
         self.ends_sessions |= other.ends_sessions;
         self.hmac_keys.extend(other.hmac_keys.iter().cloned());
+        for (k, v) in &other.checks_by_callee {
+            self.checks_by_callee
+                .entry(k.clone())
+                .or_default()
+                .extend(v);
+        }
     }
 
     /// Does the package issue its own tokens (one of `issued` occurs in its production code)

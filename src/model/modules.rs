@@ -29,10 +29,42 @@ const MAX_INLINE_DEPTH: usize = 64;
 
 /// The `mod NAME;` declarations of a Rust source text.
 pub fn scan(text: &str) -> Vec<ModDecl> {
-    if memchr::memmem::find(text.as_bytes(), b"mod").is_none() {
+    if !may_declare_file_module(text.as_bytes()) {
         return Vec::new();
     }
     Scanner::new(text).run()
+}
+
+/// Whether the text has `mod NAME;` somewhere (comments and strings not told apart): only such a
+/// file can declare a module in another file, so any other file skips the lexer. Inline modules
+/// (`mod tests { .. }`) alone declare no file.
+fn may_declare_file_module(b: &[u8]) -> bool {
+    let ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let space = |c: u8| c.is_ascii_whitespace();
+    memchr::memmem::find_iter(b, b"mod").any(|at| {
+        if at > 0 && ident(b[at - 1]) {
+            return false;
+        }
+        let mut i = at + 3;
+        let ws = i;
+        while i < b.len() && space(b[i]) {
+            i += 1;
+        }
+        if i == ws {
+            return false;
+        }
+        let name = i;
+        while i < b.len() && (ident(b[i]) || b[i] == b'#') {
+            i += 1;
+        }
+        if i == name {
+            return false;
+        }
+        while i < b.len() && space(b[i]) {
+            i += 1;
+        }
+        b.get(i) == Some(&b';')
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -467,6 +499,17 @@ mod tests {
     fn strings_comments_and_chars_are_skipped() {
         let t = "// mod a;\n/* mod b; /* nested */ mod c; */\nconst S: &str = \"mod d;\";\nconst R: &str = r#\"mod e;\"#;\nfn f<'a>(x: &'a u8) -> char { '{' }\nmod real;";
         assert_eq!(names(t), vec![("real".into(), false)]);
+    }
+
+    #[test]
+    fn only_files_with_a_file_module_are_lexed() {
+        assert!(may_declare_file_module(b"pub mod api ;"));
+        assert!(may_declare_file_module(b"#[cfg(test)]\nmod\r\n  r#tests;"));
+        assert!(!may_declare_file_module(b"mod tests { fn f() {} }"));
+        assert!(!may_declare_file_module(b"let model; fn modx(); mod;"));
+        assert!(!may_declare_file_module(b"mod"));
+        // A pre-check that rejects a file would lose its declarations: these are kept.
+        assert_eq!(names("mod a {}\nmod b;"), vec![("b".into(), false)]);
     }
 
     #[test]
