@@ -854,6 +854,7 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             site,
             &advisories,
             &mut resolved_at,
+            opts.operations.as_ref(),
         ));
     }
 
@@ -934,6 +935,7 @@ fn requirement_advisory(
     site: &Site,
     advisories: &[Advisory],
     resolved_at: &mut BTreeMap<(usize, usize), Vec<Label>>,
+    operations: Option<&std::collections::HashSet<String>>,
 ) -> Option<Diagnostic> {
     let file = site.file(manifests);
     let d = &site.dep;
@@ -975,6 +977,8 @@ fn requirement_advisory(
     );
     let place = Place::Requirement;
     let diag = vulnerable(file, d.span.clone(), &what, &d.package, &low, &hits, place);
+    // The workspace uses this crate itself: its own calls say whether it reaches the flaw.
+    let diag = judged_by_use(diag, &hits, operations);
     Some(site.with_inheritors(diag))
 }
 
@@ -1209,11 +1213,14 @@ fn lock_advisories(
                 &hits,
                 Place::LockEntry,
             );
-            diag = judged_by_use(diag, &hits, opts.operations.as_ref());
+            let brought = brought_in(lock, &edges, &reqs, j, &hits);
+            // A JWT crate that a wrapper brings in is used by code this run cannot see.
+            if !(is_jwt_crate(&p.name) && brought.iter().any(wraps)) {
+                diag = judged_by_use(diag, &hits, opts.operations.as_ref());
+            }
             for label in resolved_at.get(&(l, j)).into_iter().flatten() {
                 diag = diag.with_secondary(&label.file, label.span.clone(), label.message.clone());
             }
-            let brought = brought_in(lock, &edges, &reqs, j, &hits);
             for b in &brought {
                 let r = &reqs[b.req];
                 diag = diag.with_secondary(&r.file, r.span.clone(), "brings it in");
@@ -1383,6 +1390,12 @@ fn brought_in<'a>(
     out
 }
 
+/// Whether the requirement of `b` is another crate that depends on the affected one (a
+/// wrapper such as jwt-authorizer), not the affected crate itself.
+fn wraps(b: &BroughtIn) -> bool {
+    b.path.len() >= 2
+}
+
 /// The requirement's feature that the table says turns on the first hop of `path`.
 fn enabling_feature(lock: &Lockfile, req: &LockedRequirement, path: &[usize]) -> Option<String> {
     let from = &lock.packages[*path.first()?].name;
@@ -1432,7 +1445,10 @@ fn brings_in_finding(
     let what = format!("{written} brings in {} {v} {how}, which", p.name);
     let place = Place::BringsIn { key: &d.key };
     let mut diag = vulnerable(&req.file, req.span.clone(), &what, &p.name, v, &hits, place);
-    diag = judged_by_use(diag, &hits, opts.operations.as_ref());
+    // A wrapper of a JWT crate performs the operations itself, out of this run's sight.
+    if !(is_jwt_crate(&p.name) && wraps(b)) {
+        diag = judged_by_use(diag, &hits, opts.operations.as_ref());
+    }
     diag = diag.with_secondary(&lock.path, p.span.clone(), "resolved here");
     for (f, s) in &req.inheritors {
         diag = diag.with_secondary(f, s.clone(), "inherited here with `workspace = true`");

@@ -96,3 +96,52 @@ fn rsa_signing_in_test_code_does_not_count() {
     );
     assert_eq!(rsa_finding(&lib).0, Level::Note);
 }
+
+/// A package that uses jsonwebtoken 9.3.1 directly, with this lib.rs.
+fn lint_v9(lib: &str) -> cargo_jwtlint::diagnostic::Report {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("Cargo.toml"),
+        "[package]\nname = \"issuer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = \"=9.3.1\"\nserde_json = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("Cargo.lock"),
+        "version = 3\n\n[[package]]\nname = \"issuer\"\nversion = \"0.1.0\"\ndependencies = [\n \"jsonwebtoken\",\n]\n\n[[package]]\nname = \"jsonwebtoken\"\nversion = \"9.3.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(t.path().join("src")).unwrap();
+    std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
+    run(&LintRequest {
+        root: t.path().to_path_buf(),
+        paths: vec![t.path().to_path_buf()],
+        config: Config::default(),
+        advisory_db: None,
+        today: cargo_jwtlint::suppress::today().unwrap(),
+        nested: Vec::new(),
+        all_test_code: false,
+    })
+}
+
+fn claim_type_findings(report: &cargo_jwtlint::diagnostic::Report) -> usize {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "JWT012" && d.message.contains("GHSA-h395-gr6q-cpjc"))
+        .count()
+}
+
+#[test]
+fn the_claim_type_advisory_is_out_of_reach_of_code_that_only_signs() {
+    let signs = "pub fn sign(k: &[u8]) -> String {\n    let key = jsonwebtoken::EncodingKey::from_secret(k);\n    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &serde_json::json!({\"exp\": 1}), &key).unwrap()\n}\n";
+    let report = lint_v9(signs);
+    assert_eq!(claim_type_findings(&report), 0, "{:#?}", report.diagnostics);
+    // The lock entry and the requirement line, both hidden and counted.
+    assert_eq!(report.hidden_out_of_reach, 2);
+    let verifies = format!(
+        "{signs}\npub fn check(t: &str, k: &[u8]) -> bool {{\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256)).is_ok()\n}}\n"
+    );
+    let report = lint_v9(&verifies);
+    assert_eq!(claim_type_findings(&report), 2, "{:#?}", report.diagnostics);
+    assert_eq!(report.hidden_out_of_reach, 0);
+}

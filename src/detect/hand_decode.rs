@@ -15,8 +15,15 @@ struct Steps {
     splits_at_dots: bool,
     /// The first base64 decode call (where the finding points).
     base64: Option<std::ops::Range<usize>>,
+    /// Base64 decodes of any part, the header's included.
+    decodes: usize,
     parses_json: bool,
 }
+
+/// A function that base64-decodes this many parts (header, payload and signature, or the five
+/// of a JWE) parses the whole token into a value that keeps its signature for a later check (a
+/// JWT crate's `FromStr` or `Deserialize` of its token type): no claims read.
+const PARSER_DECODES: usize = 3;
 
 /// Names and paths that mark a base64 engine or function.
 fn is_base64(text: &str) -> bool {
@@ -30,6 +37,36 @@ fn dot_literal(e: &syn::Expr) -> bool {
         syn::Lit::Str(s) => s.value() == ".",
         _ => false,
     })
+}
+
+/// Is this the token's third part (its signature)? `parts[2]`, `.nth(2)`, or a binding named
+/// like a signature (`sig_str`, `signature`). Decoding it reads no claims.
+fn signature_part(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Try(t) => signature_part(&t.expr),
+        syn::Expr::Reference(r) => signature_part(&r.expr),
+        syn::Expr::Paren(p) => signature_part(&p.expr),
+        syn::Expr::Index(i) => matches!(&*i.index, syn::Expr::Lit(l)
+            if matches!(&l.lit, syn::Lit::Int(n) if n.base10_digits() == "2")),
+        syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "nth" => m
+                .args
+                .first()
+                .is_some_and(|a| quote::quote!(#a).to_string() == "2"),
+            "as_bytes" | "as_ref" | "trim" | "unwrap" => signature_part(&m.receiver),
+            _ => false,
+        },
+        syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let n = i.to_string().to_ascii_lowercase();
+            n == "sig" || n.starts_with("sig_") || n.starts_with("signature")
+        }),
+        _ => false,
+    }
+}
+
+/// Not the payload: the header or the signature part.
+fn not_payload(e: &syn::Expr) -> bool {
+    header_part(e) || signature_part(e)
 }
 
 /// Is this the token's first part (its header), not its payload? `parts[0]`,
@@ -52,10 +89,10 @@ fn header_part(e: &syn::Expr) -> bool {
             }
             _ => false,
         },
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| i.to_string().to_ascii_lowercase().starts_with("head")),
+        syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let n = i.to_string().to_ascii_lowercase();
+            n.starts_with("head") || n.starts_with("hdr")
+        }),
         _ => false,
     }
 }
@@ -71,11 +108,11 @@ impl<'ast> Visit<'ast> for Steps {
             self.splits_at_dots = true;
         }
         let receiver = &m.receiver;
-        if name == "decode"
-            && is_base64(&quote::quote!(#receiver).to_string())
-            && !m.args.first().is_some_and(header_part)
-        {
-            self.base64.get_or_insert_with(|| index::span_of(m));
+        if name == "decode" && is_base64(&quote::quote!(#receiver).to_string()) {
+            self.decodes += 1;
+            if !m.args.first().is_some_and(not_payload) {
+                self.base64.get_or_insert_with(|| index::span_of(m));
+            }
         }
         syn::visit::visit_expr_method_call(self, m);
     }
@@ -85,11 +122,11 @@ impl<'ast> Visit<'ast> for Steps {
             let segs = index::path_segments(&p.path);
             let last = segs.last().map(String::as_str).unwrap_or("");
             let path = segs.join("::");
-            if matches!(last, "decode" | "decode_config")
-                && is_base64(&path)
-                && !c.args.first().is_some_and(header_part)
-            {
-                self.base64.get_or_insert_with(|| index::span_of(c));
+            if matches!(last, "decode" | "decode_config") && is_base64(&path) {
+                self.decodes += 1;
+                if !c.args.first().is_some_and(not_payload) {
+                    self.base64.get_or_insert_with(|| index::span_of(c));
+                }
             }
             if matches!(last, "from_slice" | "from_str" | "from_reader")
                 && segs.iter().any(|s| s == "serde_json")
@@ -112,6 +149,9 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     ) else {
         return;
     };
+    if steps.decodes >= PARSER_DECODES {
+        return;
+    }
     // A type named `Verified..` or `Accepted..` holds a token checked before it was made.
     if w.names
         .iter()
