@@ -194,6 +194,11 @@ pub struct Binding {
     pub optional: bool,
     /// Byte range of the initializer.
     pub init_span: Option<std::ops::Range<usize>>,
+    /// The parameter of the enclosing function this binding is (its index among the inputs).
+    pub param: Option<usize>,
+    /// Parameters of the enclosing function whose value may flow into this binding (a branch
+    /// of its initializer names them): `let s = match m { A => b"..", B => prod_secret };`.
+    pub from_params: Vec<usize>,
 }
 
 pub struct Ctx<'a> {
@@ -245,6 +250,9 @@ pub struct Walker<'a> {
     pub pending_refresh: Vec<(Diagnostic, HashSet<String>)>,
     /// Then-branches of `if`s on an opt-in switch, with the switch's name (see [`opt_in`]).
     pub opt_in_branches: Vec<(Range<usize>, String)>,
+    /// Key constructors of the file that get a parameter of their function, and the calls of
+    /// the file's functions with literal or fallback arguments (see `secrets::finish_params`).
+    pub param_flow: secrets::ParamFlow,
 }
 
 impl Env for Walker<'_> {
@@ -281,6 +289,7 @@ impl<'a> Walker<'a> {
             signing_fns: HashSet::new(),
             pending_refresh: Vec::new(),
             opt_in_branches: Vec::new(),
+            param_flow: Default::default(),
         }
     }
 
@@ -501,15 +510,14 @@ impl<'a> Walker<'a> {
 
     /// Binds typed function parameters whose type carries a fact (an unverified header).
     fn bind_params<'p>(&mut self, inputs: impl Iterator<Item = &'p syn::FnArg>) {
-        for a in inputs {
+        for (i, a) in inputs.enumerate() {
             let syn::FnArg::Typed(pt) = a else { continue };
             let mut b = Binding::default();
             alg::classify_param(self, &pt.ty, &mut b);
             b.optional = matches!(&*pt.ty, syn::Type::Path(p)
                 if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
-            if b.header || b.optional {
-                self.bind_pat(&pt.pat, b);
-            }
+            b.param = Some(i);
+            self.bind_pat(&pt.pat, b);
         }
     }
 
@@ -881,6 +889,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Some(init) = &l.init {
             b = self.classify(&init.expr);
             b.exp_checked = lifetime::check_local(self, &l.pat, &init.expr, b.val.as_ref());
+            b.from_params = secrets::params_in(self, &init.expr);
         }
         self.bind_pat(&l.pat, b);
     }
@@ -897,6 +906,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 api::check_call(self, c);
                 alg::check_call(self, c);
                 secrets::check_call(self, c);
+                secrets::note_local_call(self, c);
                 lifetime::check_call(self, c);
                 storage::check_call(self, c);
                 claims::note_signing_call(self, c);
@@ -1068,6 +1078,7 @@ impl<'a> PieceWalk<'a> {
         manual_checks::finish(&mut self.w);
         session::finish(&mut self.w);
         next_use::finish(&mut self.w);
+        secrets::finish_params(&mut self.w);
         opt_in::finish(&mut self.w);
         let mut out = self.w.out;
         out.facts.consts.extend(self.consts);

@@ -173,6 +173,8 @@ fn check_arg(
     what: String,
 ) {
     let path = w.ctx.path.to_string();
+    // Any parameter it may get, whatever else a branch gives (`match m { A => lit, B => p }`).
+    note_param_sink(w, kind, k.base64, arg, &what);
     let Some(v) = w.eval(arg) else {
         // `from_secret(cfg.secret.as_bytes())`: judged by the config field's default.
         if let Some(field) = crate::model::config_defaults::field_read(arg) {
@@ -384,6 +386,161 @@ pub fn check_jwk_json(w: &mut Walker, mac: &syn::Macro) {
                 .with_label("hard-coded JWK secret")
                 .with_help(OCT_JWK_HELP);
             w.report(d);
+        }
+    }
+}
+
+/// Values through the parameters of the file's functions: a key constructor that gets a
+/// parameter (`fn keys(prod_secret: &[u8]) { from_secret(prod_secret) }`) is a sink of that
+/// parameter, and a call of the function with a literal or an empty fallback for it
+/// (`keys(std::env::var("S").unwrap_or_default().as_bytes())`) is judged at the argument as if
+/// the value were written at the constructor. One call deep, within one file.
+#[derive(Default)]
+pub struct ParamFlow {
+    sinks: Vec<ParamSink>,
+    calls: Vec<CallArg>,
+}
+
+struct ParamSink {
+    func: String,
+    index: usize,
+    kind: Kind,
+    base64: bool,
+    what: String,
+}
+
+struct CallArg {
+    callee: String,
+    index: usize,
+    val: Val,
+    span: std::ops::Range<usize>,
+    in_test: bool,
+}
+
+/// Most sinks and calls remembered per file.
+const MAX_PARAM_FLOW: usize = 4096;
+
+/// The parameters of the current function that an expression's value may come from: the
+/// parameters it names, and those a local it names was bound from.
+pub fn params_in(w: &Walker, e: &Expr) -> Vec<usize> {
+    struct P<'w, 'a> {
+        w: &'w Walker<'a>,
+        out: Vec<usize>,
+        budget: usize,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for P<'_, '_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if self.budget == 0 {
+                return;
+            }
+            self.budget -= 1;
+            if let Some(id) = p.path.get_ident()
+                && let Some(b) = self.w.binding(&id.to_string())
+            {
+                self.out.extend(b.param);
+                self.out.extend(b.from_params.iter().copied());
+            }
+        }
+        // A call's result is not its arguments' value (`hash(secret)`), a closure is not run.
+        fn visit_expr_call(&mut self, _: &'ast syn::ExprCall) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    if w.fn_stack.is_empty() {
+        return Vec::new();
+    }
+    let mut p = P {
+        w,
+        out: Vec::new(),
+        budget: 256,
+    };
+    syn::visit::Visit::visit_expr(&mut p, e);
+    p.out.sort_unstable();
+    p.out.dedup();
+    p.out
+}
+
+fn note_param_sink(w: &mut Walker, kind: Kind, base64: bool, arg: &Expr, what: &str) {
+    let Some(&f) = w.fn_stack.last() else { return };
+    let func = w.fns[f].name.clone();
+    for index in params_in(w, arg) {
+        if w.param_flow.sinks.len() < MAX_PARAM_FLOW {
+            w.param_flow.sinks.push(ParamSink {
+                func: func.clone(),
+                index,
+                kind,
+                base64,
+                what: what.to_string(),
+            });
+        }
+    }
+}
+
+/// The function a call names, when it can be one of this file's: `keys(..)`, `Self::keys(..)`.
+fn local_callee(c: &ExprCall) -> Option<String> {
+    let Expr::Path(p) = &*c.func else { return None };
+    let segs = &p.path.segments;
+    match segs.len() {
+        1 => Some(segs[0].ident.to_string()),
+        2 if segs[0].ident == "Self" => Some(segs[1].ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Records the literal and fallback arguments of a call of one of the file's functions.
+pub fn note_local_call(w: &mut Walker, c: &ExprCall) {
+    if !w.ctx.enabled("JWT801") || c.args.len() > 16 {
+        return;
+    }
+    let Some(callee) = local_callee(c) else {
+        return;
+    };
+    for (index, a) in c.args.iter().enumerate() {
+        if w.param_flow.calls.len() >= MAX_PARAM_FLOW {
+            return;
+        }
+        let Some(val) = w.eval(a) else { continue };
+        if !matches!(val, Val::Str(_) | Val::Bytes(_) | Val::Fallback(_)) {
+            continue;
+        }
+        let in_test = w.in_test();
+        w.param_flow.calls.push(CallArg {
+            callee: callee.clone(),
+            index,
+            val,
+            span: index::span_of(a),
+            in_test,
+        });
+    }
+}
+
+/// Judges every recorded argument that reaches a key constructor through a parameter.
+pub fn finish_params(w: &mut Walker) {
+    let flow = std::mem::take(&mut w.param_flow);
+    let path = w.ctx.path.to_string();
+    for c in &flow.calls {
+        for s in flow
+            .sinks
+            .iter()
+            .filter(|s| s.func == c.callee && s.index == c.index)
+        {
+            let what = format!(
+                "{}, through parameter {} of `{}`,",
+                s.what,
+                s.index + 1,
+                s.func
+            );
+            if let Some(d) = judge(s.kind, &c.val, s.base64, &path, c.span.clone(), &what) {
+                let d = if c.in_test || w.ctx.is_test_file {
+                    d.in_test_code()
+                } else {
+                    d
+                };
+                if w.ctx.enabled(&d.code) {
+                    w.out.diagnostics.push(d);
+                }
+                break;
+            }
         }
     }
 }
