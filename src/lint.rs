@@ -90,6 +90,8 @@ struct FileResult {
     package: Option<usize>,
     /// The file's `mod NAME;` declarations (for the module tree).
     mods: Vec<crate::model::modules::ModDecl>,
+    /// Inline `#[cfg(test)]` modules of the file (test code inside a production file).
+    test_ranges: Vec<std::ops::Range<usize>>,
     /// Function summaries for the checks one call away.
     fn_summaries: Vec<detect::verify_only::FnSummary>,
     /// Advisory-relevant operations the file performs (production code).
@@ -242,6 +244,15 @@ fn mentions(text: &[u8], word: &str) -> bool {
     })
 }
 
+/// Replaces the bytes of these ranges with spaces (test modules a mention must not come from).
+fn blank_ranges(text: &mut [u8], ranges: &[std::ops::Range<usize>]) {
+    for r in ranges {
+        if let Some(part) = text.get_mut(r.clone()) {
+            part.fill(b' ');
+        }
+    }
+}
+
 /// Whether byte `i` follows a `//` on its line (a line comment; `//` inside a string literal
 /// before it makes this true too, so such a word counts as absent).
 fn in_line_comment(text: &[u8], i: usize) -> bool {
@@ -343,6 +354,7 @@ fn lint_rust(
         directives: Vec::new(),
         package,
         mods: Vec::new(),
+        test_ranges: Vec::new(),
         fn_summaries: Vec::new(),
         operations: Default::default(),
         field_defaults: Vec::new(),
@@ -355,7 +367,9 @@ fn lint_rust(
             return r;
         }
     };
-    r.mods = crate::model::modules::scan(&text);
+    let m = crate::model::modules::scan_file(&text);
+    r.mods = m.decls;
+    r.test_ranges = m.test_ranges;
     let decision = prefilter
         .map(|p| p.decide(text.as_bytes(), crates))
         .unwrap_or(Decision::Parse);
@@ -651,7 +665,7 @@ pub fn run(req: &LintRequest) -> Report {
     stage.done("sources");
     stage.count(&results);
     let mut consts = package_constants(&results, &rust, pool);
-    run_package_checks(&mut results, &rust, &mut consts, &mut out);
+    run_package_checks(&mut results, &rust, &test_files, &mut consts, &mut out);
     let found_here = field_default_checks(&mut results, &test_files, &mut out.sources);
     out.diagnostics.extend(found_here);
     let operations = workspace_operations(&results, &rust, &test_files, &ws.locks);
@@ -1070,6 +1084,7 @@ fn skipped_field_defaults(
 fn run_package_checks(
     results: &mut [FileResult],
     rust: &[&Found],
+    test_files: &TestFiles,
     consts: &mut HashMap<Option<usize>, PackageFacts>,
     out: &mut Collected,
 ) {
@@ -1087,18 +1102,21 @@ fn run_package_checks(
         words.dedup();
         let table = consts.entry(*pkg).or_default();
         for (r, f) in results.iter().zip(rust) {
-            // What production code of the package says (tests may mention anything).
-            if r.package != *pkg || detect::is_test_path(&r.rel) {
+            // What production code of the package says (tests may mention anything): test
+            // files, files a `#[cfg(test)] mod` declares, and inline test modules are left out.
+            if r.package != *pkg || detect::is_test_path(&r.rel) || test_files.declared_test(&r.rel)
+            {
                 continue;
             }
             let missing: Vec<&String> = words.iter().filter(|w| !table.mentions(w)).collect();
             if missing.is_empty() {
                 break;
             }
-            let text = match &r.source {
+            let mut text = match &r.source {
                 Some(s) => s.text.as_bytes().to_vec(),
                 None => f.read().unwrap_or_default(),
             };
+            blank_ranges(&mut text, &r.test_ranges);
             for w in missing {
                 if mentions(&text, w) {
                     table.mentions.insert(w.clone());

@@ -27,10 +27,29 @@ const MAX_DECLS: usize = 10_000;
 /// Deepest inline-module nesting followed.
 const MAX_INLINE_DEPTH: usize = 64;
 
+/// What the module lexer finds in one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModScan {
+    /// The `mod NAME;` declarations.
+    pub decls: Vec<ModDecl>,
+    /// Byte ranges of inline modules under a test attribute (`#[cfg(test)] mod tests { .. }`,
+    /// from the opening brace to the closing one): test code inside a production file.
+    pub test_ranges: Vec<std::ops::Range<usize>>,
+}
+
 /// The `mod NAME;` declarations of a Rust source text.
 pub fn scan(text: &str) -> Vec<ModDecl> {
-    if !may_declare_file_module(text.as_bytes()) {
-        return Vec::new();
+    scan_file(text).decls
+}
+
+/// The declarations and inline test modules of a Rust source text. Only a file that can hold
+/// either is lexed.
+pub fn scan_file(text: &str) -> ModScan {
+    let b = text.as_bytes();
+    let may_test =
+        memchr::memmem::find(b, b"#[cfg").is_some() && memchr::memmem::find(b, b"test").is_some();
+    if !may_test && !may_declare_file_module(b) {
+        return ModScan::default();
     }
     Scanner::new(text).run()
 }
@@ -91,10 +110,11 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    fn run(mut self) -> Vec<ModDecl> {
+    fn run(mut self) -> ModScan {
         let mut out = Vec::new();
-        // Inline modules: (name, test, brace depth inside it).
-        let mut stack: Vec<(String, bool, usize)> = Vec::new();
+        let mut test_ranges = Vec::new();
+        // Inline modules: (name, test, brace depth inside it, offset of its `{`).
+        let mut stack: Vec<(String, bool, usize, usize)> = Vec::new();
         let mut depth = 0usize;
         let mut attrs: Vec<&str> = Vec::new();
         let mut pending: Option<(&str, Vec<&str>)> = None;
@@ -113,13 +133,18 @@ impl<'t> Scanner<'t> {
                     depth += 1;
                     if stack.len() < MAX_INLINE_DEPTH {
                         let test = a.iter().any(|x| is_test_cfg(x));
-                        stack.push((name.to_string(), test, depth));
+                        stack.push((name.to_string(), test, depth, self.i - 1));
                     }
                 }
                 (Tok::Punct(b'{'), None) => depth += 1,
                 (Tok::Punct(b'}'), _) => {
-                    if stack.last().is_some_and(|s| s.2 == depth) {
-                        stack.pop();
+                    if stack.last().is_some_and(|s| s.2 == depth)
+                        && let Some((_, test, _, open)) = stack.pop()
+                        && test
+                        && !stack.iter().any(|s| s.1)
+                        && test_ranges.len() < MAX_DECLS
+                    {
+                        test_ranges.push(open..self.i);
                     }
                     depth = depth.saturating_sub(1);
                     attrs.clear();
@@ -135,7 +160,10 @@ impl<'t> Scanner<'t> {
                 _ => attrs.clear(),
             }
         }
-        out
+        ModScan {
+            decls: out,
+            test_ranges,
+        }
     }
 
     fn peek(&self, k: usize) -> u8 {
@@ -454,6 +482,11 @@ impl TestFiles {
     pub fn contains(&self, rel: &str) -> bool {
         self.all || crate::detect::is_test_path(rel) || self.by_module.contains(rel)
     }
+
+    /// Whether a parent module declares the file under a test attribute.
+    pub fn declared_test(&self, rel: &str) -> bool {
+        self.by_module.contains(rel)
+    }
 }
 
 #[cfg(test)]
@@ -499,6 +532,20 @@ mod tests {
     fn strings_comments_and_chars_are_skipped() {
         let t = "// mod a;\n/* mod b; /* nested */ mod c; */\nconst S: &str = \"mod d;\";\nconst R: &str = r#\"mod e;\"#;\nfn f<'a>(x: &'a u8) -> char { '{' }\nmod real;";
         assert_eq!(names(t), vec![("real".into(), false)]);
+    }
+
+    #[test]
+    fn inline_test_modules_are_ranges() {
+        let t = "fn a() {}\n#[cfg(test)]\nmod tests {\n    mod inner { fn x() {} }\n    fn t() { let s = \"}\"; }\n}\nmod prod { fn p() {} }\n";
+        let r = scan_file(t).test_ranges;
+        assert_eq!(r.len(), 1, "{r:?}");
+        let inside = &t[r[0].clone()];
+        assert!(inside.starts_with('{') && inside.ends_with('}'), "{inside}");
+        assert!(
+            inside.contains("fn t()") && !inside.contains("fn p()"),
+            "{inside}"
+        );
+        assert!(scan_file("mod tests { fn t() {} }").test_ranges.is_empty());
     }
 
     #[test]
