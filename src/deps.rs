@@ -1014,6 +1014,48 @@ fn db_errors(db: &AdvisoryDb) -> Vec<Diagnostic> {
 }
 
 /// JWT014 missing-crypto-backend, per package using the entry (features add up per member).
+/// The JWT014 message and help for a requirement with `n` provider features (0, or 2+).
+fn provider_message(
+    cp: &CryptoProvider,
+    d: &Dependency,
+    v: &Version,
+    n: usize,
+) -> (String, String) {
+    let name = display_name(d);
+    let quoted: Vec<String> = cp.features.iter().map(|f| format!("`{f}`")).collect();
+    if n == 0 {
+        let defaults = if d.default_features {
+            "its default features"
+        } else {
+            "`default-features = false`"
+        };
+        (
+            format!(
+                "{name} {v} has no crypto provider with {defaults} and neither {}: it compiles, then panics at the first encode or decode",
+                quoted.join(" nor ")
+            ),
+            format!(
+                "add exactly one provider feature to `{}`: `features = [\"{}\"]` (or `\"{}\"`)",
+                d.key,
+                cp.features.last().map(String::as_str).unwrap_or_default(),
+                cp.features.first().map(String::as_str).unwrap_or_default(),
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{name} {v} enables both {}: it cannot pick a crypto provider and panics at the first encode or decode",
+                quoted.join(" and ")
+            ),
+            format!(
+                "keep exactly one of {} in the features of `{}`",
+                quoted.join(" and "),
+                d.key
+            ),
+        )
+    }
+}
+
 fn missing_crypto_backend(
     manifests: &[Manifest],
     locks: &[Lockfile],
@@ -1066,39 +1108,7 @@ fn missing_crypto_backend(
         }
         if let Some((_, d, v, n)) = bad.first() {
             let file = site.file(manifests);
-            let name = display_name(d);
-            let quoted: Vec<String> = cp.features.iter().map(|f| format!("`{f}`")).collect();
-            let (msg, help) = if *n == 0 {
-                let defaults = if d.default_features {
-                    "its default features"
-                } else {
-                    "`default-features = false`"
-                };
-                (
-                    format!(
-                        "{name} {v} has no crypto provider with {defaults} and neither {}: it compiles, then panics at the first encode or decode",
-                        quoted.join(" nor ")
-                    ),
-                    format!(
-                        "add exactly one provider feature to `{}`: `features = [\"{}\"]` (or `\"{}\"`)",
-                        d.key,
-                        cp.features.last().map(String::as_str).unwrap_or_default(),
-                        cp.features.first().map(String::as_str).unwrap_or_default(),
-                    ),
-                )
-            } else {
-                (
-                    format!(
-                        "{name} {v} enables both {}: it cannot pick a crypto provider and panics at the first encode or decode",
-                        quoted.join(" and ")
-                    ),
-                    format!(
-                        "keep exactly one of {} in the features of `{}`",
-                        quoted.join(" and "),
-                        d.key
-                    ),
-                )
-            };
+            let (msg, help) = provider_message(cp, d, v, *n);
             let mut diag = Diagnostic::new("JWT014", file, site.dep.span.clone(), msg)
                 .with_label("no usable crypto provider feature")
                 .with_help(help);

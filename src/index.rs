@@ -505,60 +505,9 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             _ => None,
         },
         Expr::If(_) | Expr::Match(_) => riskiest(branch_values(expr).map(ev)),
-        Expr::Path(p) => {
-            let segs = path_segments(&p.path);
-            let last = segs.last()?;
-            if segs.len() == 1 {
-                if let Some(v) = env.lookup(last) {
-                    return Some(v);
-                }
-                if env.is_now(last) {
-                    return Some(Val::Time(0.0));
-                }
-                if last
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                    && last.chars().any(|c| c.is_ascii_uppercase())
-                {
-                    return Some(Val::ConstRef(last.clone()));
-                }
-                return None;
-            }
-            // `Self::CONST`, `config::TTL`, `i64::MAX` ...
-            if let Some(v) = env.lookup(last) {
-                return Some(v);
-            }
-            match (segs[segs.len() - 2].as_str(), last.as_str()) {
-                ("Duration" | "TimeDelta", "MAX") | ("i64" | "u64" | "i32" | "u32", "MAX") => {
-                    Some(Val::Dur(f64::INFINITY))
-                }
-                ("Duration", "ZERO") => Some(Val::Dur(0.0)),
-                ("Duration", "SECOND") => Some(Val::Dur(1.0)),
-                ("Duration", "MINUTE") => Some(Val::Dur(60.0)),
-                ("Duration", "HOUR") => Some(Val::Dur(3600.0)),
-                ("Duration", "DAY") => Some(Val::Dur(86400.0)),
-                ("Duration", "WEEK") => Some(Val::Dur(604800.0)),
-                _ if last
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
-                {
-                    Some(Val::ConstRef(last.clone()))
-                }
-                _ => None,
-            }
-        }
-        // Byte arrays: `&[]`, `[1, 2, 3]` (a literal key). `[0u8; 32]` is not evaluated: such a
-        // buffer is nearly always filled with random bytes before use.
-        Expr::Array(a) => {
-            let mut out = Vec::new();
-            for e in &a.elems {
-                match ev(e)? {
-                    Val::Int(i) => out.push(u8::try_from(i).ok()?),
-                    _ => return None,
-                }
-            }
-            Val::bytes(out)
-        }
+        Expr::Path(p) => eval_path(p, env),
+        // Byte arrays: `&[]`, `[1, 2, 3]` (a literal key); `[0u8; 32]` is not evaluated.
+        Expr::Array(a) => eval_array(a, &ev),
         // `now.timestamp_millis() / 1000`: back to seconds. A millisecond timestamp on its own
         // is not evaluated (its offsets would be read as seconds).
         Expr::Binary(b)
@@ -573,148 +522,216 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             let r = ev(&b.right);
             binop(&b.op, l, r)
         }
-        Expr::Call(c) => {
-            let Expr::Path(fp) = &*c.func else {
+        Expr::Call(c) => eval_call(c, &ev),
+        Expr::MethodCall(m) => eval_method_call(m, &ev),
+        Expr::Macro(m) => eval_macro(m, &ev),
+        _ => None,
+    }
+}
+
+/// A path: a binding or constant of the environment, "now", a well-known constant
+/// (`Duration::MAX`, `i64::MAX`), or a reference to a SCREAMING_CASE constant resolved later.
+fn eval_path(p: &syn::ExprPath, env: &dyn Env) -> Option<Val> {
+    let segs = path_segments(&p.path);
+    let last = segs.last()?;
+    if segs.len() == 1 {
+        if let Some(v) = env.lookup(last) {
+            return Some(v);
+        }
+        if env.is_now(last) {
+            return Some(Val::Time(0.0));
+        }
+        if last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && last.chars().any(|c| c.is_ascii_uppercase())
+        {
+            return Some(Val::ConstRef(last.clone()));
+        }
+        return None;
+    }
+    // `Self::CONST`, `config::TTL`, `i64::MAX` ...
+    if let Some(v) = env.lookup(last) {
+        return Some(v);
+    }
+    match (segs[segs.len() - 2].as_str(), last.as_str()) {
+        ("Duration" | "TimeDelta", "MAX") | ("i64" | "u64" | "i32" | "u32", "MAX") => {
+            Some(Val::Dur(f64::INFINITY))
+        }
+        ("Duration", "ZERO") => Some(Val::Dur(0.0)),
+        ("Duration", "SECOND") => Some(Val::Dur(1.0)),
+        ("Duration", "MINUTE") => Some(Val::Dur(60.0)),
+        ("Duration", "HOUR") => Some(Val::Dur(3600.0)),
+        ("Duration", "DAY") => Some(Val::Dur(86400.0)),
+        ("Duration", "WEEK") => Some(Val::Dur(604800.0)),
+        _ if last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+        {
+            Some(Val::ConstRef(last.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Byte arrays: `&[]`, `[1, 2, 3]` (a literal key). `[0u8; 32]` is not evaluated: such a
+/// buffer is nearly always filled with random bytes before use.
+fn eval_array(a: &syn::ExprArray, ev: &dyn Fn(&Expr) -> Option<Val>) -> Option<Val> {
+    let mut out = Vec::new();
+    for e in &a.elems {
+        match ev(e)? {
+            Val::Int(i) => out.push(u8::try_from(i).ok()?),
+            _ => return None,
+        }
+    }
+    Val::bytes(out)
+}
+
+/// A call: durations (`Duration::from_secs(..)`, `TimeDelta::hours(..)`), value wrappers
+/// (`Some`, `Ok`, `String::from`), and "now".
+fn eval_call(c: &syn::ExprCall, ev: &dyn Fn(&Expr) -> Option<Val>) -> Option<Val> {
+    let Expr::Path(fp) = &*c.func else {
+        return None;
+    };
+    let segs = path_segments(&fp.path);
+    let last = segs.last()?.as_str();
+    let ty = if segs.len() >= 2 {
+        segs[segs.len() - 2].as_str()
+    } else {
+        ""
+    };
+    let arg0 = c.args.first();
+    // Second-count newtypes: aliri_clock `DurationSecs(n)`.
+    if last == "DurationSecs" && c.args.len() == 1 {
+        return Some(Val::Dur(ev(arg0?)?.as_secs()?));
+    }
+    // Durations: std/coarsetime `Duration::from_secs`, chrono `Duration::days`,
+    // `TimeDelta::hours`, time `Duration::minutes`, `Duration::new(secs, nanos)`.
+    if matches!(
+        ty,
+        "Duration" | "TimeDelta" | "StdDuration" | "ChronoDuration" | "TimeDuration"
+    ) || ty.ends_with("Duration")
+    {
+        if last == "new" {
+            return Some(Val::Dur(ev(arg0?)?.as_secs()?));
+        }
+        if let Some(u) = unit_secs(last) {
+            return Some(Val::Dur(ev(arg0?)?.as_secs()? * u));
+        }
+        return None;
+    }
+    if c.args.len() == 1 && is_value_wrapper(ty, last) {
+        return ev(arg0?);
+    }
+    if matches!(last, "Some" | "Ok") && c.args.len() == 1 {
+        return ev(arg0?);
+    }
+    if NOW_WORDS.contains(&last) || (last == "timestamp" && segs.len() == 1) {
+        return Some(Val::Time(0.0));
+    }
+    None
+}
+
+/// A method call: conversions that keep the value, arithmetic, fallbacks of environment
+/// lookups (`unwrap_or`, `unwrap_or_default`), and unit helpers (`5.minutes()`).
+fn eval_method_call(m: &syn::ExprMethodCall, ev: &dyn Fn(&Expr) -> Option<Val>) -> Option<Val> {
+    let name = m.method.to_string();
+    let recv = || ev(&m.receiver);
+    match name.as_str() {
+        "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
+        | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
+        | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
+        | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim" | "expose_secret" => {
+            recv()
+        }
+        "timestamp_nanos" | "timestamp_millis" | "as_millis" => None,
+        "pow" => {
+            let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
                 return None;
             };
-            let segs = path_segments(&fp.path);
-            let last = segs.last()?.as_str();
-            let ty = if segs.len() >= 2 {
-                segs[segs.len() - 2].as_str()
-            } else {
-                ""
+            Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
+        }
+        "checked_add"
+        | "saturating_add"
+        | "wrapping_add"
+        | "add"
+        | "checked_add_signed"
+        | "saturating_add_signed" => binop(
+            &syn::BinOp::Add(Default::default()),
+            recv(),
+            ev(m.args.first()?),
+        ),
+        "checked_mul" | "saturating_mul" | "wrapping_mul" | "mul" => binop(
+            &syn::BinOp::Mul(Default::default()),
+            recv(),
+            ev(m.args.first()?),
+        ),
+        "checked_sub" | "saturating_sub" | "sub" => binop(
+            &syn::BinOp::Sub(Default::default()),
+            recv(),
+            ev(m.args.first()?),
+        ),
+        "unwrap_or" | "unwrap_or_else" | "or" => {
+            let fb = m.args.first()?;
+            let fb = match fb {
+                Expr::Closure(cl) => ev(&cl.body),
+                e => ev(e),
             };
-            let arg0 = c.args.first();
-            // Second-count newtypes: aliri_clock `DurationSecs(n)`.
-            if last == "DurationSecs" && c.args.len() == 1 {
-                return Some(Val::Dur(ev(arg0?)?.as_secs()?));
-            }
-            // Durations: std/coarsetime `Duration::from_secs`, chrono `Duration::days`,
-            // `TimeDelta::hours`, time `Duration::minutes`, `Duration::new(secs, nanos)`.
-            if matches!(
-                ty,
-                "Duration" | "TimeDelta" | "StdDuration" | "ChronoDuration" | "TimeDuration"
-            ) || ty.ends_with("Duration")
-            {
-                if last == "new" {
-                    return Some(Val::Dur(ev(arg0?)?.as_secs()?));
+            match (recv(), fb) {
+                (Some(v), _) if !is_env_lookup(&m.receiver) => Some(v),
+                (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => Some(Val::Fallback(Box::new(v))),
+                // `env::var(..).unwrap_or(DEFAULT_SECRET)`: resolved later, still a fallback.
+                (_, Some(v @ Val::ConstRef(_))) if is_env_lookup(&m.receiver) => {
+                    Some(Val::Fallback(Box::new(v)))
                 }
-                if let Some(u) = unit_secs(last) {
-                    return Some(Val::Dur(ev(arg0?)?.as_secs()? * u));
-                }
-                return None;
-            }
-            if c.args.len() == 1 && is_value_wrapper(ty, last) {
-                return ev(arg0?);
-            }
-            if matches!(last, "Some" | "Ok") && c.args.len() == 1 {
-                return ev(arg0?);
-            }
-            if NOW_WORDS.contains(&last) || (last == "timestamp" && segs.len() == 1) {
-                return Some(Val::Time(0.0));
-            }
-            None
-        }
-        Expr::MethodCall(m) => {
-            let name = m.method.to_string();
-            let recv = || ev(&m.receiver);
-            match name.as_str() {
-                "to_string" | "to_owned" | "into" | "as_bytes" | "as_ref" | "to_vec" | "as_str"
-                | "into_bytes" | "clone" | "as_slice" | "into_owned" | "unwrap" | "expect"
-                | "timestamp" | "unix_timestamp" | "as_secs" | "num_seconds" | "whole_seconds"
-                | "as_secs_f64" | "as_u64" | "to_std" | "into_std" | "get" | "trim"
-                | "expose_secret" => recv(),
-                "timestamp_nanos" | "timestamp_millis" | "as_millis" => None,
-                "pow" => {
-                    let (Val::Int(b), Val::Int(e)) = (recv()?, ev(m.args.first()?)?) else {
-                        return None;
-                    };
-                    Some(Val::Int(b.checked_pow(u32::try_from(e).ok()?)?))
-                }
-                "checked_add"
-                | "saturating_add"
-                | "wrapping_add"
-                | "add"
-                | "checked_add_signed"
-                | "saturating_add_signed" => binop(
-                    &syn::BinOp::Add(Default::default()),
-                    recv(),
-                    ev(m.args.first()?),
-                ),
-                "checked_mul" | "saturating_mul" | "wrapping_mul" | "mul" => binop(
-                    &syn::BinOp::Mul(Default::default()),
-                    recv(),
-                    ev(m.args.first()?),
-                ),
-                "checked_sub" | "saturating_sub" | "sub" => binop(
-                    &syn::BinOp::Sub(Default::default()),
-                    recv(),
-                    ev(m.args.first()?),
-                ),
-                "unwrap_or" | "unwrap_or_else" | "or" => {
-                    let fb = m.args.first()?;
-                    let fb = match fb {
-                        Expr::Closure(cl) => ev(&cl.body),
-                        e => ev(e),
-                    };
-                    match (recv(), fb) {
-                        (Some(v), _) if !is_env_lookup(&m.receiver) => Some(v),
-                        (_, Some(v @ (Val::Str(_) | Val::Bytes(_)))) => {
-                            Some(Val::Fallback(Box::new(v)))
-                        }
-                        // `env::var(..).unwrap_or(DEFAULT_SECRET)`: resolved later, still a fallback.
-                        (_, Some(v @ Val::ConstRef(_))) if is_env_lookup(&m.receiver) => {
-                            Some(Val::Fallback(Box::new(v)))
-                        }
-                        (_, Some(v)) => Some(v),
-                        _ => None,
-                    }
-                }
-                "unwrap_or_default" if is_env_lookup(&m.receiver) => {
-                    Some(Val::Fallback(Box::new(Val::Str("".into()))))
-                }
-                // `5.minutes()` (time's NumericalDuration, chrono-humanize style helpers)
-                n => {
-                    let u = unit_secs(n)?;
-                    if m.args.is_empty() {
-                        Some(Val::Dur(recv()?.as_secs()? * u))
-                    } else {
-                        None
-                    }
-                }
-            }
-        }
-        Expr::Macro(m) => {
-            let name = m.mac.path.segments.last()?.ident.to_string();
-            match name.as_str() {
-                "include_bytes" | "include_str" => {
-                    let lit: syn::LitStr = m.mac.parse_body().ok()?;
-                    Some(Val::Embedded(name, lit.value()))
-                }
-                "concat" => {
-                    let args = m
-                        .mac
-                        .parse_body_with(
-                            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-                        )
-                        .ok()?;
-                    let mut s = String::new();
-                    for a in &args {
-                        match ev(a)? {
-                            Val::Str(x) => s.push_str(&x),
-                            Val::Int(i) => s.push_str(&i.to_string()),
-                            _ => return None,
-                        }
-                        if s.len() > MAX_VALUE_LEN {
-                            return None;
-                        }
-                    }
-                    Val::text(s)
-                }
-                "vec" => None,
+                (_, Some(v)) => Some(v),
                 _ => None,
             }
         }
+        "unwrap_or_default" if is_env_lookup(&m.receiver) => {
+            Some(Val::Fallback(Box::new(Val::Str("".into()))))
+        }
+        // `5.minutes()` (time's NumericalDuration, chrono-humanize style helpers)
+        n => {
+            let u = unit_secs(n)?;
+            if m.args.is_empty() {
+                Some(Val::Dur(recv()?.as_secs()? * u))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A macro: embedded files (`include_bytes!`) and `concat!` of literals.
+fn eval_macro(m: &syn::ExprMacro, ev: &dyn Fn(&Expr) -> Option<Val>) -> Option<Val> {
+    let name = m.mac.path.segments.last()?.ident.to_string();
+    match name.as_str() {
+        "include_bytes" | "include_str" => {
+            let lit: syn::LitStr = m.mac.parse_body().ok()?;
+            Some(Val::Embedded(name, lit.value()))
+        }
+        "concat" => {
+            let args = m
+                .mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            let mut s = String::new();
+            for a in &args {
+                match ev(a)? {
+                    Val::Str(x) => s.push_str(&x),
+                    Val::Int(i) => s.push_str(&i.to_string()),
+                    _ => return None,
+                }
+                if s.len() > MAX_VALUE_LEN {
+                    return None;
+                }
+            }
+            Val::text(s)
+        }
+        "vec" => None,
         _ => None,
     }
 }

@@ -74,6 +74,7 @@ pub fn known_crates() -> Vec<String> {
     out
 }
 
+#[derive(Default)]
 struct FileResult {
     rel: String,
     /// The prefilter found nothing a rule could match: the file was not parsed.
@@ -344,21 +345,8 @@ fn lint_rust(
 ) -> FileResult {
     let mut r = FileResult {
         rel: f.rel.clone(),
-        skipped: false,
-        split: None,
-        source: None,
-        diagnostics: Vec::new(),
-        deferred: Vec::new(),
-        package_checks: Vec::new(),
-        facts: PackageFacts::default(),
-        directives: Vec::new(),
         package,
-        mods: Vec::new(),
-        test_ranges: Vec::new(),
-        fn_summaries: Vec::new(),
-        operations: Default::default(),
-        field_defaults: Vec::new(),
-        field_checks: Vec::new(),
+        ..Default::default()
     };
     let text = match read_text(f) {
         Ok(t) => t,
@@ -416,48 +404,60 @@ fn lint_rust(
         res
     }));
     match outcome {
-        Ok(Ok((found, split))) => {
-            r.split = split;
-            r.diagnostics = found.diagnostics;
-            r.deferred = found.deferred;
-            r.package_checks = found.package_checks;
-            r.facts = found.facts;
-            r.fn_summaries = found.fn_summaries;
-            r.operations = found.operations;
-            r.field_defaults = found.field_defaults;
-            r.field_checks = found.field_checks;
-        }
+        Ok(Ok((found, split))) => r.absorb(found, split),
         Ok(Err(e)) => r
             .diagnostics
             .push(unparsed(&f.rel, e.span, &e.message, "syn stopped here")),
         Err(panic) => {
             proc_macro2::extra::invalidate_current_thread_spans();
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            r.diagnostics.push(Diagnostic::new(
-                "JWT001",
-                &f.rel,
-                0..0,
-                format!(
-                    "internal error while checking this file, so it was not fully checked: {what}"
-                ),
-            ));
+            r.diagnostics.push(internal_error(&f.rel, panic.as_ref()));
         }
     }
-    // Drop the text now, on the worker, unless the report may point into it: holding every text
-    // until all files are done made the peak memory the size of the whole tree.
-    if r.diagnostics.is_empty()
-        && r.deferred.is_empty()
-        && r.package_checks.is_empty()
-        && r.field_checks.is_empty()
-        && r.directives.is_empty()
-    {
-        r.source = None;
-    }
+    r.drop_text_if_unneeded();
     r
+}
+
+impl FileResult {
+    /// Takes the findings and facts of a walked file.
+    fn absorb(&mut self, found: detect::FileFindings, split: Option<Vec<std::ops::Range<usize>>>) {
+        self.split = split;
+        self.diagnostics = found.diagnostics;
+        self.deferred = found.deferred;
+        self.package_checks = found.package_checks;
+        self.facts = found.facts;
+        self.fn_summaries = found.fn_summaries;
+        self.operations = found.operations;
+        self.field_defaults = found.field_defaults;
+        self.field_checks = found.field_checks;
+    }
+
+    /// Drops the text now, on the worker, unless the report may point into it: holding every
+    /// text until all files are done made the peak memory the size of the whole tree.
+    fn drop_text_if_unneeded(&mut self) {
+        if self.diagnostics.is_empty()
+            && self.deferred.is_empty()
+            && self.package_checks.is_empty()
+            && self.field_checks.is_empty()
+            && self.directives.is_empty()
+        {
+            self.source = None;
+        }
+    }
+}
+
+/// JWT001 for a file whose check panicked: the file was not fully checked, the run goes on.
+fn internal_error(rel: &str, panic: &(dyn std::any::Any + Send)) -> Diagnostic {
+    let what = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    Diagnostic::new(
+        "JWT001",
+        rel,
+        0..0,
+        format!("internal error while checking this file, so it was not fully checked: {what}"),
+    )
 }
 
 /// Is the prefilter on? `CARGO_JWTLINT_NO_PREFILTER=1` turns it off (to compare results).

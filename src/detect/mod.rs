@@ -551,6 +551,40 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A `match`: each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
+    fn walk_match(&mut self, m: &syn::ExprMatch) {
+        alg::note_comparison(self, &m.expr);
+        for a in &m.attrs {
+            self.visit_attribute(a);
+        }
+        self.visit_expr(&m.expr);
+        // Each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
+        let b = self.classify(&m.expr);
+        for arm in &m.arms {
+            self.with_scope(|w| {
+                w.bind_pat(&arm.pat, b.clone());
+                w.visit_pat(&arm.pat);
+                w.visit_expr(&arm.body);
+            });
+        }
+    }
+
+    /// `if let` / `let ... else` conditions: the pattern is bound from the expression.
+    fn walk_let(&mut self, l: &syn::ExprLet) {
+        if let syn::Pat::TupleStruct(ts) = &*l.pat
+            && ts.path.is_ident("Ok")
+            && ts.elems.len() == 1
+            && ts.elems.iter().all(discards)
+        {
+            api::check_dropped_bool(self, &l.expr, "`Ok(_)` accepts `Ok(false)`");
+        }
+        // `if let Ok(header) = decode_header(..)`: the binding lives in the enclosing
+        // scope (a slight over-approximation of the `if` body).
+        self.visit_expr(&l.expr);
+        let b = self.classify(&l.expr);
+        self.bind_pat(&l.pat, b);
+    }
+
     /// Walks one function (free or in an `impl`): `visit_inner` visits its signature and body,
     /// then the per-function checks run on the body.
     fn walk_fn(
@@ -945,35 +979,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::note_comparison(self, &b.right);
             }
             Expr::Match(m) => {
-                alg::note_comparison(self, &m.expr);
-                for a in &m.attrs {
-                    self.visit_attribute(a);
-                }
-                self.visit_expr(&m.expr);
-                // Each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
-                let b = self.classify(&m.expr);
-                for arm in &m.arms {
-                    self.with_scope(|w| {
-                        w.bind_pat(&arm.pat, b.clone());
-                        w.visit_pat(&arm.pat);
-                        w.visit_expr(&arm.body);
-                    });
-                }
+                self.walk_match(m);
                 return;
             }
             Expr::Let(l) => {
-                if let syn::Pat::TupleStruct(ts) = &*l.pat
-                    && ts.path.is_ident("Ok")
-                    && ts.elems.len() == 1
-                    && ts.elems.iter().all(discards)
-                {
-                    api::check_dropped_bool(self, &l.expr, "`Ok(_)` accepts `Ok(false)`");
-                }
-                // `if let Ok(header) = decode_header(..)`: the binding lives in the enclosing
-                // scope (a slight over-approximation of the `if` body).
-                self.visit_expr(&l.expr);
-                let b = self.classify(&l.expr);
-                self.bind_pat(&l.pat, b);
+                self.walk_let(l);
                 return;
             }
             Expr::Closure(c) => {
