@@ -452,29 +452,38 @@ impl<'ast> Visit<'ast> for V<'_, '_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// Methods that hand the configured value on (the table's configuring names and conversions),
+/// terminal ones left out: computed once.
+fn builders() -> &'static HashSet<String> {
+    static B: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let mut builders: HashSet<String> = ["clone", "to_owned", "into", "unwrap", "expect"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for e in table() {
+            builders.extend(e.needs.iter().flatten().cloned());
+            builders.extend(e.other.iter().cloned());
+        }
+        for e in table() {
+            for t in &e.terminal {
+                builders.remove(t);
+            }
+        }
+        builders
+    })
+}
+
 /// Runs once per function body; `returns` says whether the tail expression is returned.
 pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
     if table().is_empty() && json_table().is_empty() {
         return;
     }
-    let mut builders: HashSet<String> = ["clone", "to_owned", "into", "unwrap", "expect"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for e in table() {
-        builders.extend(e.needs.iter().flatten().cloned());
-        builders.extend(e.other.iter().cloned());
-    }
-    for e in table() {
-        for t in &e.terminal {
-            builders.remove(t);
-        }
-    }
     let mut s = Scan::default();
     let mut v = V {
         w,
         s: &mut s,
-        builders: &builders,
+        builders: builders(),
         returning: false,
     };
     v.visit_block(block);
