@@ -43,6 +43,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "verified_by_method_crates",
     "verified_by_verifier_arg",
     "verifier_arg_words",
+    "decision_words",
+    "decision_verbs",
     "own_expiry_words",
     "verifier_words",
     // JWT501's self-issued tokens: words of the package's facts, not triggers.

@@ -934,6 +934,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 if let Expr::Path(p) = &*c.func {
                     let canon = self.ctx.resolve(&p.path);
                     next_use::note_call(self, Some(&canon), None);
+                    next_use::note_call_site(self, &canon, index::span_of(c));
                     time_only::note_decode(self, &canon, &p.path);
                     self.note_operation(&canon);
                 }
@@ -948,6 +949,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             Expr::MethodCall(m) => {
                 next_use::note_method(self, m);
+                next_use::note_call_site(self, &[m.method.to_string()], index::span_of(m));
                 api::check_method(self, m);
                 alg::check_method(self, m);
                 secrets::check_method(self, m);

@@ -35,6 +35,11 @@ struct Data {
     /// Words whose presence anywhere in the package means it verifies tokens or holds a
     /// verification key.
     verifier_words: Vec<String>,
+    /// Words in a function's name that say it decides on the claims it reads (see
+    /// `decisions_on`).
+    decision_words: Vec<String>,
+    /// Words of such a name that say it decides (`validate`, `has`, `is`, `authorize`).
+    decision_verbs: Vec<String>,
     /// Words in a type's name that say it holds a token already verified (the type-state
     /// newtype `VerifiedToken(String)`); reading that token's payload by hand is not a finding.
     verified_type_words: Vec<String>,
@@ -73,6 +78,8 @@ pub struct FnFacts {
     pub checks: super::manual_checks::ClaimChecks,
     /// Takes a `&mut` parameter: what it checks or re-enables may be its caller's value.
     pub mut_param: bool,
+    /// Where it calls the functions of `calls` (the first [`MAX_CALL_SITES`]).
+    pub call_sites: Vec<(String, std::ops::Range<usize>)>,
     /// Findings a hand-written claim check elsewhere in the file would make moot.
     pub held: Vec<super::manual_checks::Held>,
 }
@@ -105,6 +112,20 @@ fn names_verifier(e: &syn::Expr) -> bool {
             .verifier_arg_words
             .iter()
             .any(|w| text.contains(w.as_str()))
+}
+
+/// Most call sites remembered per function.
+const MAX_CALL_SITES: usize = 256;
+
+/// Records where the current function calls `path` (its last segment names the callee).
+pub fn note_call_site(w: &mut Walker, path: &[String], span: std::ops::Range<usize>) {
+    let (Some(&i), Some(name)) = (w.fn_stack.last(), path.last()) else {
+        return;
+    };
+    let f = &mut w.fns[i];
+    if f.call_sites.len() < MAX_CALL_SITES {
+        f.call_sites.push((name.clone(), span));
+    }
 }
 
 /// Records a method call of the current function.
@@ -178,7 +199,12 @@ pub fn finish(w: &mut Walker) {
             continue;
         }
         let client_like = f.reads_expiry;
-        for d in &f.pending {
+        let decided: Vec<Diagnostic> = f
+            .pending
+            .iter()
+            .flat_map(|d| decisions_on(&fns, f, d))
+            .collect();
+        for d in f.pending.iter().chain(&decided) {
             let d = d.clone();
             let keys = words.clone();
             w.out.package_checks.push(PackageCheck {
@@ -228,3 +254,66 @@ fn as_client_read(mut d: Diagnostic) -> Diagnostic {
     );
     d
 }
+
+/// Does a function's name say it decides who may do what: a decision noun (`permission`,
+/// `role`, ...) and a deciding verb among its words (`validate_permissions`, `has_role`,
+/// `is_admin`, `authorize`)? A getter (`permissions`, `user_roles`) decides nothing itself.
+fn names_a_decision(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let d = data();
+    let noun = d.decision_words.iter().any(|w| n.contains(w.as_str()));
+    let verb = n
+        .split('_')
+        .any(|seg| d.decision_verbs.iter().any(|v| seg.starts_with(v.as_str())));
+    noun && verb
+}
+
+/// The places where a production function of the file decides on the claims an unverified read
+/// returned: a function named like a permission check (`validate_permissions`, `is_admin`,
+/// `has_role`) that calls the reading function, directly or through one helper of the file
+/// (`self.decoded()` calling `decode_access_token`). Each gets a finding at that call, since
+/// that is where forged claims grant something.
+fn decisions_on(fns: &[FnFacts], reader: &FnFacts, d: &Diagnostic) -> Vec<Diagnostic> {
+    // A reader of the expiry is a client refreshing its own token, not a permission source.
+    if reader.in_test || reader.reads_expiry || GENERIC_READERS.contains(&reader.name.as_str()) {
+        return Vec::new();
+    }
+    // The reader and the helpers that call it (one level), by name.
+    let mut via: Vec<&str> = vec![reader.name.as_str()];
+    via.extend(
+        fns.iter()
+            .filter(|h| !h.in_test && h.name != reader.name && h.calls.contains(&reader.name))
+            .map(|h| h.name.as_str()),
+    );
+    let mut out = Vec::new();
+    for g in fns.iter().filter(|g| !g.in_test && g.name != reader.name) {
+        if !names_a_decision(&g.name) {
+            continue;
+        }
+        let Some((callee, span)) = g.call_sites.iter().find(|(c, _)| via.contains(&c.as_str()))
+        else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                "JWT101",
+                &d.primary.file,
+                span.clone(),
+                format!(
+                    "`{}` decides on claims that `{}` reads without checking the signature, so a forged token passes this check",
+                    g.name, reader.name
+                ),
+            )
+            .with_label(format!("unverified claims from `{callee}` decide here"))
+            .with_secondary(&d.primary.file, d.primary.span.clone(), "read without verification here")
+            .with_help("decide on the claims your JWT crate returns after verifying the token (for example `jsonwebtoken::decode::<Claims>(&token, &key, &validation)?.claims`)"),
+        );
+        if out.len() >= 3 {
+            break;
+        }
+    }
+    out
+}
+
+/// Names too common to link a decision to one reader by name.
+const GENERIC_READERS: &[&str] = &["new", "from", "get", "parse", "decode", "claims", "call"];
