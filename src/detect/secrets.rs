@@ -217,10 +217,19 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     }
     let Expr::Path(p) = &*c.func else { return };
     let canon = w.ctx.resolve(&p.path);
-    for (kind, list) in [
-        (Kind::Hmac, &data().hmac),
-        (Kind::Private, &data().private_key),
-    ] {
+    // A call in both tables (jsonwebtoken 4-6 `encode` takes raw key bytes of any family) is
+    // judged once, as the kind its key's name suggests.
+    let kinds = if c.args.iter().any(names_private_key) {
+        [Kind::Private, Kind::Hmac]
+    } else {
+        [Kind::Hmac, Kind::Private]
+    };
+    for kind in kinds {
+        let list = match kind {
+            Kind::Hmac => &data().hmac,
+            Kind::Private => &data().private_key,
+        };
+        let before = reported_so_far(w);
         for k in list.iter() {
             let Some(pat) = &k.call else { continue };
             if !index::path_matches(&canon, pat) || !gate(w, k) {
@@ -231,7 +240,30 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
                 check_arg(w, kind, k, arg, index::span_of(c), what);
             }
         }
+        if reported_so_far(w) != before {
+            return;
+        }
     }
+}
+
+/// Findings and checks made or pending in the file so far.
+fn reported_so_far(w: &Walker) -> (usize, usize, usize) {
+    (
+        w.out.diagnostics.len(),
+        w.out.deferred.len(),
+        w.out.package_checks.len(),
+    )
+}
+
+/// Does an argument's text name an asymmetric private key (`private_rsa_key.der`, `ec.pem`)?
+fn names_private_key(e: &Expr) -> bool {
+    let t = quote::ToTokens::to_token_stream(e)
+        .to_string()
+        .to_ascii_lowercase();
+    t.len() <= 512
+        && ["private", "rsa", ".pem", ".der", "ecdsa", "ed25519", ".p8"]
+            .iter()
+            .any(|w| t.contains(w))
 }
 
 pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
