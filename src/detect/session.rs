@@ -274,7 +274,7 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             if signs {
                 w.report(diag);
             } else {
-                // New tokens minted by a helper of the same file (`mint(&state, sub)`).
+                // New tokens minted by a helper (`mint(&state, sub)`), here or in another file.
                 w.pending_refresh.push((diag, callee_names(body)));
             }
         }
@@ -345,10 +345,24 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
 }
 
 /// JWT601 at the end of a file: a refresh handler whose helper signs the new tokens.
+/// Decides the refresh handlers whose new tokens a helper signs: a helper of this file at once,
+/// a helper in another file of the package when the package's facts are known. The file's own
+/// signing functions become package facts for the other files.
 pub fn finish(w: &mut Walker) {
+    w.out
+        .facts
+        .signing_fns
+        .extend(w.signing_fns.iter().cloned());
     for (d, callees) in std::mem::take(&mut w.pending_refresh) {
         if callees.iter().any(|c| w.signing_fns.contains(c)) {
             w.report(d);
+        } else {
+            w.report_for_package(Vec::new(), move |t, _| {
+                callees
+                    .iter()
+                    .any(|c| t.signing_fns.contains(c))
+                    .then_some(d)
+            });
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct PackageFacts {
     /// themselves or through `&mut` helpers (a held JWT202/JWT501 finding in a function of
     /// another file is moot when its callers check the claim).
     pub checks_by_callee: HashMap<String, crate::detect::manual_checks::ClaimChecks>,
+    /// Names of production functions that sign tokens (JWT601: a refresh handler in another
+    /// file whose helper mints the new pair).
+    pub signing_fns: HashSet<String>,
 }
 
 impl PackageFacts {
@@ -63,6 +66,7 @@ impl PackageFacts {
         self.field_defaults.merge(&other.field_defaults);
         self.ends_sessions |= other.ends_sessions;
         self.hmac_keys.extend(other.hmac_keys.iter().cloned());
+        self.signing_fns.extend(other.signing_fns.iter().cloned());
         for (k, v) in &other.checks_by_callee {
             self.checks_by_callee
                 .entry(k.clone())
