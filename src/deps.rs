@@ -1143,7 +1143,9 @@ fn missing_lockfiles(
     locks: &[Lockfile],
     eff: &[Manifest],
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    // One lockfile per workspace: the binary packages without one, grouped by their workspace
+    // root, with the JWT requirement of each.
+    let mut by_root: BTreeMap<usize, Vec<(usize, &Dependency)>> = BTreeMap::new();
     for (i, m) in eff.iter().enumerate() {
         if !m.package.as_ref().is_some_and(|p| p.has_bin)
             || covering_lock(manifests, locks, i).is_some()
@@ -1155,24 +1157,68 @@ fn missing_lockfiles(
             .iter()
             .find(|d| d.kind != DepKind::Dev && is_jwt_crate(&d.package) && d.path.is_none())
         {
-            let name = display_name(d);
-            let pkg = m
-                .package
-                .as_ref()
-                .map(|p| p.name.as_str())
-                .unwrap_or_default();
-            let msg = format!(
-                "binary package `{pkg}` depends on {name} but its workspace has no committed Cargo.lock: every build may resolve a different JWT crate version"
-            );
-            out.push(
-                Diagnostic::new("JWT015", &m.path, d.span.clone(), msg)
-                    .with_label("resolved afresh on every build")
-                    .with_help("commit Cargo.lock at the workspace root (remove it from .gitignore) so releases build the reviewed versions"),
-            );
+            let root = nearest_workspace(manifests, i).unwrap_or(i);
+            by_root.entry(root).or_default().push((i, d));
         }
     }
+    by_root
+        .into_iter()
+        .map(|(root, bins)| missing_lockfile(manifests, eff, root, &bins))
+        .collect()
+}
 
-    out
+/// The JWT015 finding of one workspace: at the root manifest (its package name, or its
+/// `[workspace]` header), with each binary's JWT requirement as a secondary label.
+fn missing_lockfile(
+    manifests: &[Manifest],
+    eff: &[Manifest],
+    root: usize,
+    bins: &[(usize, &Dependency)],
+) -> Diagnostic {
+    let m = &manifests[root];
+    let span = match &m.package {
+        Some(p) => p.name_span.clone(),
+        None => m
+            .text
+            .text
+            .find("[workspace]")
+            .map_or(0..0, |at| at..at + "[workspace]".len()),
+    };
+    let pkg = |i: usize| {
+        eff[i]
+            .package
+            .as_ref()
+            .map(|p| format!("`{}`", p.name))
+            .unwrap_or_default()
+    };
+    let names: Vec<String> = bins.iter().take(3).map(|(i, _)| pkg(*i)).collect();
+    let more = bins.len().saturating_sub(3);
+    let who = match (bins.len(), more) {
+        (1, _) => format!(
+            "binary package {} depends on {}",
+            names[0],
+            display_name(bins[0].1)
+        ),
+        (_, 0) => format!("binary packages {} depend on JWT crates", names.join(", ")),
+        _ => format!(
+            "binary packages {} and {more} more depend on JWT crates",
+            names.join(", ")
+        ),
+    };
+    let msg = format!(
+        "{who} but the workspace has no committed Cargo.lock: every build may resolve a different JWT crate version"
+    );
+    let mut d = Diagnostic::new("JWT015", &m.path, span, msg)
+        .with_label("no Cargo.lock next to this manifest")
+        .with_help("commit Cargo.lock at the workspace root (remove it from .gitignore) so releases build the reviewed versions");
+    for (i, dep) in bins {
+        d = d.with_secondary(
+            &eff[*i].path,
+            dep.span.clone(),
+            "resolved afresh on every build",
+        );
+    }
+    d
 }
 
 /// `(file, span start, span end, advisory id)` of the JWT012 findings made so far.
