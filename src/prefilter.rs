@@ -44,6 +44,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "verified_by_verifier_arg",
     "verifier_arg_words",
     "decision_words",
+    "anti_forgery_words",
+    "secret_env_words",
     "decision_verbs",
     "own_expiry_words",
     "verifier_words",

@@ -38,6 +38,8 @@ impl Claim {
             }
             "iss" | "issuer" => Some(Claim::Iss),
             "aud" | "audience" | "audiences" => Some(Claim::Aud),
+            // The program's own end date (`not_after`, `valid_until`, `deadline`).
+            n if is_own_expiry(n) => Some(Claim::Exp),
             _ => None,
         }
     }

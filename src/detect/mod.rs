@@ -970,6 +970,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::check_struct(self, s);
                 lifetime::check_struct(self, s);
                 secrets::check_struct(self, s);
+                secrets::check_env_fallback_fields(self, s);
                 storage::check_struct(self, s);
             }
             Expr::Path(p) => api::check_path(self, p),

@@ -45,6 +45,8 @@ struct SecretData {
     /// extension included) that say the file is a public key or a certificate, not a secret
     /// (`partner_pub.der`, `id_rsa.pub`, `server.crt`).
     public_file_words: Vec<String>,
+    /// Words of an environment variable's name (upper case) that say it holds a JWT secret.
+    secret_env_words: Vec<String>,
 }
 
 /// Does the embedded file's name say it holds a public key or a certificate?
@@ -422,6 +424,72 @@ pub fn check_jwk_json(w: &mut Walker, mac: &syn::Macro) {
     }
 }
 
+/// Is a field name one of the generic secret names (`secret`, `jwt_secret`, `signing_key`)?
+pub fn is_generic_secret_field(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    data().secret_fields.contains(&n)
+}
+
+/// The name of the environment variable a lookup reads (`env::var("JWT_SECRET")`).
+fn env_name_of(e: &Expr) -> Option<String> {
+    let Expr::Call(c) = e else { return None };
+    match c.args.first()? {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A literal (or empty) fallback of an environment variable named like a JWT secret
+/// (`env::var("BILLING_JOB_SECRET").unwrap_or_else(|_| "dev".into())`), wherever the value
+/// goes next from a settings struct: the program runs with a secret from its source when the
+/// variable is missing. Reported at the fallback stored in a struct-literal field, in packages
+/// with a JWT crate (a fallback bound to a local is judged where the key is built).
+/// The struct-literal fields of a value: fallbacks stored in a settings struct.
+pub fn check_env_fallback_fields(w: &mut Walker, s: &syn::ExprStruct) {
+    if !w.ctx.enabled("JWT801") {
+        return;
+    }
+    for f in &s.fields {
+        if let Expr::MethodCall(m) = &f.expr {
+            check_env_fallback(w, m);
+        }
+    }
+}
+
+fn check_env_fallback(w: &mut Walker, m: &ExprMethodCall) {
+    let name = m.method.to_string();
+    if !matches!(
+        name.as_str(),
+        "unwrap_or" | "unwrap_or_else" | "unwrap_or_default"
+    ) || !index::is_env_lookup(&m.receiver)
+        || !w.ctx.crates.depends_on_any(crate::deps::jwt_crates())
+    {
+        return;
+    }
+    let Some(var) = env_name_of(&m.receiver) else {
+        return;
+    };
+    let upper = var.to_ascii_uppercase();
+    if !data()
+        .secret_env_words
+        .iter()
+        .any(|k| upper.contains(k.as_str()))
+    {
+        return;
+    }
+    let Some(v @ Val::Fallback(_)) = w.eval(&Expr::MethodCall(m.clone())) else {
+        return;
+    };
+    let span = m.method.span().byte_range().start..index::span_of(m).end;
+    let what = format!("the secret `{var}`");
+    if let Some(d) = judge(Kind::Hmac, &v, false, w.ctx.path, span, &what) {
+        w.param_flow.fallbacks.push(d);
+    }
+}
+
 /// Values through the parameters of the file's functions: a key constructor that gets a
 /// parameter (`fn keys(prod_secret: &[u8]) { from_secret(prod_secret) }`) is a sink of that
 /// parameter, and a call of the function with a literal or an empty fallback for it
@@ -431,6 +499,8 @@ pub fn check_jwk_json(w: &mut Walker, mac: &syn::Macro) {
 pub struct ParamFlow {
     sinks: Vec<ParamSink>,
     calls: Vec<CallArg>,
+    /// Literal fallbacks of secret-named environment variables (see `check_env_fallback`).
+    fallbacks: Vec<Diagnostic>,
 }
 
 struct ParamSink {
@@ -550,6 +620,17 @@ pub fn note_local_call(w: &mut Walker, c: &ExprCall) {
 pub fn finish_params(w: &mut Walker) {
     let flow = std::mem::take(&mut w.param_flow);
     let path = w.ctx.path.to_string();
+    // A fallback inside a key constructor's argument is already that constructor's finding.
+    for d in flow.fallbacks {
+        let covered = w.out.diagnostics.iter().any(|o| {
+            o.code == "JWT801"
+                && o.primary.span.start <= d.primary.span.start
+                && d.primary.span.end <= o.primary.span.end
+        });
+        if !covered {
+            w.report(d);
+        }
+    }
     for c in &flow.calls {
         for s in flow
             .sinks

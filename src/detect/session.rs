@@ -101,10 +101,11 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
     if w.out.facts.hmac_keys.len() >= MAX_HMAC_KEYS {
         return;
     }
+    let source = key_source(w, e);
     let key = HmacKey {
         file: w.ctx.path.to_string(),
         span: index::span_of(e),
-        source: key_source(w, e),
+        source,
     };
     w.out.facts.hmac_keys.push(key.clone());
     w.report_once_for_package(Vec::new(), move |_, ws| {
@@ -124,6 +125,7 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
         let how = match &key.source {
             KeySource::Env(v) => format!("the secret in `{v}`"),
             KeySource::Literal(_) => "the same literal secret".to_string(),
+            KeySource::Field(f) | KeySource::Dedicated(f) => format!("the secret of setting `{f}`"),
             KeySource::Unknown => "a shared HMAC secret".to_string(),
         };
         Some(
@@ -162,12 +164,36 @@ fn key_source(w: &Walker, e: &Expr) -> KeySource {
     if let Some(name) = env_var_name(arg) {
         return KeySource::Env(name);
     }
+    if let Some(field) = field_name(arg) {
+        // A generic secret field (`secret`, `jwt_secret`: JWT801's `secret_fields`) may hold
+        // any shared secret; a field named for one purpose holds that purpose's own.
+        return if super::secrets::is_generic_secret_field(&field) {
+            KeySource::Field(field)
+        } else {
+            KeySource::Dedicated(field)
+        };
+    }
     // `let secret = env::var("X")..; from_secret(secret.as_bytes())`: the binding's initializer.
     bound_name(arg)
         .and_then(|n| w.binding(&n))
         .and_then(|b| syn::parse_str::<Expr>(&b.init_text).ok())
         .and_then(|init| env_var_name(&init))
         .map_or(KeySource::Unknown, KeySource::Env)
+}
+
+/// The field an argument reads, through references and conversions (`&self.email_secret`,
+/// `cfg.jwt_secret.as_bytes()`).
+fn field_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Reference(r) => field_name(&r.expr),
+        Expr::Paren(p) => field_name(&p.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => field_name(&m.receiver),
+        _ => None,
+    }
 }
 
 /// The local an argument reads, through references and conversions (`&secret`,

@@ -24,6 +24,9 @@ struct StorageData {
     cookie_methods: Vec<String>,
     /// Words that mark a key or value as a token.
     token_words: Vec<String>,
+    /// Words of a name that make a token an anti-forgery one (readable by scripts on purpose).
+    #[serde(default)]
+    anti_forgery_words: Vec<String>,
     /// Cookie settings that, set to `false`, expose a token cookie.
     cookie_flags: Vec<CookieFlag>,
     /// Fields naming the cookie in the same settings struct.
@@ -88,7 +91,15 @@ pub(crate) fn words(s: &str) -> Vec<String> {
 /// Does a key or value text look like it names a token?
 pub fn token_like(s: &str) -> bool {
     let ws = words(s);
-    let tw = &data().token_words;
+    let d = data();
+    // An anti-forgery token (`csrf_token`, `XSRF-TOKEN`) is made to be read by scripts.
+    if ws
+        .iter()
+        .any(|w| d.anti_forgery_words.iter().any(|t| t == w))
+    {
+        return false;
+    }
+    let tw = &d.token_words;
     ws.iter().any(|w| tw.iter().any(|t| t == w))
         || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
 }

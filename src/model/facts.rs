@@ -136,21 +136,41 @@ pub enum KeySource {
     Literal(Vec<u8>),
     /// An environment variable (`env::var("JWT_SECRET")`, `env!(..)`), by name.
     Env(String),
-    /// Anything else (a config value, a parameter, a file read at run time).
+    /// A field of a configuration or state value with a generic secret name (`cfg.jwt_secret`),
+    /// by field name.
+    Field(String),
+    /// A field whose name gives the secret a purpose of its own (`self.email_link_secret`):
+    /// a dedicated secret, not the one a key of unknown origin may hold.
+    Dedicated(String),
+    /// Anything else (a file read at run time, a value the source does not show).
     Unknown,
+}
+
+/// A secret's name for comparison: ASCII lowercase, without `_` and `-`
+/// (`JWT_SECRET` and `jwt_secret` name the same setting).
+fn setting_name(n: &str) -> String {
+    n.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 impl KeySource {
     /// Could two keys be the same secret? A literal is the secret of the package that holds
     /// it, shared only by a package holding the same literal; two differently named
-    /// environment variables name two secrets; a key of unknown origin (a config value) could
-    /// be the secret of any variable or other config.
+    /// environment variables or configuration fields name two secrets (a field and a variable
+    /// of the same name may be one: `jwt_secret` loaded from `JWT_SECRET`); a key of unknown
+    /// origin could be the secret of any variable or field.
     pub fn may_equal(&self, other: &KeySource) -> bool {
+        use KeySource::*;
         match (self, other) {
-            (KeySource::Literal(a), KeySource::Literal(b)) => a == b,
-            (KeySource::Literal(_), _) | (_, KeySource::Literal(_)) => false,
-            (KeySource::Unknown, _) | (_, KeySource::Unknown) => true,
-            (a, b) => a == b,
+            (Literal(a), Literal(b)) => a == b,
+            (Literal(_), _) | (_, Literal(_)) => false,
+            (Dedicated(_), Unknown) | (Unknown, Dedicated(_)) => false,
+            (Unknown, _) | (_, Unknown) => true,
+            (Env(a) | Field(a) | Dedicated(a), Env(b) | Field(b) | Dedicated(b)) => {
+                setting_name(a) == setting_name(b)
+            }
         }
     }
 }
@@ -231,6 +251,13 @@ mod tests {
         assert!(!KeySource::Unknown.may_equal(&lit("a")));
         assert!(KeySource::Unknown.may_equal(&env("A")));
         assert!(KeySource::Unknown.may_equal(&KeySource::Unknown));
+        let field = |s: &str| KeySource::Field(s.into());
+        assert!(field("jwt_secret").may_equal(&env("JWT_SECRET")));
+        assert!(!field("email_link_secret").may_equal(&field("jwt_secret")));
+        assert!(!field("email_link_secret").may_equal(&env("JWT_SECRET")));
+        let dedicated = KeySource::Dedicated("email_link_secret".into());
+        assert!(!dedicated.may_equal(&KeySource::Unknown));
+        assert!(field("secret").may_equal(&KeySource::Unknown));
     }
 
     #[test]
