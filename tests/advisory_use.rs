@@ -18,11 +18,20 @@ fn lint(lib: &str, out_of_reach: OutOfReach) -> cargo_jwtlint::diagnostic::Repor
     for f in ["Cargo.toml", "Cargo.lock"] {
         std::fs::copy(from.join(f), t.path().join(f)).unwrap();
     }
-    std::fs::create_dir_all(t.path().join("src")).unwrap();
-    std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
+    lint_with_lib(t.path(), lib, out_of_reach)
+}
+
+/// Writes `src/lib.rs` into the package at `dir` and lints it with this out-of-reach setting.
+fn lint_with_lib(
+    dir: &Path,
+    lib: &str,
+    out_of_reach: OutOfReach,
+) -> cargo_jwtlint::diagnostic::Report {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
     run(&LintRequest {
-        root: t.path().to_path_buf(),
-        paths: vec![t.path().to_path_buf()],
+        root: dir.to_path_buf(),
+        paths: vec![dir.to_path_buf()],
         config: Config {
             out_of_reach,
             ..Config::default()
@@ -110,17 +119,7 @@ fn lint_v9(lib: &str) -> cargo_jwtlint::diagnostic::Report {
         "version = 3\n\n[[package]]\nname = \"issuer\"\nversion = \"0.1.0\"\ndependencies = [\n \"jsonwebtoken\",\n]\n\n[[package]]\nname = \"jsonwebtoken\"\nversion = \"9.3.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
     )
     .unwrap();
-    std::fs::create_dir_all(t.path().join("src")).unwrap();
-    std::fs::write(t.path().join("src/lib.rs"), lib).unwrap();
-    run(&LintRequest {
-        root: t.path().to_path_buf(),
-        paths: vec![t.path().to_path_buf()],
-        config: Config::default(),
-        advisory_db: None,
-        today: cargo_jwtlint::suppress::today().unwrap(),
-        nested: Vec::new(),
-        all_test_code: false,
-    })
+    lint_with_lib(t.path(), lib, Config::default().out_of_reach)
 }
 
 fn claim_type_findings(report: &cargo_jwtlint::diagnostic::Report) -> usize {

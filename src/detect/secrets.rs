@@ -219,6 +219,15 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
     }
     let Expr::Path(p) = &*c.func else { return };
     let canon = w.ctx.resolve(&p.path);
+    let ctor = |k: &KeyCtor| {
+        k.call
+            .as_deref()
+            .is_some_and(|pat| index::path_matches(&canon, pat))
+    };
+    // Most calls build no key: leave before looking at the arguments' text.
+    if !data().hmac.iter().chain(&data().private_key).any(ctor) {
+        return;
+    }
     // A call in both tables (jsonwebtoken 4-6 `encode` takes raw key bytes of any family) is
     // judged once, as the kind its key's name suggests.
     let kinds = if c.args.iter().any(names_private_key) {
