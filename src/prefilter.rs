@@ -46,6 +46,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "decision_words",
     "anti_forgery_words",
     "secret_env_words",
+    "identifier_words",
+    "not_identifier_words",
     "decision_verbs",
     "own_expiry_words",
     "verifier_words",
@@ -146,8 +148,9 @@ pub const JWT_FILE_MARKERS: &[&str] = &["jwt", "Jwt", "JWT", "jsonwebtoken"];
 /// Keys whose names matter only in a file that mentions JWTs or in a package that depends on a
 /// JWT crate (`deps::jwt_crates`). This mirrors the JWT201 detector's gate on expiry fields
 /// (`jwt_context` in `detect/lifetime.rs`): `exp` is a float parser's exponent far more often
-/// than a claim.
-pub const JWT_CONTEXT_KEYS: &[&str] = &["exp_fields"];
+/// than a claim. JWT801's `env_lookups` make a settings file of such a package worth parsing for
+/// literal fallbacks of secret-named variables, although it names no JWT API.
+pub const JWT_CONTEXT_KEYS: &[&str] = &["exp_fields", "env_lookups"];
 
 /// The suppression marker (see `suppress::scan`).
 const DIRECTIVE: &str = "jwtlint:";

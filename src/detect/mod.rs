@@ -253,6 +253,12 @@ pub struct Walker<'a> {
     /// Key constructors of the file that get a parameter of their function, and the calls of
     /// the file's functions with literal or fallback arguments (see `secrets::finish_params`).
     pub param_flow: secrets::ParamFlow,
+    /// Functions of the file that return a browser storage handle, by name (see
+    /// [`storage::handle_fns`]).
+    pub storage_fns: HashMap<String, &'static str>,
+    /// Where the file's `const`/`static` initialisers are written, by name (JWT801 reports a
+    /// literal secret there, once, instead of at every use).
+    pub const_sites: HashMap<String, Range<usize>>,
 }
 
 impl Env for Walker<'_> {
@@ -290,6 +296,8 @@ impl<'a> Walker<'a> {
             pending_refresh: Vec::new(),
             opt_in_branches: Vec::new(),
             param_flow: Default::default(),
+            storage_fns: HashMap::new(),
+            const_sites: HashMap::new(),
         }
     }
 
@@ -765,6 +773,25 @@ pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
     c.evaluate()
 }
 
+/// Where each `const` and `static` of a piece is initialised (the initialiser's byte range).
+fn const_sites(piece: &syn::File) -> HashMap<String, Range<usize>> {
+    struct C(HashMap<String, Range<usize>>);
+    impl<'ast> Visit<'ast> for C {
+        fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+            self.0.insert(i.ident.to_string(), index::span_of(&*i.expr));
+        }
+        fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+            self.0.insert(i.ident.to_string(), index::span_of(&*i.expr));
+        }
+        fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+            self.0.insert(i.ident.to_string(), index::span_of(&i.expr));
+        }
+    }
+    let mut c = C(HashMap::new());
+    c.visit_file(piece);
+    c.0
+}
+
 /// The `const` and `static` initialisers of a file, gathered from one or several parsed pieces
 /// of it (a large file is parsed item by item), then evaluated together.
 #[derive(Default)]
@@ -1078,6 +1105,8 @@ impl<'a> PieceWalk<'a> {
     /// Walks the next piece (its inner attributes and items).
     pub fn walk(&mut self, piece: &syn::File) {
         self.time_only.extend(time_only::time_only_structs(piece));
+        self.w.storage_fns.extend(storage::handle_fns(piece));
+        self.w.const_sites.extend(const_sites(piece));
         if !self.w.ctx.is_test_file {
             let defaults = crate::model::config_defaults::of(piece, &self.consts);
             self.w.out.facts.field_defaults.merge(&defaults);

@@ -1,6 +1,7 @@
 //! JWT801 hardcoded-secret: literal, fallback or embedded key material handed to an HMAC key
 //! constructor, and private keys compiled into the binary.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -47,6 +48,11 @@ struct SecretData {
     public_file_words: Vec<String>,
     /// Words of an environment variable's name (upper case) that say it holds a JWT secret.
     secret_env_words: Vec<String>,
+    /// Last words of a name that say the value is a public identifier (`merchant_id`,
+    /// `region`): a key made only of such values is no secret.
+    identifier_words: Vec<String>,
+    /// Words that make a name secret after all (`key_id` may be derived, `secret_name` too).
+    not_identifier_words: Vec<String>,
 }
 
 /// Does the embedded file's name say it holds a public key or a certificate?
@@ -178,6 +184,12 @@ fn check_arg(
     // Any parameter it may get, whatever else a branch gives (`match m { A => lit, B => p }`).
     note_param_sink(w, kind, k.base64, arg, &what);
     let Some(v) = w.eval(arg) else {
+        if kind == Kind::Hmac
+            && let Some(ids) = identifier_leaves(arg)
+        {
+            w.report(identifier_key(&path, span, &what, &ids));
+            return;
+        }
         // `from_secret(cfg.secret.as_bytes())`: judged by the config field's default.
         if let Some(field) = crate::model::config_defaults::field_read(arg) {
             let base64 = k.base64;
@@ -206,11 +218,167 @@ fn check_arg(
             });
         }
         v => {
+            let site = const_site(w, arg);
             if let Some(d) = judge(kind, &v, k.base64, &path, span, &what) {
-                w.report(d);
+                w.report(at_const(d, site));
             }
         }
     }
+}
+
+/// The constant of this file an argument names, with where it is initialised:
+/// `from_secret(SECRET.as_bytes())` → `SECRET` and the range of its literal.
+fn const_site(w: &Walker, arg: &Expr) -> Option<(String, std::ops::Range<usize>)> {
+    let name = match arg {
+        Expr::Path(p) => p.path.get_ident()?.to_string(),
+        Expr::Reference(r) => return const_site(w, &r.expr),
+        Expr::Paren(p) => return const_site(w, &p.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => return const_site(w, &m.receiver),
+        _ => return None,
+    };
+    if w.binding(&name).is_some() {
+        return None;
+    }
+    let span = w.const_sites.get(&name)?.clone();
+    Some((name, span))
+}
+
+/// A finding about a constant's literal, moved to the constant (where the secret is written
+/// and where it must be removed), with the use as a secondary location.
+fn at_const(mut d: Diagnostic, site: Option<(String, std::ops::Range<usize>)>) -> Diagnostic {
+    let Some((name, span)) = site else { return d };
+    let used = std::mem::replace(&mut d.primary.span, span);
+    let file = d.primary.file.clone();
+    d.tags.push(AT_CONST.to_string());
+    d.with_secondary(&file, used, format!("`{name}` becomes a key here"))
+}
+
+/// Tag of findings moved to a constant: several uses of one constant make one finding.
+const AT_CONST: &str = "at-const";
+
+/// Several uses of one constant make one finding at the constant, with every use (up to a
+/// few) as a secondary location; a use in production code wins over one in test code.
+fn merge_at_const(diags: &mut Vec<Diagnostic>) {
+    const MAX_USES: usize = 8;
+    let is_test = |d: &Diagnostic| d.tags.iter().any(|t| t == "test-code");
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    let mut at: HashMap<(String, std::ops::Range<usize>), usize> = HashMap::new();
+    for d in diags.drain(..) {
+        if !(d.code == "JWT801" && d.tags.iter().any(|t| t == AT_CONST)) {
+            kept.push(d);
+            continue;
+        }
+        let key = (d.primary.file.clone(), d.primary.span.clone());
+        match at.get(&key) {
+            None => {
+                at.insert(key, kept.len());
+                kept.push(d);
+            }
+            Some(&i) => {
+                let mut d = d;
+                if is_test(&kept[i]) && !is_test(&d) {
+                    std::mem::swap(&mut kept[i], &mut d);
+                }
+                for l in d.secondary {
+                    if kept[i].secondary.len() < MAX_USES && !kept[i].secondary.contains(&l) {
+                        kept[i].secondary.push(l);
+                    }
+                }
+            }
+        }
+    }
+    *diags = kept;
+}
+
+/// The names an HMAC key is made of, when every one of them is a public identifier:
+/// `merchant_id.as_bytes()`, `format!("{}:{}", cfg.app_id, cfg.region)`. `None` when any part
+/// is something else (a literal part of a `format!` does not count either way).
+fn identifier_leaves(arg: &Expr) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    collect_leaves(arg, &mut names, 0)?;
+    let d = data();
+    let public = |n: &String| {
+        let ws = super::storage::words(n);
+        !ws.iter().any(|w| d.not_identifier_words.contains(w))
+            && ws.last().is_some_and(|l| d.identifier_words.contains(l))
+    };
+    (!names.is_empty() && names.iter().all(public)).then_some(names)
+}
+
+/// Collects the value names of a key expression; `None` for anything that is not a name, a
+/// field, a conversion of one or a `format!` of them. `depth` bounds the walk.
+fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
+    const CONVERSIONS: &[&str] = &[
+        "as_bytes", "as_ref", "as_str", "to_string", "to_owned", "into_bytes", "clone", "to_vec",
+        "into", "as_slice",
+    ];
+    if depth > 8 || out.len() > 16 {
+        return None;
+    }
+    match e {
+        Expr::MethodCall(m) if m.args.is_empty() && CONVERSIONS.contains(&&*m.method.to_string()) => {
+            collect_leaves(&m.receiver, out, depth + 1)
+        }
+        Expr::Reference(r) => collect_leaves(&r.expr, out, depth + 1),
+        Expr::Paren(p) => collect_leaves(&p.expr, out, depth + 1),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => {
+                out.push(n.to_string());
+                Some(())
+            }
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Path(p) => {
+            let i = p.path.get_ident()?.to_string();
+            out.push(i);
+            Some(())
+        }
+        Expr::Macro(m) if m.mac.path.is_ident("format") => {
+            let args = m
+                .mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            let mut it = args.iter();
+            let Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(fmt), .. })) = it.next() else {
+                return None;
+            };
+            out.extend(inline_captures(&fmt.value()));
+            for a in it {
+                collect_leaves(a, out, depth + 1)?;
+            }
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+/// The names captured inline by a format string: `"{app_id}:{region}"` → `app_id`, `region`.
+fn inline_captures(fmt: &str) -> Vec<String> {
+    fmt.split('{')
+        .skip(1)
+        .filter_map(|p| p.split(['}', ':']).next())
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c == '_' || c.is_alphanumeric()))
+        .filter(|n| !n.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
+}
+
+fn identifier_key(path: &str, span: std::ops::Range<usize>, what: &str, ids: &[String]) -> Diagnostic {
+    let names = ids
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::new(
+        "JWT801",
+        path,
+        span,
+        format!("{what} gets an HMAC key made only of identifiers ({names}); identifiers are not secret, so anyone who knows them can forge tokens"),
+    )
+    .with_label("key derived from public identifiers")
+    .with_help("give each party a random secret of at least 32 bytes, stored outside the source, instead of deriving it from ids or names")
 }
 
 pub fn check_call(w: &mut Walker, c: &ExprCall) {
@@ -526,6 +694,8 @@ struct CallArg {
     val: Val,
     span: std::ops::Range<usize>,
     in_test: bool,
+    /// The file's constant the argument names, and where it is initialised.
+    site: Option<(String, std::ops::Range<usize>)>,
 }
 
 /// Most sinks and calls remembered per file.
@@ -615,12 +785,14 @@ pub fn note_local_call(w: &mut Walker, c: &ExprCall) {
             continue;
         }
         let in_test = w.in_test();
+        let site = const_site(w, a);
         w.param_flow.calls.push(CallArg {
             callee: callee.clone(),
             index,
             val,
             span: index::span_of(a),
             in_test,
+            site,
         });
     }
 }
@@ -653,6 +825,7 @@ pub fn finish_params(w: &mut Walker) {
                 s.func
             );
             if let Some(d) = judge(s.kind, &c.val, s.base64, &path, c.span.clone(), &what) {
+                let d = at_const(d, c.site.clone());
                 let d = if c.in_test || w.ctx.is_test_file {
                     d.in_test_code()
                 } else {
@@ -665,4 +838,5 @@ pub fn finish_params(w: &mut Walker) {
             }
         }
     }
+    merge_at_const(&mut w.out.diagnostics);
 }

@@ -2,9 +2,11 @@
 //! `document.cookie` from WASM (web-sys, gloo-storage, leptos-use, dioxus, yew-hooks), where any
 //! script injected into the page can read them.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use syn::visit::Visit;
 use syn::{Expr, ExprCall, ExprMethodCall};
 
 use super::{Binding, Walker};
@@ -104,19 +106,99 @@ pub fn token_like(s: &str) -> bool {
         || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
 }
 
+/// The storage a handle method opens: `local_storage` → localStorage.
+fn handle_method(name: &str) -> Option<&'static str> {
+    let h = data().handles.iter().find(|h| h.method == name)?;
+    Some(if h.storage == "localStorage" {
+        "localStorage"
+    } else {
+        "sessionStorage"
+    })
+}
+
+/// Functions and methods of a file that return a browser storage handle: their return type
+/// names `Storage` (web-sys's handle, maybe inside `Result`/`Option`) and their body opens one
+/// (`fn local() -> Result<Storage, JsValue> { window()?.local_storage()?.ok_or(..) }`). A
+/// function that only writes to storage itself returns no handle and is not listed.
+pub fn handle_fns(piece: &syn::File) -> HashMap<String, &'static str> {
+    #[derive(Default)]
+    struct Opens(Option<&'static str>);
+    impl<'ast> Visit<'ast> for Opens {
+        fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
+            if self.0.is_none() {
+                self.0 = handle_method(&m.method.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    struct Fns(HashMap<String, &'static str>);
+    impl Fns {
+        fn consider(&mut self, sig: &syn::Signature, body: &syn::Block) {
+            let syn::ReturnType::Type(_, ty) = &sig.output else {
+                return;
+            };
+            if !names_storage_type(ty) {
+                return;
+            }
+            let mut o = Opens::default();
+            o.visit_block(body);
+            if let Some(kind) = o.0 {
+                self.0.insert(sig.ident.to_string(), kind);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Fns {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.consider(&f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.consider(&f.sig, &f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut f = Fns(HashMap::new());
+    f.visit_file(piece);
+    f.0
+}
+
+/// Does a return type name web-sys's `Storage`, itself or as a generic argument?
+fn names_storage_type(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Storage" {
+        return true;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return false;
+    };
+    a.args.iter().any(|g| match g {
+        syn::GenericArgument::Type(t) => names_storage_type(t),
+        _ => false,
+    })
+}
+
 fn handle_of(w: &Walker, e: &Expr) -> Option<&'static str> {
     match e {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            if let Some(h) = data().handles.iter().find(|h| h.method == name) {
-                return Some(if h.storage == "localStorage" {
-                    "localStorage"
-                } else {
-                    "sessionStorage"
-                });
+            if let Some(kind) = handle_method(&name) {
+                return Some(kind);
+            }
+            if matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+                return w.storage_fns.get(&name).copied();
             }
             handle_of(w, &m.receiver)
         }
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| w.storage_fns.get(&i.to_string()).copied()),
+            _ => None,
+        },
         Expr::Try(t) => handle_of(w, &t.expr),
         Expr::Paren(p) => handle_of(w, &p.expr),
         Expr::Reference(r) => handle_of(w, &r.expr),
