@@ -67,6 +67,8 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "value",
     "args",
     "token_words",
+    "weak_token_words",
+    "weak_token_followers",
     "refresh_words",
     // JWT401: a write method matters only on a storage handle, which `handles` names.
     "write_methods",

@@ -12,7 +12,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Pat};
 
 use super::Walker;
-use super::storage::token_like;
+use super::storage::{token_like, token_like_expr};
 use crate::diagnostic::Diagnostic;
 use crate::index::{self, Val};
 
@@ -173,7 +173,7 @@ impl Scan<'_, '_> {
         let empty_value = value
             .map(|v| matches!(self.w.eval(v), Some(Val::Str(s)) if s.is_empty()))
             .unwrap_or(false);
-        if !(token_like(&name_text) || token_like(&value_text)) || empty_value {
+        if !(token_like(&name_text) || token_like_expr(&value_text)) || empty_value {
             return None;
         }
         Some(Cookie {

@@ -309,14 +309,24 @@ fn identifier_leaves(arg: &Expr) -> Option<Vec<String>> {
 /// field, a conversion of one or a `format!` of them. `depth` bounds the walk.
 fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
     const CONVERSIONS: &[&str] = &[
-        "as_bytes", "as_ref", "as_str", "to_string", "to_owned", "into_bytes", "clone", "to_vec",
-        "into", "as_slice",
+        "as_bytes",
+        "as_ref",
+        "as_str",
+        "to_string",
+        "to_owned",
+        "into_bytes",
+        "clone",
+        "to_vec",
+        "into",
+        "as_slice",
     ];
     if depth > 8 || out.len() > 16 {
         return None;
     }
     match e {
-        Expr::MethodCall(m) if m.args.is_empty() && CONVERSIONS.contains(&&*m.method.to_string()) => {
+        Expr::MethodCall(m)
+            if m.args.is_empty() && CONVERSIONS.contains(&&*m.method.to_string()) =>
+        {
             collect_leaves(&m.receiver, out, depth + 1)
         }
         Expr::Reference(r) => collect_leaves(&r.expr, out, depth + 1),
@@ -341,7 +351,11 @@ fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
                 )
                 .ok()?;
             let mut it = args.iter();
-            let Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(fmt), .. })) = it.next() else {
+            let Some(Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(fmt),
+                ..
+            })) = it.next()
+            else {
                 return None;
             };
             out.extend(inline_captures(&fmt.value()));
@@ -365,7 +379,12 @@ fn inline_captures(fmt: &str) -> Vec<String> {
         .collect()
 }
 
-fn identifier_key(path: &str, span: std::ops::Range<usize>, what: &str, ids: &[String]) -> Diagnostic {
+fn identifier_key(
+    path: &str,
+    span: std::ops::Range<usize>,
+    what: &str,
+    ids: &[String],
+) -> Diagnostic {
     let names = ids
         .iter()
         .map(|n| format!("`{n}`"))

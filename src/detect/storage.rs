@@ -26,6 +26,9 @@ struct StorageData {
     cookie_methods: Vec<String>,
     /// Words that mark a key or value as a token.
     token_words: Vec<String>,
+    /// Words that mark a token only as a name's last word or before a follower word.
+    weak_token_words: Vec<String>,
+    weak_token_followers: Vec<String>,
     /// Words of a name that make a token an anti-forgery one (readable by scripts on purpose).
     #[serde(default)]
     anti_forgery_words: Vec<String>,
@@ -102,8 +105,24 @@ pub fn token_like(s: &str) -> bool {
         return false;
     }
     let tw = &d.token_words;
+    let weak_at = |i: usize| {
+        d.weak_token_words.contains(&ws[i])
+            && ws
+                .get(i + 1)
+                .is_none_or(|next| d.weak_token_followers.contains(next))
+    };
     ws.iter().any(|w| tw.iter().any(|t| t == w))
+        || (0..ws.len()).any(weak_at)
         || ws.windows(2).any(|p| p[0] == "id" && p[1] == "token")
+}
+
+/// Does a value's source text look like a token? Each identifier of the expression is judged
+/// on its own (`pair.access.clone()` holds the `access` token), unlike a key's literal text,
+/// whose dots only namespace it (`auth.return_to` is no token).
+pub fn token_like_expr(s: &str) -> bool {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .any(token_like)
 }
 
 /// The storage a handle method opens: `local_storage` → localStorage.
@@ -264,7 +283,7 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
             .iter()
             .nth(s.key_arg + 1)
             .map(|v| w.ctx.snippet(&index::span_of(v)).to_string());
-        if token_like(&kt) || value_text.as_deref().map(token_like).unwrap_or(false) {
+        if token_like(&kt) || value_text.as_deref().is_some_and(token_like_expr) {
             report(w, &s.storage, index::span_of(c), &kt);
             return;
         }
@@ -281,7 +300,7 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
         if let Some(storage) = handle_of(w, &m.receiver) {
             let kt = key_text(w, &m.args[0]);
             let vt = w.ctx.snippet(&index::span_of(&m.args[1])).to_string();
-            if token_like(&kt) || token_like(&vt) {
+            if token_like(&kt) || token_like_expr(&vt) {
                 report(w, storage, span, &kt);
             }
         }
