@@ -258,7 +258,10 @@ pub struct Walker<'a> {
     pub storage_fns: HashMap<String, &'static str>,
     /// Where the file's `const`/`static` initialisers are written, by name (JWT801 reports a
     /// literal secret there, once, instead of at every use).
-    pub const_sites: HashMap<String, Range<usize>>,
+    pub const_sites: HashMap<String, Option<Range<usize>>>,
+    /// Struct fields the file initialises from an environment variable
+    /// (`Self { jwt_secret: env::var("PLATFORM_JWT_SECRET")?, .. }`), field → variable.
+    pub field_envs: HashMap<String, String>,
 }
 
 impl Env for Walker<'_> {
@@ -298,6 +301,7 @@ impl<'a> Walker<'a> {
             param_flow: Default::default(),
             storage_fns: HashMap::new(),
             const_sites: HashMap::new(),
+            field_envs: HashMap::new(),
         }
     }
 
@@ -774,17 +778,28 @@ pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
 }
 
 /// Where each `const` and `static` of a piece is initialised (the initialiser's byte range).
-fn const_sites(piece: &syn::File) -> HashMap<String, Range<usize>> {
-    struct C(HashMap<String, Range<usize>>);
+/// A name defined twice (in two functions or modules) maps to `None`: which one a use means is
+/// not known here.
+fn const_sites(piece: &syn::File) -> HashMap<String, Option<Range<usize>>> {
+    struct C(HashMap<String, Option<Range<usize>>>);
+    impl C {
+        fn add(&mut self, name: String, e: &Expr) {
+            let span = index::span_of(e);
+            self.0
+                .entry(name)
+                .and_modify(|s| *s = None)
+                .or_insert(Some(span));
+        }
+    }
     impl<'ast> Visit<'ast> for C {
         fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-            self.0.insert(i.ident.to_string(), index::span_of(&*i.expr));
+            self.add(i.ident.to_string(), &i.expr);
         }
         fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-            self.0.insert(i.ident.to_string(), index::span_of(&*i.expr));
+            self.add(i.ident.to_string(), &i.expr);
         }
         fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
-            self.0.insert(i.ident.to_string(), index::span_of(&i.expr));
+            self.add(i.ident.to_string(), &i.expr);
         }
     }
     let mut c = C(HashMap::new());
@@ -1106,7 +1121,14 @@ impl<'a> PieceWalk<'a> {
     pub fn walk(&mut self, piece: &syn::File) {
         self.time_only.extend(time_only::time_only_structs(piece));
         self.w.storage_fns.extend(storage::handle_fns(piece));
-        self.w.const_sites.extend(const_sites(piece));
+        for (name, site) in const_sites(piece) {
+            self.w
+                .const_sites
+                .entry(name)
+                .and_modify(|s| *s = None)
+                .or_insert(site);
+        }
+        self.w.field_envs.extend(session::field_envs(piece));
         if !self.w.ctx.is_test_file {
             let defaults = crate::model::config_defaults::of(piece, &self.consts);
             self.w.out.facts.field_defaults.merge(&defaults);

@@ -239,7 +239,7 @@ fn const_site(w: &Walker, arg: &Expr) -> Option<(String, std::ops::Range<usize>)
     if w.binding(&name).is_some() {
         return None;
     }
-    let span = w.const_sites.get(&name)?.clone();
+    let span = w.const_sites.get(&name)?.clone()?;
     Some((name, span))
 }
 

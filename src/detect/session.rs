@@ -21,6 +21,9 @@ use crate::model::facts::{HmacKey, KeySource, MAX_HMAC_KEYS};
 struct Api {
     #[serde(default)]
     call: Option<String>,
+    /// The argument that holds the key (HMAC constructors).
+    #[serde(default)]
+    arg: usize,
     #[serde(default)]
     method: Option<String>,
     #[serde(default)]
@@ -126,7 +129,10 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
             KeySource::Env(v) => format!("the secret in `{v}`"),
             KeySource::Literal(_) => "the same literal secret".to_string(),
             KeySource::Field(f) | KeySource::Dedicated(f) => format!("the secret of setting `{f}`"),
-            KeySource::Unknown => "a shared HMAC secret".to_string(),
+            KeySource::Helper(h) => format!("the secret `{h}` hands out"),
+            KeySource::Random | KeySource::Param | KeySource::Unknown => {
+                "a shared HMAC secret".to_string()
+            }
         };
         Some(
             Diagnostic::new(
@@ -147,24 +153,39 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
 /// Where the secret of an HMAC key constructor comes from: its first argument is a literal, or
 /// reads an environment variable, or something the source does not show.
 fn key_source(w: &Walker, e: &Expr) -> KeySource {
+    let at = key_arg(w, e);
     let arg = match e {
-        Expr::Call(c) => c.args.first(),
-        Expr::MethodCall(m) => m.args.first(),
+        Expr::Call(c) => c.args.iter().nth(at),
+        Expr::MethodCall(m) => m.args.iter().nth(at),
         _ => None,
     };
-    let Some(arg) = arg else {
-        return KeySource::Unknown;
-    };
+    arg.map_or(KeySource::Unknown, |a| source_of(w, a, true))
+}
+
+/// Where a key expression's secret comes from; `through_local` follows a local to its
+/// initializer once (`let secret = env::var("X")..; from_secret(secret.as_bytes())`).
+fn source_of(w: &Walker, arg: &Expr, through_local: bool) -> KeySource {
     if let Some(v) = w.eval(arg)
         && let Val::Str(_) | Val::Bytes(_) = v
         && let Some(b) = v.literal_bytes()
     {
         return KeySource::Literal(b);
     }
-    if let Some(name) = env_var_name(arg) {
+    if let Some(name) = env_var_name(arg).or_else(|| env_var_via_const(w, arg)) {
         return KeySource::Env(name);
     }
+    if let Some(h) = helper_call(w, arg) {
+        return KeySource::Helper(h);
+    }
+    let local = bound_name(arg).and_then(|n| w.binding(&n));
+    // A parameter's secret is whatever the callers pass: not comparable here.
+    if local.is_some_and(|b| b.param.is_some()) {
+        return KeySource::Param;
+    }
     if let Some(field) = field_name(arg) {
+        if let Some(var) = w.field_envs.get(&field) {
+            return KeySource::Env(var.clone());
+        }
         // A generic secret field (`secret`, `jwt_secret`: JWT801's `secret_fields`) may hold
         // any shared secret; a field named for one purpose holds that purpose's own.
         return if super::secrets::is_generic_secret_field(&field) {
@@ -173,12 +194,139 @@ fn key_source(w: &Walker, e: &Expr) -> KeySource {
             KeySource::Dedicated(field)
         };
     }
-    // `let secret = env::var("X")..; from_secret(secret.as_bytes())`: the binding's initializer.
-    bound_name(arg)
-        .and_then(|n| w.binding(&n))
-        .and_then(|b| syn::parse_str::<Expr>(&b.init_text).ok())
-        .and_then(|init| env_var_name(&init))
-        .map_or(KeySource::Unknown, KeySource::Env)
+    if random_bytes(arg) {
+        return KeySource::Random;
+    }
+    match local.and_then(|b| syn::parse_str::<Expr>(&b.init_text).ok()) {
+        Some(init) if through_local => source_of(w, &init, false),
+        _ => KeySource::Unknown,
+    }
+}
+
+/// The struct fields a piece initialises from an environment variable, in struct literals
+/// (`Self { platform_secret: std::env::var("PLATFORM_JWT_SECRET")?, .. }`).
+pub fn field_envs(piece: &syn::File) -> std::collections::HashMap<String, String> {
+    use syn::visit::Visit;
+    struct F(std::collections::HashMap<String, String>);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+            for fv in &s.fields {
+                if let syn::Member::Named(n) = &fv.member
+                    && let Some(var) = env_var_name(&fv.expr)
+                {
+                    self.0.insert(n.to_string(), var);
+                }
+            }
+            syn::visit::visit_expr_struct(self, s);
+        }
+    }
+    let mut f = F(Default::default());
+    f.visit_file(piece);
+    f.0
+}
+
+/// Which argument of a matched HMAC constructor holds the key.
+fn key_arg(w: &Walker, e: &Expr) -> usize {
+    let list = &data().hmac_verifiers;
+    let found = match e {
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else { return 0 };
+            let canon = w.ctx.resolve(&p.path);
+            list.iter().find(|a| {
+                a.call
+                    .as_deref()
+                    .is_some_and(|pat| index::path_matches(&canon, pat))
+            })
+        }
+        Expr::MethodCall(m) => list
+            .iter()
+            .find(|a| a.method.as_deref().is_some_and(|n| m.method == n)),
+        _ => None,
+    };
+    found.map_or(0, |a| a.arg)
+}
+
+/// `env::var(SECRET_ENV)` where `SECRET_ENV` is a constant naming the variable.
+fn env_var_via_const(w: &Walker, e: &Expr) -> Option<String> {
+    let Expr::Call(c) = strip_conversions(e) else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else { return None };
+    let last = p.path.segments.last()?;
+    if !(last.ident == "var" || last.ident == "var_os") {
+        return None;
+    }
+    match w.eval(c.args.first()?)? {
+        Val::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// Looks through `&`, `?`, parentheses and argument-less conversions (`.as_bytes()`,
+/// `.unwrap()`, `.expect(..)`).
+fn strip_conversions(e: &Expr) -> &Expr {
+    match e {
+        Expr::Reference(r) => strip_conversions(&r.expr),
+        Expr::Paren(p) => strip_conversions(&p.expr),
+        Expr::Try(t) => strip_conversions(&t.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                || matches!(
+                    m.method.to_string().as_str(),
+                    "expect" | "context" | "with_context"
+                ) =>
+        {
+            strip_conversions(&m.receiver)
+        }
+        _ => e,
+    }
+}
+
+/// A call of a function that hands out the secret: a free function (its path has no type
+/// segment) whose arguments are literals or constants (`keys::platform_secret()`,
+/// `hmac_secret_from_env(SHARED_VAR)?`), named with those arguments' values.
+fn helper_call(w: &Walker, e: &Expr) -> Option<String> {
+    let Expr::Call(c) = strip_conversions(e) else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else { return None };
+    let segs = &p.path.segments;
+    if segs.iter().any(|s| {
+        s.ident
+            .to_string()
+            .starts_with(|ch: char| ch.is_ascii_uppercase())
+    }) {
+        return None;
+    }
+    let name = segs.last()?.ident.to_string();
+    let mut args = Vec::new();
+    for a in &c.args {
+        match w.eval(a)? {
+            Val::Str(s) => args.push(s.to_string()),
+            Val::Int(n) => args.push(n.to_string()),
+            _ => return None,
+        }
+    }
+    Some(if args.is_empty() {
+        name
+    } else {
+        format!("{name}({})", args.join(", "))
+    })
+}
+
+/// Bytes the process makes up itself: a zeroed buffer (filled by an RNG before use, as
+/// JWT801 assumes too) or an RNG call (`rand::random()`, `OsRng`, `generate_key`).
+fn random_bytes(e: &Expr) -> bool {
+    let e = strip_conversions(e);
+    if let Expr::Repeat(r) = e {
+        return matches!(&*r.expr, Expr::Lit(_));
+    }
+    let text = quote::ToTokens::to_token_stream(e)
+        .to_string()
+        .to_ascii_lowercase();
+    ["random", "rng", "generate"]
+        .iter()
+        .any(|w| text.contains(w))
 }
 
 /// The field an argument reads, through references and conversions (`&self.email_secret`,
@@ -191,6 +339,7 @@ fn field_name(e: &Expr) -> Option<String> {
         },
         Expr::Reference(r) => field_name(&r.expr),
         Expr::Paren(p) => field_name(&p.expr),
+        Expr::Index(i) => field_name(&i.expr),
         Expr::MethodCall(m) if m.args.is_empty() => field_name(&m.receiver),
         _ => None,
     }
@@ -203,6 +352,7 @@ fn bound_name(e: &Expr) -> Option<String> {
         Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
         Expr::Reference(r) => bound_name(&r.expr),
         Expr::Paren(p) => bound_name(&p.expr),
+        Expr::Index(i) => bound_name(&i.expr),
         Expr::MethodCall(m) if m.args.is_empty() => bound_name(&m.receiver),
         _ => None,
     }

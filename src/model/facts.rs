@@ -142,6 +142,16 @@ pub enum KeySource {
     /// A field whose name gives the secret a purpose of its own (`self.email_link_secret`):
     /// a dedicated secret, not the one a key of unknown origin may hold.
     Dedicated(String),
+    /// A function of the workspace that hands out the secret (`keys::platform_secret()`,
+    /// `hmac_secret_from_env(SHARED_VAR)`), by name and literal argument: packages calling the
+    /// same helper share its secret.
+    Helper(String),
+    /// A parameter of the function that builds the key: the secret is whatever its callers
+    /// pass, which this key alone does not show.
+    Param,
+    /// Random bytes made by the process itself (a zeroed buffer an RNG fills, `rand::random()`):
+    /// no other service can hold them.
+    Random,
     /// Anything else (a file read at run time, a value the source does not show).
     Unknown,
 }
@@ -155,22 +165,59 @@ fn setting_name(n: &str) -> String {
         .collect()
 }
 
+/// Could a helper named `h` hand out the setting `v`? Its name's own words (without `get`,
+/// `load`, `jwt`, `secret`, ...) all occur in the setting's name: `platform_secret()` and
+/// `PLATFORM_JWT_SECRET`. A helper with arguments is known by them instead: `from_env(VAR)`
+/// reads `VAR`.
+fn helper_reads(h: &str, v: &str) -> bool {
+    const NOISE: &[&str] = &[
+        "get", "load", "read", "fetch", "from", "env", "jwt", "secret", "key", "hmac", "token",
+        "bytes",
+    ];
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_ascii_lowercase())
+            .collect()
+    };
+    if let Some((_, args)) = h.split_once('(') {
+        let v = setting_name(v);
+        return args
+            .trim_end_matches(')')
+            .split(", ")
+            .any(|a| setting_name(a) == v);
+    }
+    let own: Vec<String> = words(h)
+        .into_iter()
+        .filter(|w| !NOISE.contains(&w.as_str()))
+        .collect();
+    let theirs = words(v);
+    !own.is_empty() && own.iter().all(|w| theirs.contains(w))
+}
+
 impl KeySource {
     /// Could two keys be the same secret? A literal is the secret of the package that holds
     /// it, shared only by a package holding the same literal; two differently named
     /// environment variables or configuration fields name two secrets (a field and a variable
     /// of the same name may be one: `jwt_secret` loaded from `JWT_SECRET`); a key of unknown
-    /// origin could be the secret of any variable or field.
+    /// origin could be the secret of any variable or field, but not a dedicated one, a helper's
+    /// (two callers of one helper share it) or random bytes of the process.
     pub fn may_equal(&self, other: &KeySource) -> bool {
         use KeySource::*;
         match (self, other) {
             (Literal(a), Literal(b)) => a == b,
             (Literal(_), _) | (_, Literal(_)) => false,
-            (Dedicated(_), Unknown) | (Unknown, Dedicated(_)) => false,
+            (Random | Param, _) | (_, Random | Param) => false,
+            (Dedicated(_) | Helper(_), Unknown) | (Unknown, Dedicated(_) | Helper(_)) => false,
             (Unknown, _) | (_, Unknown) => true,
-            (Env(a) | Field(a) | Dedicated(a), Env(b) | Field(b) | Dedicated(b)) => {
-                setting_name(a) == setting_name(b)
+            (Helper(h), Env(v) | Field(v) | Dedicated(v))
+            | (Env(v) | Field(v) | Dedicated(v), Helper(h)) => {
+                setting_name(h) == setting_name(v) || helper_reads(h, v)
             }
+            (
+                Env(a) | Field(a) | Dedicated(a) | Helper(a),
+                Env(b) | Field(b) | Dedicated(b) | Helper(b),
+            ) => setting_name(a) == setting_name(b),
         }
     }
 }
@@ -254,6 +301,18 @@ mod tests {
         let field = |s: &str| KeySource::Field(s.into());
         assert!(field("jwt_secret").may_equal(&env("JWT_SECRET")));
         assert!(!field("email_link_secret").may_equal(&field("jwt_secret")));
+        let helper = |s: &str| KeySource::Helper(s.into());
+        assert!(helper("platform_secret").may_equal(&helper("platform_secret")));
+        assert!(!helper("platform_secret").may_equal(&helper("ledger_secret")));
+        assert!(!helper("platform_secret").may_equal(&KeySource::Unknown));
+        assert!(!helper("platform_secret").may_equal(&env("LEDGER_JWT_SECRET")));
+        assert!(helper("jwt_secret").may_equal(&env("JWT_SECRET")));
+        assert!(helper("platform_secret").may_equal(&env("PLATFORM_JWT_SECRET")));
+        assert!(!helper("get_secret").may_equal(&env("PLATFORM_JWT_SECRET")));
+        assert!(helper("from_env(A_SECRET)").may_equal(&env("A_SECRET")));
+        assert!(!helper("from_env(A_SECRET)").may_equal(&env("B_SECRET")));
+        assert!(!KeySource::Random.may_equal(&KeySource::Random));
+        assert!(!KeySource::Random.may_equal(&KeySource::Unknown));
         assert!(!field("email_link_secret").may_equal(&env("JWT_SECRET")));
         let dedicated = KeySource::Dedicated("email_link_secret".into());
         assert!(!dedicated.may_equal(&KeySource::Unknown));
