@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use crate::detect::{self, ConstExprs, Ctx, FileFindings, PieceWalk};
+use crate::detect::{self, ConstExprs, Ctx, FileFindings, PieceFacts, PieceWalk};
 use crate::index::Val;
 use crate::parse::{self, ParseError};
 use crate::prefilter::item_words;
@@ -895,12 +895,14 @@ pub fn lint_large(
     let pieces = chosen_tokens(&src.text, text, &choose)?;
     let ranges = pieces.iter().map(|p| p.0.clone()).collect();
     let mut consts = ConstExprs::default();
+    let mut facts = PieceFacts::default();
     for (_, t) in &pieces {
         let piece = parse_chunk(t.clone())?;
         detect::hoist_uses(&mut ctx.uses, &piece);
         consts.add(&piece);
+        facts.add(&piece);
     }
-    let mut walk = PieceWalk::new(ctx, consts.evaluate());
+    let mut walk = PieceWalk::new(ctx, consts.evaluate(), facts);
     for (_, t) in pieces {
         let piece = parse_chunk(t)?;
         walk.walk(&piece);

@@ -1,6 +1,7 @@
 //! JWT101 on reads that can identify no one (every decode of the file reads a claims type made
-//! only of time claims: a note), and one finding, not three, for a switched-off check with the
-//! empty placeholder key the API asks for. Expected levels are marked in the fixture's lines.
+//! only of time claims: no finding), and one finding, not three, for a switched-off check with
+//! the empty placeholder key the API asks for. Expected levels are marked in the fixture's
+//! lines; an unmarked line must have no finding.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,8 +57,8 @@ fn expected() -> BTreeMap<(String, u64), Vec<String>> {
 }
 
 #[test]
-fn time_only_reads_are_notes_and_placeholder_keys_are_not_reported_twice() {
+fn time_only_reads_are_no_finding_and_placeholder_keys_are_not_reported_twice() {
     let expected = expected();
-    assert_eq!(expected.len(), 3, "the fixture's marks");
+    assert_eq!(expected.len(), 2, "the fixture's marks");
     assert_eq!(found(), expected);
 }

@@ -1089,9 +1089,34 @@ fn discards(p: &syn::Pat) -> bool {
 pub fn lint_file(mut ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
     let consts = file_consts(file);
     hoist_uses(&mut ctx.uses, file);
-    let mut walk = PieceWalk::new(ctx, consts);
+    let mut facts = PieceFacts::default();
+    facts.add(file);
+    let mut walk = PieceWalk::new(ctx, consts, facts);
     walk.walk(file);
     walk.finish()
+}
+
+/// What the walk of any piece of a file needs to know of the others: its storage-handle
+/// helpers, constants and env-initialised fields. Gathered from every piece before the walk, so
+/// a piece's walk knows what later pieces define.
+#[derive(Default)]
+pub struct PieceFacts {
+    storage_fns: HashMap<String, &'static str>,
+    const_sites: HashMap<String, Option<Range<usize>>>,
+    field_envs: HashMap<String, String>,
+}
+
+impl PieceFacts {
+    pub fn add(&mut self, piece: &syn::File) {
+        self.storage_fns.extend(storage::handle_fns(piece));
+        for (name, site) in const_sites(piece) {
+            self.const_sites
+                .entry(name)
+                .and_modify(|s| *s = None)
+                .or_insert(site);
+        }
+        self.field_envs.extend(session::field_envs(piece));
+    }
 }
 
 /// One walk over a file given as parsed pieces, in file order (a large file, item by item):
@@ -1105,11 +1130,14 @@ pub struct PieceWalk<'a> {
 }
 
 impl<'a> PieceWalk<'a> {
-    pub fn new(ctx: Ctx<'a>, consts: HashMap<String, Val>) -> Self {
-        let w = Walker::new(Ctx {
+    pub fn new(ctx: Ctx<'a>, consts: HashMap<String, Val>, facts: PieceFacts) -> Self {
+        let mut w = Walker::new(Ctx {
             consts: consts.clone(),
             ..ctx
         });
+        w.storage_fns = facts.storage_fns;
+        w.const_sites = facts.const_sites;
+        w.field_envs = facts.field_envs;
         PieceWalk {
             w,
             consts,
@@ -1120,15 +1148,6 @@ impl<'a> PieceWalk<'a> {
     /// Walks the next piece (its inner attributes and items).
     pub fn walk(&mut self, piece: &syn::File) {
         self.time_only.extend(time_only::time_only_structs(piece));
-        self.w.storage_fns.extend(storage::handle_fns(piece));
-        for (name, site) in const_sites(piece) {
-            self.w
-                .const_sites
-                .entry(name)
-                .and_modify(|s| *s = None)
-                .or_insert(site);
-        }
-        self.w.field_envs.extend(session::field_envs(piece));
         if !self.w.ctx.is_test_file {
             let defaults = crate::model::config_defaults::of(piece, &self.consts);
             self.w.out.facts.field_defaults.merge(&defaults);
