@@ -106,6 +106,10 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // call is the trigger; struct definitions in skipped files are found lazily).
     "claim_secret_fields",
     "claim_personal_fields",
+    "claim_secret_words",
+    "claim_secret_pairs",
+    "claim_personal_words",
+    "chain",
     // JWT601/JWT901: words judged inside a function or package something else made relevant.
     "retire_words",
     "logout_words",

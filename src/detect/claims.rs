@@ -185,6 +185,62 @@ struct Data {
     crates: Vec<String>,
     /// Calls and methods that sign claims: `{ call | method, arg }` (`arg = -1`: the receiver).
     signers: Vec<Signer>,
+    /// Last words of a name that make it a secret (`wifi_psk`, `warehouse_password`).
+    claim_secret_words: Vec<String>,
+    /// Pairs of last words that make a name a secret (`storage_access_key`).
+    claim_secret_pairs: Vec<[String; 2]>,
+    /// Last words that make a name personal data (`billing_address`, `work_email`).
+    claim_personal_words: Vec<String>,
+    /// Methods that set one claim by name on a dynamic payload (josekit `set_claim`, jwtk
+    /// `insert` in a chain of claim setters).
+    claim_setters: Vec<ClaimSetter>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimSetter {
+    method: String,
+    crates: Vec<String>,
+    /// The receiver chain must call one of these (empty: any receiver).
+    #[serde(default)]
+    chain: Vec<String>,
+}
+
+/// Is a claim or field name a secret (`Some(true)`), personal data (`Some(false)`), or neither?
+/// Exact names from the lists, else by its last words: `wifi_psk`, `password_hash`,
+/// `storage_access_key`, `billing_address`; a name that only starts with one
+/// (`password_changed_at`, `email_verified`) is neither.
+fn sensitivity(name: &str) -> Option<bool> {
+    let d = data();
+    let n = name.trim_start_matches("r#").to_ascii_lowercase();
+    if d.claim_secret_fields.contains(&n) {
+        return Some(true);
+    }
+    if d.claim_personal_fields.contains(&n) {
+        return Some(false);
+    }
+    let ws = super::storage::words(&n);
+    // A flag about the secret is none (`has_password`, `is_pin_set`).
+    const FLAG_WORDS: &[&str] = &[
+        "has", "is", "needs", "requires", "must", "can", "use", "show",
+    ];
+    if ws.first().is_some_and(|f| FLAG_WORDS.contains(&f.as_str())) {
+        return None;
+    }
+    let last = ws.last()?;
+    let before = ws.len().checked_sub(2).map(|i| &ws[i]);
+    let hashed = matches!(last.as_str(), "hash" | "hashed" | "digest");
+    if d.claim_secret_words.contains(last)
+        || (hashed && before.is_some_and(|b| d.claim_secret_words.contains(b)))
+        || before.is_some_and(|b| {
+            d.claim_secret_pairs
+                .iter()
+                .any(|p| p[0] == *b && p[1] == *last)
+        })
+    {
+        return Some(true);
+    }
+    d.claim_personal_words.contains(last).then_some(false)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -346,7 +402,9 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
     // Any struct a signing call of the package takes is claims (`Claims::with_custom_claims(extra,
     // ..)`); one named like claims counts too when the signed type is not known.
     let claims_like = name.ends_with("Claims") || has_exp;
-    let d = data();
+    // A library's public claims type is signed by its users: a secret in it is reported even
+    // when nothing in the workspace signs it.
+    let exported = matches!(s.vis, syn::Visibility::Public(_)) && name.ends_with("Claims");
     let mut secrets = Vec::new();
     let mut personal = Vec::new();
     for f in &fields.named {
@@ -355,10 +413,13 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
             continue;
         }
         let n = id.to_string().trim_start_matches("r#").to_ascii_lowercase();
-        if d.claim_secret_fields.contains(&n) {
-            secrets.push((n, index::span_of(f)));
-        } else if d.claim_personal_fields.contains(&n) {
-            personal.push((n, index::span_of(f)));
+        if is_bool(&f.ty) {
+            continue;
+        }
+        match sensitivity(&n) {
+            Some(true) => secrets.push((n, index::span_of(f))),
+            Some(false) => personal.push((n, index::span_of(f))),
+            None => {}
         }
     }
     if secrets.is_empty() && personal.is_empty() {
@@ -375,9 +436,87 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
         let d = sensitive_field(w, &s.ident, &name, field, span.clone(), secret);
         let (file, name) = (w.ctx.path.to_string(), name.clone());
         w.report_for_package(Vec::new(), move |t, _| {
-            (signed_for(t, &name, &file, false) || (claims_like && signed_unknown(t))).then_some(d)
+            (signed_for(t, &name, &file, false)
+                || (claims_like && signed_unknown(t))
+                || (secret && exported))
+                .then_some(d)
         });
     }
+}
+
+/// A claim set by name on a dynamic payload (`payload.set_claim("ssn", ..)`, jwtk
+/// `.set_sub(..).insert("warehouse_password", ..)`) whose name is a secret or personal data.
+pub fn check_claim_setter(w: &mut Walker, m: &syn::ExprMethodCall) {
+    if !w.ctx.enabled("JWT701") || m.args.is_empty() {
+        return;
+    }
+    let name = m.method.to_string();
+    let Some(setter) = data().claim_setters.iter().find(|c| c.method == name) else {
+        return;
+    };
+    if !w.ctx.crates.depends_on_any(&setter.crates)
+        || !(setter.chain.is_empty() || chain_calls(&m.receiver, &setter.chain))
+    {
+        return;
+    }
+    let Some(crate::index::Val::Str(claim)) = w.eval(&m.args[0]) else {
+        return;
+    };
+    let Some(secret) = sensitivity(&claim) else {
+        return;
+    };
+    let what = if secret { "a secret" } else { "personal data" };
+    let span = m.method.span().byte_range().start..index::span_of(m).end;
+    let mut d = Diagnostic::new(
+        "JWT701",
+        w.ctx.path,
+        span,
+        format!("the `{claim}` claim puts {what} into the token; a JWT payload is only base64-encoded, so anyone holding the token can read it"),
+    )
+    .with_label(format!("`{claim}` is readable by anyone holding the token"));
+    if secret {
+        d = d.with_level(crate::diagnostic::Level::Error);
+    }
+    w.report(d);
+}
+
+/// A `bool` or `Option<bool>` field says whether, never what.
+fn is_bool(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "bool" {
+        return true;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if last.ident == "Option" => a
+            .args
+            .iter()
+            .any(|g| matches!(g, syn::GenericArgument::Type(t) if is_bool(t))),
+        _ => false,
+    }
+}
+
+/// Does a method chain call one of `names` before this link (`t.set_sub(..).insert(..)`)?
+fn chain_calls(mut e: &Expr, names: &[String]) -> bool {
+    for _ in 0..64 {
+        match e {
+            Expr::MethodCall(m) => {
+                if names.iter().any(|n| m.method == n) {
+                    return true;
+                }
+                e = &m.receiver;
+            }
+            Expr::Call(c) => {
+                return matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| names.iter().any(|n| s.ident == n)));
+            }
+            Expr::Try(t) => e = &t.expr,
+            Expr::Paren(p) => e = &p.expr,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The finding for one sensitive field of a signed claims struct.

@@ -998,6 +998,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 lifetime::check_method(self, m);
                 storage::check_method(self, m);
                 claims::note_signing_method(self, m);
+                claims::check_claim_setter(self, m);
                 session::note_call(self, e);
             }
             Expr::Assign(a) => {
