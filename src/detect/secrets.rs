@@ -190,6 +190,12 @@ fn check_arg(
             w.report(identifier_key(&path, span, &what, &ids));
             return;
         }
+        if kind == Kind::Hmac
+            && let Some((n, how)) = short_key(w, arg)
+        {
+            w.report(short_key_finding(&path, span, &what, n, how));
+            return;
+        }
         // `from_secret(cfg.secret.as_bytes())`: judged by the config field's default.
         if let Some(field) = crate::model::config_defaults::field_read(arg) {
             let base64 = k.base64;
@@ -310,6 +316,7 @@ fn identifier_leaves(arg: &Expr) -> Option<Vec<String>> {
 fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
     const CONVERSIONS: &[&str] = &[
         "as_bytes",
+        "trim",
         "as_ref",
         "as_str",
         "to_string",
@@ -331,6 +338,10 @@ fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
         }
         Expr::Reference(r) => collect_leaves(&r.expr, out, depth + 1),
         Expr::Paren(p) => collect_leaves(&p.expr, out, depth + 1),
+        // A byte wrapper of one value (`Base64Url::from_raw(..)`, `Vec::from(..)`).
+        Expr::Call(c) if c.args.len() == 1 && wrapper_call(c) => {
+            collect_leaves(&c.args[0], out, depth + 1)
+        }
         Expr::Field(f) => match &f.member {
             syn::Member::Named(n) => {
                 out.push(n.to_string());
@@ -368,6 +379,73 @@ fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
     }
 }
 
+/// A key whose length the source fixes below the minimum: a slice cut short
+/// (`&secret.as_bytes()[..16]`) or a buffer of too few bytes (`let mut k = [0u8; 8];` then
+/// filled at random). The length and how it is cut.
+fn short_key(w: &Walker, arg: &Expr) -> Option<(usize, &'static str)> {
+    let min = data().min_len;
+    let n_of = |e: &Expr| match w.eval(e) {
+        Some(Val::Int(n)) if n >= 0 => usize::try_from(n).ok(),
+        _ => None,
+    };
+    let mut e = arg;
+    for _ in 0..8 {
+        match e {
+            Expr::Reference(r) => e = &r.expr,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(m) if m.args.is_empty() => e = &m.receiver,
+            Expr::Index(i) => {
+                let Expr::Range(r) = &*i.index else {
+                    return None;
+                };
+                let end = n_of(r.end.as_deref()?)?;
+                let start = r.start.as_deref().map_or(Some(0), n_of)?;
+                let n = end.checked_sub(start)?;
+                return (n < min).then_some((n, "the key is cut to"));
+            }
+            Expr::Path(p) => {
+                let b = w.binding(&p.path.get_ident()?.to_string())?;
+                let init = syn::parse_str::<Expr>(&b.init_text).ok()?;
+                let Expr::Repeat(r) = init else { return None };
+                let n = n_of(&r.len)?;
+                return (n < min).then_some((n, "the key buffer holds only"));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn short_key_finding(
+    path: &str,
+    span: std::ops::Range<usize>,
+    what: &str,
+    n: usize,
+    how: &str,
+) -> Diagnostic {
+    let min = data().min_len;
+    Diagnostic::new(
+        "JWT801",
+        path,
+        span,
+        format!("{what} gets an HMAC key that is too short: {how} {n} bytes (at least {min} needed), few enough to brute-force"),
+    )
+    .with_label(format!("{n}-byte key"))
+    .with_help(format!("use at least {min} random bytes for an HMAC key (the hash size: 32 for HS256)"))
+}
+
+/// `Base64Url::from_raw(x)`, `Vec::from(x)`, `String::from(x)`, `Bytes::from(x)`: a call that
+/// only wraps its one argument.
+fn wrapper_call(c: &ExprCall) -> bool {
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    p.path
+        .segments
+        .last()
+        .is_some_and(|s| matches!(s.ident.to_string().as_str(), "from_raw" | "from" | "new"))
+}
+
 /// The names captured inline by a format string: `"{app_id}:{region}"` → `app_id`, `region`.
 fn inline_captures(fmt: &str) -> Vec<String> {
     fmt.split('{')
@@ -394,7 +472,7 @@ fn identifier_key(
         "JWT801",
         path,
         span,
-        format!("{what} gets an HMAC key made only of identifiers ({names}); identifiers are not secret, so anyone who knows them can forge tokens"),
+        format!("{what} gets an HMAC key made only of identifiers or short codes ({names}); they are not secret (or are guessed in seconds), so anyone who knows them can forge tokens"),
     )
     .with_label("key derived from public identifiers")
     .with_help("give each party a random secret of at least 32 bytes, stored outside the source, instead of deriving it from ids or names")
