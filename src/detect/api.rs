@@ -197,8 +197,34 @@ fn closure_matches(w: &Walker, e: &ApiEntry, arg: Option<&Expr>) -> bool {
         if !f.1 {
             return false;
         }
+        // A match that maps fixed names of one family to fixed verifiers is an allowlist
+        // (`Some("RS256") => Some(&self.rs256), _ => None`); a mixed one stays a finding.
+        if allowlist_match(&c.body) {
+            return false;
+        }
     }
     true
+}
+
+/// Does a closure body choose by a `match` on the algorithm whose arms name algorithms of one
+/// family only?
+fn allowlist_match(body: &Expr) -> bool {
+    struct M(bool, bool);
+    impl<'ast> syn::visit::Visit<'ast> for M {
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            if let Some(arms) = super::mixed::header_arms(m) {
+                if arms.mixed() {
+                    self.1 = true;
+                } else {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_match(self, m);
+        }
+    }
+    let mut m = M(false, false);
+    syn::visit::Visit::visit_expr(&mut m, body);
+    m.0 && !m.1
 }
 
 pub fn table() -> &'static [ApiEntry] {

@@ -270,3 +270,78 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block) {
         w.report(d);
     }
 }
+
+/// The algorithm names a `match` on a token's own `alg` header lists in its arms, by family:
+/// `match header.algorithm() { Some("RS256") => .., Some("HS256") => .., _ => None }`. `None`
+/// when the scrutinee reads no algorithm or no arm names one.
+pub struct HeaderArms {
+    /// The first HMAC arm's pattern and its name.
+    pub hmac: Option<(Range<usize>, String)>,
+    pub asym: Option<String>,
+}
+
+impl HeaderArms {
+    pub fn mixed(&self) -> bool {
+        self.hmac.is_some() && self.asym.is_some()
+    }
+}
+
+pub fn header_arms(m: &syn::ExprMatch) -> Option<HeaderArms> {
+    let scrutinee = quote::ToTokens::to_token_stream(&*m.expr).to_string();
+    let words: Vec<&str> = scrutinee
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .collect();
+    let reads_alg = words
+        .iter()
+        .any(|w| matches!(*w, "alg" | "algorithm" | "algorithm_id"));
+    // The token's header, not a setting that names an algorithm (`cfg.algorithm`).
+    let of_header = words.iter().any(|w| {
+        matches!(
+            *w,
+            "header" | "hdr" | "jose_header" | "jws_header" | "headers"
+        )
+    });
+    if !(reads_alg && of_header) {
+        return None;
+    }
+    let d = data();
+    let mut out = HeaderArms {
+        hmac: None,
+        asym: None,
+    };
+    for arm in &m.arms {
+        let text = quote::ToTokens::to_token_stream(&arm.pat).to_string();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if out.hmac.is_none() && d.hmac_algs.iter().any(|a| a == word) {
+                out.hmac = Some((index::span_of(&arm.pat), word.to_string()));
+            } else if out.asym.is_none() && d.asymmetric.iter().any(|a| a == word) {
+                out.asym = Some(word.to_string());
+            }
+        }
+    }
+    (out.hmac.is_some() || out.asym.is_some()).then_some(out)
+}
+
+/// JWT104 on a `match` over the token's `alg` whose arms accept an HMAC algorithm next to an
+/// asymmetric one: the token picks the family, and an HMAC arm keyed with the public key's bytes
+/// (the usual shape) lets anyone who knows that key sign tokens.
+pub fn check_header_match(w: &mut Walker, m: &syn::ExprMatch) {
+    if !w.ctx.enabled("JWT104") {
+        return;
+    }
+    let Some(arms) = header_arms(m) else { return };
+    let (Some((span, hmac)), Some(asym)) = (&arms.hmac, &arms.asym) else {
+        return;
+    };
+    let d = Diagnostic::new(
+        "JWT104",
+        w.ctx.path,
+        span.clone(),
+        format!(
+            "this match on the token's own `alg` accepts `{hmac}` next to `{asym}`: the token picks the family, and an HMAC key made of public-key bytes lets anyone who knows the public key sign tokens"
+        ),
+    )
+    .with_label("HMAC arm beside asymmetric ones")
+    .with_help("verify each key with its one algorithm (choose the key by `kid`, never by `alg`), and drop the HMAC arm or give it a secret of its own");
+    w.report(d);
+}

@@ -1025,6 +1025,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::note_comparison(self, &b.right);
             }
             Expr::Match(m) => {
+                mixed::check_header_match(self, m);
                 self.walk_match(m);
                 return;
             }
