@@ -36,6 +36,11 @@ pub struct DepsOptions {
     /// entries of the advisory table that some call resolves to). `None`: unknown, so every
     /// advisory is reported at its own level.
     pub operations: Option<std::collections::HashSet<String>>,
+    /// The same, per package directory: a requirement line is judged by the operations of the
+    /// packages that use it (a load generator that only signs does not reach a validation flaw
+    /// because another member of its workspace validates). Absent: the workspace's.
+    pub operations_by_dir:
+        Option<std::collections::HashMap<PathBuf, std::collections::HashSet<String>>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -53,6 +58,19 @@ struct Knowledge {
     unmaintained: Vec<Unmaintained>,
     #[serde(default)]
     feature_dependency: Vec<FeatureDependency>,
+    #[serde(default)]
+    wrapper: Vec<Wrapper>,
+}
+
+/// A crate that performs a JWT crate's operations itself (jwt-authorizer decodes with
+/// jsonwebtoken): a package depending on it reaches what that crate's advisories are about,
+/// whatever its own code calls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wrapper {
+    #[serde(rename = "crate")]
+    krate: String,
+    wraps: Vec<String>,
 }
 
 /// A crate feature that turns on optional dependencies (`jsonwebtoken/rust_crypto` → rsa).
@@ -847,14 +865,15 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
             );
         }
 
-        // JWT012 vulnerable-jwt-version (manifest side)
+        // JWT012 vulnerable-jwt-version (manifest side), judged by its users' own operations.
+        let own_ops = site_operations(&eff, site, opts);
         out.extend(requirement_advisory(
             manifests,
             locks,
             site,
             &advisories,
             &mut resolved_at,
-            opts.operations.as_ref(),
+            own_ops.as_ref().or(opts.operations.as_ref()),
         ));
     }
 
@@ -871,6 +890,35 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
         opts,
     ));
     one_per_requirement(out)
+}
+
+/// The operations of the packages that use a requirement site, when they are known per package.
+fn site_operations(
+    eff: &[Manifest],
+    site: &Site,
+    opts: &DepsOptions,
+) -> Option<std::collections::HashSet<String>> {
+    let by_dir = opts.operations_by_dir.as_ref()?;
+    let mut ops = std::collections::HashSet::new();
+    for &u in &site.users {
+        let m = eff.get(u)?;
+        // A manifest without a package (a virtual workspace root) uses no code of its own.
+        m.package.as_ref()?;
+        // A wrapper of the crate among its dependencies does the operations out of sight.
+        let wrapped = m.dependencies.iter().any(|d| {
+            knowledge()
+                .wrapper
+                .iter()
+                .any(|w| w.krate == d.package && w.wraps.contains(&site.dep.package))
+        });
+        if wrapped {
+            return None;
+        }
+        if let Some(o) = by_dir.get(&m.dir) {
+            ops.extend(o.iter().cloned());
+        }
+    }
+    Some(ops)
 }
 
 /// One JWT012 finding per manifest line: the packages a requirement brings in (a crypto crate

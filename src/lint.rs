@@ -169,12 +169,11 @@ fn workspace_operations(
     rust: &[&Found],
     test_files: &TestFiles,
     locks: &[Lockfile],
-) -> std::collections::HashSet<String> {
-    let mut ops: std::collections::HashSet<String> = results
-        .iter()
-        .filter(|r| !test_files.contains(&r.rel))
-        .flat_map(|r| r.operations.iter().cloned())
-        .collect();
+) -> Operations {
+    let mut ops = Operations::default();
+    for r in results.iter().filter(|r| !test_files.contains(&r.rel)) {
+        ops.add(r.package, r.operations.iter().cloned());
+    }
     let paths = crate::deps::reached_by_paths();
     let crates: std::collections::HashSet<&str> = crate::deps::builtin_advisories()
         .iter()
@@ -201,11 +200,41 @@ fn workspace_operations(
         let Ok(text) = f.read() else { continue };
         for (p, n) in &needles {
             if memchr::memmem::find(&text, n.as_bytes()).is_some() {
-                ops.insert((*p).clone());
+                ops.add(r.package, [(*p).clone()]);
             }
         }
     }
     ops
+}
+
+/// Advisory-relevant operations of production code: the workspace's, and each package's (by
+/// its index in `Workspace::packages`; `None` for files of no package).
+#[derive(Default)]
+struct Operations {
+    all: std::collections::HashSet<String>,
+    by_package: HashMap<Option<usize>, std::collections::HashSet<String>>,
+}
+
+impl Operations {
+    fn add(&mut self, package: Option<usize>, ops: impl IntoIterator<Item = String>) {
+        let mine = self.by_package.entry(package).or_default();
+        for o in ops {
+            mine.insert(o.clone());
+            self.all.insert(o);
+        }
+    }
+
+    /// Per package directory, for the dependency rules.
+    fn by_dir(&self, ws: &Workspace) -> HashMap<PathBuf, std::collections::HashSet<String>> {
+        ws.packages
+            .iter()
+            .enumerate()
+            .map(|(i, (dir, _))| {
+                let ops = self.by_package.get(&Some(i)).cloned().unwrap_or_default();
+                (dir.clone(), ops)
+            })
+            .collect()
+    }
 }
 
 /// The checks one call away, per package (function summaries of production code only).
@@ -678,7 +707,8 @@ pub fn run(req: &LintRequest) -> Report {
         &crate::deps::DepsOptions {
             strict_exact: cfg.strict_exact,
             advisory_db: req.advisory_db.clone(),
-            operations: Some(operations),
+            operations_by_dir: Some(operations.by_dir(&ws)),
+            operations: Some(operations.all),
         },
     ));
     apply_levels(&mut out.diagnostics, cfg);

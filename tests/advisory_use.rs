@@ -144,3 +144,69 @@ fn the_claim_type_advisory_is_out_of_reach_of_code_that_only_signs() {
     assert_eq!(claim_type_findings(&report), 2, "{:#?}", report.diagnostics);
     assert_eq!(report.hidden_out_of_reach, 0);
 }
+
+/// A workspace of two members without a lockfile: `loadgen` requires jsonwebtoken 9.3 (in the
+/// claim-type advisory's range), `api` the fixed 10.4. Only `api` decodes, unless
+/// `loadgen_decodes`; `wrapper` gives loadgen jwt-authorizer, which decodes for it.
+fn lint_members(loadgen_decodes: bool, wrapper: bool) -> cargo_jwtlint::diagnostic::Report {
+    let t = tempfile::tempdir().unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = t.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"api\", \"loadgen\"]\n",
+    );
+    let manifest = |name: &str, req: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = {{ version = \"{req}\", features = [\"rust_crypto\"] }}\nserde_json = \"1\"\n"
+        )
+    };
+    w("api/Cargo.toml", &manifest("api", "10.4"));
+    let mut loadgen = manifest("loadgen", "9.3");
+    if wrapper {
+        loadgen.push_str("jwt-authorizer = \"0.15\"\n");
+    }
+    w("loadgen/Cargo.toml", &loadgen);
+    let decode = "pub fn check(t: &str, k: &[u8]) -> bool {\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256)).is_ok()\n}\n";
+    let sign = "pub fn sign(k: &[u8]) -> String {\n    let key = jsonwebtoken::EncodingKey::from_secret(k);\n    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &serde_json::json!({\"exp\": 1}), &key).unwrap()\n}\n";
+    w("api/src/lib.rs", decode);
+    w(
+        "loadgen/src/lib.rs",
+        &if loadgen_decodes {
+            format!("{sign}\n{decode}")
+        } else {
+            sign.to_string()
+        },
+    );
+    run(&LintRequest {
+        root: t.path().to_path_buf(),
+        paths: vec![t.path().to_path_buf()],
+        config: Config::default(),
+        advisory_db: None,
+        today: cargo_jwtlint::suppress::today().unwrap(),
+        nested: Vec::new(),
+        all_test_code: false,
+    })
+}
+
+#[test]
+fn a_requirement_line_is_judged_by_the_operations_of_its_own_package() {
+    // Another member decodes, but the member that requires 9.3 only signs: out of its reach.
+    let report = lint_members(false, false);
+    assert_eq!(claim_type_findings(&report), 0, "{:#?}", report.diagnostics);
+    assert_eq!(report.hidden_out_of_reach, 1);
+    // A wrapper that decodes with the same jsonwebtoken reaches it for the package.
+    let report = lint_members(false, true);
+    assert_eq!(claim_type_findings(&report), 1, "{:#?}", report.diagnostics);
+    let report = lint_members(true, false);
+    assert_eq!(claim_type_findings(&report), 1, "{:#?}", report.diagnostics);
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "JWT012" && d.primary.file == "loadgen/Cargo.toml")
+    );
+}

@@ -176,6 +176,7 @@ fn opts_for(rule: &str) -> DepsOptions {
         strict_exact: rule == "non-exact-jwt-requirement",
         advisory_db: (rule == "advisory-db").then(|| fixtures().join("advisory-db")),
         operations: None,
+        operations_by_dir: None,
     }
 }
 
@@ -427,6 +428,7 @@ fn unreadable_advisory_db_is_a_finding_not_a_crash() {
         strict_exact: false,
         advisory_db: Some(fixtures().join("no-such-db")),
         operations: None,
+        operations_by_dir: None,
     };
     let diags = deps::check(&p.manifests, &p.locks, &opts);
     assert_eq!(diags.len(), 1, "{diags:#?}");
@@ -601,6 +603,7 @@ fn brought_in_findings_follow_the_out_of_reach_judgement() {
     let (p, _) = run_dir("vulnerable-jwt-version", "fail");
     let opts = DepsOptions {
         operations: Some(Default::default()),
+        operations_by_dir: None,
         ..DepsOptions::default()
     };
     let diags = deps::check(&p.manifests, &p.locks, &opts);
