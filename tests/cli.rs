@@ -77,7 +77,7 @@ fn workspace_mode_finds_every_kind_and_uses_root_relative_paths() {
         ("JWT102", "api/src/lib.rs", 12),
         ("JWT801", "api/src/lib.rs", 13),
         ("JWT101", "api/src/lib.rs", 18),
-        ("JWT801", "api/src/lib.rs", 32),
+        ("JWT801", "api/src/lib.rs", 31),
         ("JWT401", "web/src/lib.rs", 6),
         ("JWT401", "web/src/lib.rs", 7),
         ("JWT201", "worker/src/main.rs", 12),

@@ -242,8 +242,18 @@ fn const_site(w: &Walker, arg: &Expr) -> Option<(String, std::ops::Range<usize>)
         Expr::MethodCall(m) if m.args.is_empty() => return const_site(w, &m.receiver),
         _ => return None,
     };
-    if w.binding(&name).is_some() {
-        return None;
+    // A local bound to a literal or a literal fallback: reported at its initializer
+    // (`let secret = env::var("S").unwrap_or_else(|_| "dev".into());`), once for all uses.
+    if let Some(b) = w.binding(&name) {
+        let literal = matches!(b.val, Some(Val::Str(_) | Val::Bytes(_) | Val::Fallback(_)));
+        // A branch (`match`, `if`, a block) is judged at the use: which arm it is shows there.
+        let t = b.init_text.trim_start();
+        let branch = t.starts_with("match ") || t.starts_with("if ") || t.starts_with('{');
+        return if literal && !branch && b.param.is_none() {
+            Some((name, b.init_span.clone()?))
+        } else {
+            None
+        };
     }
     let span = w.const_sites.get(&name)?.clone()?;
     Some((name, span))
