@@ -783,6 +783,53 @@ fn millis_receiver(e: &Expr) -> Option<&Expr> {
 }
 
 /// `std::env::var(..)`, `env::var_os`, `dotenv::var`, `option_env!`, `.get("...")` on config.
+/// Looks through what hands a value on unchanged in shape: `&x`, `(x)` and argument-less
+/// method calls (`x.as_bytes()`, `x.clone()`), down to the value's own expression.
+pub fn peel(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Reference(r) => &r.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::MethodCall(m) if m.args.is_empty() => &m.receiver,
+            _ => return e,
+        };
+    }
+}
+
+/// Conversions that hand a key or a setting on as the same value (`cfg.secret.as_bytes()`).
+pub const VALUE_CONVERSIONS: &[&str] = &[
+    "as_bytes",
+    "as_str",
+    "as_ref",
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "into_bytes",
+    "to_vec",
+    "as_slice",
+];
+
+/// Does a type name `name` (its last path segment), itself or as a type argument of a wrapper
+/// that `through` accepts (`Option<bool>`, `Result<Storage, JsValue>`)?
+pub fn type_names(ty: &syn::Type, name: &str, through: &dyn Fn(&syn::Ident) -> bool) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == name {
+        return true;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return false;
+    };
+    through(&last.ident)
+        && a.args.iter().any(|g| match g {
+            syn::GenericArgument::Type(t) => type_names(t, name, through),
+            _ => false,
+        })
+}
+
 pub fn is_env_lookup(e: &Expr) -> bool {
     match e {
         Expr::Call(c) => {

@@ -482,20 +482,7 @@ pub fn check_claim_setter(w: &mut Walker, m: &syn::ExprMethodCall) {
 
 /// A `bool` or `Option<bool>` field says whether, never what.
 fn is_bool(ty: &syn::Type) -> bool {
-    let syn::Type::Path(p) = ty else { return false };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    if last.ident == "bool" {
-        return true;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) if last.ident == "Option" => a
-            .args
-            .iter()
-            .any(|g| matches!(g, syn::GenericArgument::Type(t) if is_bool(t))),
-        _ => false,
-    }
+    index::type_names(ty, "bool", &|w| w == "Option")
 }
 
 /// Does a method chain call one of `names` before this link (`t.set_sub(..).insert(..)`)?

@@ -777,36 +777,6 @@ pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
     c.evaluate()
 }
 
-/// Where each `const` and `static` of a piece is initialised (the initialiser's byte range).
-/// A name defined twice (in two functions or modules) maps to `None`: which one a use means is
-/// not known here.
-fn const_sites(piece: &syn::File) -> HashMap<String, Option<Range<usize>>> {
-    struct C(HashMap<String, Option<Range<usize>>>);
-    impl C {
-        fn add(&mut self, name: String, e: &Expr) {
-            let span = index::span_of(e);
-            self.0
-                .entry(name)
-                .and_modify(|s| *s = None)
-                .or_insert(Some(span));
-        }
-    }
-    impl<'ast> Visit<'ast> for C {
-        fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-            self.add(i.ident.to_string(), &i.expr);
-        }
-        fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-            self.add(i.ident.to_string(), &i.expr);
-        }
-        fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
-            self.add(i.ident.to_string(), &i.expr);
-        }
-    }
-    let mut c = C(HashMap::new());
-    c.visit_file(piece);
-    c.0
-}
-
 /// The `const` and `static` initialisers of a file, gathered from one or several parsed pieces
 /// of it (a large file is parsed item by item), then evaluated together.
 #[derive(Default)]
@@ -1104,20 +1074,66 @@ pub fn lint_file(mut ctx: Ctx<'_>, file: &syn::File) -> FileFindings {
 #[derive(Default)]
 pub struct PieceFacts {
     storage_fns: HashMap<String, &'static str>,
+    /// Where each `const`/`static` is initialised; a name defined twice (in two functions or
+    /// modules) maps to `None`, since which one a use means is not known here.
     const_sites: HashMap<String, Option<Range<usize>>>,
     field_envs: HashMap<String, String>,
+    /// Inside a constant's initialiser (constants nested there are not recorded).
+    in_const: usize,
 }
 
 impl PieceFacts {
+    /// Learns what one piece defines, in one pass over it.
     pub fn add(&mut self, piece: &syn::File) {
-        self.storage_fns.extend(storage::handle_fns(piece));
-        for (name, site) in const_sites(piece) {
-            self.const_sites
-                .entry(name)
-                .and_modify(|s| *s = None)
-                .or_insert(site);
+        self.visit_file(piece);
+    }
+
+    fn add_const(&mut self, name: String, e: &Expr) {
+        if self.in_const > 0 {
+            return;
         }
-        self.field_envs.extend(session::field_envs(piece));
+        let span = index::span_of(e);
+        self.const_sites
+            .entry(name)
+            .and_modify(|s| *s = None)
+            .or_insert(Some(span));
+    }
+
+    fn inside_const(&mut self, f: impl FnOnce(&mut Self)) {
+        self.in_const += 1;
+        f(self);
+        self.in_const -= 1;
+    }
+}
+
+impl<'ast> Visit<'ast> for PieceFacts {
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        self.add_const(i.ident.to_string(), &i.expr);
+        self.inside_const(|s| visit::visit_item_const(s, i));
+    }
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        self.add_const(i.ident.to_string(), &i.expr);
+        self.inside_const(|s| visit::visit_item_static(s, i));
+    }
+    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+        self.add_const(i.ident.to_string(), &i.expr);
+        self.inside_const(|s| visit::visit_impl_item_const(s, i));
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if let Some(kind) = storage::handle_kind(&f.sig, &f.block) {
+            self.storage_fns.insert(f.sig.ident.to_string(), kind);
+        }
+        visit::visit_item_fn(self, f);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(kind) = storage::handle_kind(&f.sig, &f.block) {
+            self.storage_fns.insert(f.sig.ident.to_string(), kind);
+        }
+        visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        self.field_envs.extend(session::env_fields(s));
+        visit::visit_expr_struct(self, s);
     }
 }
 

@@ -235,13 +235,10 @@ fn check_arg(
 /// The constant of this file an argument names, with where it is initialised:
 /// `from_secret(SECRET.as_bytes())` → `SECRET` and the range of its literal.
 fn const_site(w: &Walker, arg: &Expr) -> Option<(String, std::ops::Range<usize>)> {
-    let name = match arg {
-        Expr::Path(p) => p.path.get_ident()?.to_string(),
-        Expr::Reference(r) => return const_site(w, &r.expr),
-        Expr::Paren(p) => return const_site(w, &p.expr),
-        Expr::MethodCall(m) if m.args.is_empty() => return const_site(w, &m.receiver),
-        _ => return None,
+    let Expr::Path(p) = index::peel(arg) else {
+        return None;
     };
+    let name = p.path.get_ident()?.to_string();
     // A local bound to a literal or a literal fallback: reported at its initializer
     // (`let secret = env::var("S").unwrap_or_else(|_| "dev".into());`), once for all uses.
     if let Some(b) = w.binding(&name) {
@@ -324,25 +321,15 @@ fn identifier_leaves(arg: &Expr) -> Option<Vec<String>> {
 /// Collects the value names of a key expression; `None` for anything that is not a name, a
 /// field, a conversion of one or a `format!` of them. `depth` bounds the walk.
 fn collect_leaves(e: &Expr, out: &mut Vec<String>, depth: usize) -> Option<()> {
-    const CONVERSIONS: &[&str] = &[
-        "as_bytes",
-        "trim",
-        "as_ref",
-        "as_str",
-        "to_string",
-        "to_owned",
-        "into_bytes",
-        "clone",
-        "to_vec",
-        "into",
-        "as_slice",
-    ];
     if depth > 8 || out.len() > 16 {
         return None;
     }
     match e {
         Expr::MethodCall(m)
-            if m.args.is_empty() && CONVERSIONS.contains(&&*m.method.to_string()) =>
+            if m.args.is_empty() && {
+                let n = m.method.to_string();
+                n == "trim" || index::VALUE_CONVERSIONS.contains(&n.as_str())
+            } =>
         {
             collect_leaves(&m.receiver, out, depth + 1)
         }
@@ -398,32 +385,25 @@ fn short_key(w: &Walker, arg: &Expr) -> Option<(usize, &'static str)> {
         Some(Val::Int(n)) if n >= 0 => usize::try_from(n).ok(),
         _ => None,
     };
-    let mut e = arg;
-    for _ in 0..8 {
-        match e {
-            Expr::Reference(r) => e = &r.expr,
-            Expr::Paren(p) => e = &p.expr,
-            Expr::MethodCall(m) if m.args.is_empty() => e = &m.receiver,
-            Expr::Index(i) => {
-                let Expr::Range(r) = &*i.index else {
-                    return None;
-                };
-                let end = n_of(r.end.as_deref()?)?;
-                let start = r.start.as_deref().map_or(Some(0), n_of)?;
-                let n = end.checked_sub(start)?;
-                return (n < min).then_some((n, "the key is cut to"));
-            }
-            Expr::Path(p) => {
-                let b = w.binding(&p.path.get_ident()?.to_string())?;
-                let init = syn::parse_str::<Expr>(&b.init_text).ok()?;
-                let Expr::Repeat(r) = init else { return None };
-                let n = n_of(&r.len)?;
-                return (n < min).then_some((n, "the key buffer holds only"));
-            }
-            _ => return None,
+    match index::peel(arg) {
+        Expr::Index(i) => {
+            let Expr::Range(r) = &*i.index else {
+                return None;
+            };
+            let end = n_of(r.end.as_deref()?)?;
+            let start = r.start.as_deref().map_or(Some(0), n_of)?;
+            let n = end.checked_sub(start)?;
+            (n < min).then_some((n, "the key is cut to"))
         }
+        Expr::Path(p) => {
+            let b = w.binding(&p.path.get_ident()?.to_string())?;
+            let init = syn::parse_str::<Expr>(&b.init_text).ok()?;
+            let Expr::Repeat(r) = init else { return None };
+            let n = n_of(&r.len)?;
+            (n < min).then_some((n, "the key buffer holds only"))
+        }
+        _ => None,
     }
-    None
 }
 
 fn short_key_finding(

@@ -203,26 +203,13 @@ fn source_of(w: &Walker, arg: &Expr, through_local: bool) -> KeySource {
     }
 }
 
-/// The struct fields a piece initialises from an environment variable, in struct literals
+/// The fields a struct literal initialises from an environment variable, with the variable
 /// (`Self { platform_secret: std::env::var("PLATFORM_JWT_SECRET")?, .. }`).
-pub fn field_envs(piece: &syn::File) -> std::collections::HashMap<String, String> {
-    use syn::visit::Visit;
-    struct F(std::collections::HashMap<String, String>);
-    impl<'ast> Visit<'ast> for F {
-        fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
-            for fv in &s.fields {
-                if let syn::Member::Named(n) = &fv.member
-                    && let Some(var) = env_var_name(&fv.expr)
-                {
-                    self.0.insert(n.to_string(), var);
-                }
-            }
-            syn::visit::visit_expr_struct(self, s);
-        }
-    }
-    let mut f = F(Default::default());
-    f.visit_file(piece);
-    f.0
+pub fn env_fields(s: &syn::ExprStruct) -> impl Iterator<Item = (String, String)> + '_ {
+    s.fields.iter().filter_map(|fv| match &fv.member {
+        syn::Member::Named(n) => env_var_name(&fv.expr).map(|var| (n.to_string(), var)),
+        syn::Member::Unnamed(_) => None,
+    })
 }
 
 /// Which argument of a matched HMAC constructor holds the key.
@@ -332,15 +319,12 @@ fn random_bytes(e: &Expr) -> bool {
 /// The field an argument reads, through references and conversions (`&self.email_secret`,
 /// `cfg.jwt_secret.as_bytes()`).
 fn field_name(e: &Expr) -> Option<String> {
-    match e {
+    match index::peel(e) {
         Expr::Field(f) => match &f.member {
             syn::Member::Named(n) => Some(n.to_string()),
             syn::Member::Unnamed(_) => None,
         },
-        Expr::Reference(r) => field_name(&r.expr),
-        Expr::Paren(p) => field_name(&p.expr),
         Expr::Index(i) => field_name(&i.expr),
-        Expr::MethodCall(m) if m.args.is_empty() => field_name(&m.receiver),
         _ => None,
     }
 }
@@ -348,12 +332,9 @@ fn field_name(e: &Expr) -> Option<String> {
 /// The local an argument reads, through references and conversions (`&secret`,
 /// `secret.as_bytes()`).
 fn bound_name(e: &Expr) -> Option<String> {
-    match e {
+    match index::peel(e) {
         Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
-        Expr::Reference(r) => bound_name(&r.expr),
-        Expr::Paren(p) => bound_name(&p.expr),
         Expr::Index(i) => bound_name(&i.expr),
-        Expr::MethodCall(m) if m.args.is_empty() => bound_name(&m.receiver),
         _ => None,
     }
 }

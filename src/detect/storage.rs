@@ -2,7 +2,6 @@
 //! `document.cookie` from WASM (web-sys, gloo-storage, leptos-use, dioxus, yew-hooks), where any
 //! script injected into the page can read them.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -135,11 +134,11 @@ fn handle_method(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Functions and methods of a file that return a browser storage handle: their return type
-/// names `Storage` (web-sys's handle, maybe inside `Result`/`Option`) and their body opens one
-/// (`fn local() -> Result<Storage, JsValue> { window()?.local_storage()?.ok_or(..) }`). A
-/// function that only writes to storage itself returns no handle and is not listed.
-pub fn handle_fns(piece: &syn::File) -> HashMap<String, &'static str> {
+/// What a function or method hands back, when it returns a browser storage handle: its return
+/// type names `Storage` (web-sys's handle, maybe inside `Result`/`Option`) and its body opens
+/// one (`fn local() -> Result<Storage, JsValue> { window()?.local_storage()?.ok_or(..) }`). A
+/// function that only writes to storage itself returns no handle.
+pub fn handle_kind(sig: &syn::Signature, body: &syn::Block) -> Option<&'static str> {
     #[derive(Default)]
     struct Opens(Option<&'static str>);
     impl<'ast> Visit<'ast> for Opens {
@@ -150,53 +149,20 @@ pub fn handle_fns(piece: &syn::File) -> HashMap<String, &'static str> {
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    struct Fns(HashMap<String, &'static str>);
-    impl Fns {
-        fn consider(&mut self, sig: &syn::Signature, body: &syn::Block) {
-            let syn::ReturnType::Type(_, ty) = &sig.output else {
-                return;
-            };
-            if !names_storage_type(ty) {
-                return;
-            }
-            let mut o = Opens::default();
-            o.visit_block(body);
-            if let Some(kind) = o.0 {
-                self.0.insert(sig.ident.to_string(), kind);
-            }
-        }
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    if !names_storage_type(ty) {
+        return None;
     }
-    impl<'ast> Visit<'ast> for Fns {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            self.consider(&f.sig, &f.block);
-            syn::visit::visit_item_fn(self, f);
-        }
-        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            self.consider(&f.sig, &f.block);
-            syn::visit::visit_impl_item_fn(self, f);
-        }
-    }
-    let mut f = Fns(HashMap::new());
-    f.visit_file(piece);
-    f.0
+    let mut o = Opens::default();
+    o.visit_block(body);
+    o.0
 }
 
 /// Does a return type name web-sys's `Storage`, itself or as a generic argument?
 fn names_storage_type(ty: &syn::Type) -> bool {
-    let syn::Type::Path(p) = ty else { return false };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    if last.ident == "Storage" {
-        return true;
-    }
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-        return false;
-    };
-    a.args.iter().any(|g| match g {
-        syn::GenericArgument::Type(t) => names_storage_type(t),
-        _ => false,
-    })
+    index::type_names(ty, "Storage", &|_| true)
 }
 
 fn handle_of(w: &Walker, e: &Expr) -> Option<&'static str> {

@@ -202,19 +202,7 @@ pub fn field_read(e: &Expr) -> Option<String> {
         Expr::Cast(c) => field_read(&c.expr),
         Expr::MethodCall(m)
             if m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "as_bytes"
-                        | "as_str"
-                        | "as_ref"
-                        | "clone"
-                        | "to_string"
-                        | "to_owned"
-                        | "into"
-                        | "into_bytes"
-                        | "to_vec"
-                        | "as_slice"
-                ) =>
+                && index::VALUE_CONVERSIONS.contains(&m.method.to_string().as_str()) =>
         {
             field_read(&m.receiver)
         }
