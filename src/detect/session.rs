@@ -466,12 +466,17 @@ pub fn check_fn(w: &mut Walker, ident: &syn::Ident, body: &syn::Block) {
             }
             // The access tokens: signed types not named like refresh tokens. A denylist needs
             // an id in them to look up; without one it can only hold refresh tokens.
-            let id_less = t.signed_types().find(|ty| {
-                let l = ty.to_ascii_lowercase();
-                t.without_jti.contains(*ty)
-                    && !refresh.iter().any(|r| l.contains(r.as_str()))
-                    && access.iter().any(|a| l.contains(a.as_str()))
-            });
+            // The first by name: the signed types are a set, and the message must not change
+            // from run to run.
+            let id_less = t
+                .signed_types()
+                .filter(|ty| {
+                    let l = ty.to_ascii_lowercase();
+                    t.without_jti.contains(*ty)
+                        && !refresh.iter().any(|r| l.contains(r.as_str()))
+                        && access.iter().any(|a| l.contains(a.as_str()))
+                })
+                .min();
             // The ids that exist are refresh-token ids: the list can only hold those.
             let refresh_ids = t.signed_types().any(|ty| {
                 let l = ty.to_ascii_lowercase();
