@@ -21,6 +21,8 @@ pub struct CrateMap {
     /// Resolved versions of the JWT crates (the lockfile's, else the lowest the requirement
     /// allows), so rules can tell API generations and guard rails apart.
     pub versions: HashMap<String, semver::Version>,
+    /// Features only test builds enable (`cfg(any(test, feature = ..))` guards test code).
+    pub test_features: crate::model::cfg::TestFeatures,
 }
 
 impl CrateMap {

@@ -384,7 +384,7 @@ fn lint_rust(
             return r;
         }
     };
-    let m = crate::model::modules::scan_file(&text);
+    let m = crate::model::modules::scan_file(&text, &crates.test_features);
     r.mods = m.decls;
     r.test_ranges = m.test_ranges;
     let decision = prefilter
@@ -693,7 +693,7 @@ pub fn run(req: &LintRequest) -> Report {
     test_files.all = req.all_test_code;
     stage.done("sources");
     stage.count(&results);
-    let mut consts = package_constants(&results, &rust, &test_files, pool);
+    let mut consts = package_constants(&results, &rust, &ws, &test_files, pool);
     run_package_checks(&mut results, &rust, &test_files, &mut consts, &mut out);
     let found_here = field_default_checks(&mut results, &test_files, &mut out.sources);
     out.diagnostics.extend(found_here);
@@ -865,6 +865,7 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
             for (krate, v) in crate::deps::resolved_versions(m, &locks, |_| true) {
                 cm.versions.insert(krate, v);
             }
+            cm.test_features = crate::model::cfg::TestFeatures::of_package(m, &inherited);
             (m.dir.clone(), cm)
         })
         .collect();
@@ -986,6 +987,7 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
 fn package_constants(
     results: &[FileResult],
     rust: &[&Found],
+    ws: &Workspace,
     test_files: &TestFiles,
     pool: &rayon::ThreadPool,
 ) -> HashMap<Option<usize>, PackageFacts> {
@@ -1050,7 +1052,7 @@ fn package_constants(
             }
         }
     }
-    skipped_field_defaults(results, &skipped, &mut consts, pool);
+    skipped_field_defaults(results, &skipped, ws, &mut consts, pool);
     consts
 }
 
@@ -1079,6 +1081,7 @@ fn wanted_refs(
 fn skipped_field_defaults(
     results: &[FileResult],
     skipped: &HashMap<Option<usize>, Vec<&Found>>,
+    ws: &Workspace,
     consts: &mut HashMap<Option<usize>, PackageFacts>,
     pool: &rayon::ThreadPool,
 ) {
@@ -1105,7 +1108,8 @@ fn skipped_field_defaults(
             let found = pool.install(|| {
                 let text = String::from_utf8(text).ok()?;
                 parsed_for(&text, |file| {
-                    crate::model::config_defaults::of(file, &detect::file_consts(file))
+                    let features = &ws.crates_of(pkg).test_features;
+                    crate::model::config_defaults::of(file, &detect::file_consts(file), features)
                 })
             });
             if let Some(d) = found {

@@ -31,6 +31,7 @@ use syn::{Expr, Item};
 
 use crate::diagnostic::Diagnostic;
 use crate::index::{self, CrateMap, Env, UseMap, Val};
+use crate::model::cfg::TestFeatures;
 use crate::model::facts::{PackageFacts, ValueRef, WorkspaceFacts};
 use crate::source::SourceText;
 
@@ -606,7 +607,7 @@ impl<'a> Walker<'a> {
         block: &syn::Block,
         visit_inner: impl FnOnce(&mut Self),
     ) {
-        let t = is_test_attr(attrs);
+        let t = is_test_attr(attrs, &self.ctx.crates.test_features);
         let name = sig.ident.to_string();
         self.with_test(t, |w| {
             w.with_name(name.clone(), |w| {
@@ -739,19 +740,15 @@ fn parse_lazy_static(mac: &syn::Macro) -> Option<Vec<(String, Expr)>> {
     parser.parse2(mac.tokens.clone()).ok()
 }
 
-pub fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
+/// `#[test]`-style attributes, and a `cfg` only test builds enable (see [`crate::model::cfg`]).
+pub fn is_test_attr(attrs: &[syn::Attribute], features: &TestFeatures) -> bool {
     attrs.iter().any(|a| {
         let p = a.path();
         if p.is_ident("cfg") {
-            let s = a
+            return a
                 .meta
                 .require_list()
-                .map(|l| l.tokens.to_string())
-                .unwrap_or_default();
-            return s
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|w| w == "test")
-                && !s.contains("not");
+                .is_ok_and(|l| crate::model::cfg::only_in_tests(&l.tokens.to_string(), features));
         }
         p.segments
             .last()
@@ -844,7 +841,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.ctx.uses.add_use(&u.tree, u.leading_colon.is_some());
             }
             Item::Mod(m) => {
-                let t = is_test_attr(&m.attrs);
+                let t = is_test_attr(&m.attrs, &self.ctx.crates.test_features);
                 // An inline module does not see its parent's imports, except through
                 // `use super::..` (then it keeps them all: an over-approximation of the
                 // names it takes); its own imports are hoisted.
@@ -883,7 +880,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
-                let t = is_test_attr(&im.attrs);
+                let t = is_test_attr(&im.attrs, &self.ctx.crates.test_features);
                 if !t && !self.in_test() {
                     defaults::note_impl(self, im);
                 }
@@ -1167,7 +1164,8 @@ impl<'a> PieceWalk<'a> {
     pub fn walk(&mut self, piece: &syn::File) {
         self.time_only.extend(time_only::time_only_structs(piece));
         if !self.w.ctx.is_test_file {
-            let defaults = crate::model::config_defaults::of(piece, &self.consts);
+            let features = &self.w.ctx.crates.test_features;
+            let defaults = crate::model::config_defaults::of(piece, &self.consts, features);
             self.w.out.facts.field_defaults.merge(&defaults);
         }
         self.w.visit_file(piece);

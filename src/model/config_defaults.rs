@@ -15,6 +15,7 @@ use syn::{Expr, Item};
 
 use crate::detect::is_test_attr;
 use crate::index::{self, Env, Val};
+use crate::model::cfg::TestFeatures;
 
 /// Field name → its default value, `None` when structs of the package disagree.
 #[derive(Debug, Default, Clone)]
@@ -63,8 +64,9 @@ impl Env for Consts<'_> {
 }
 
 /// What one file says about defaults: `impl Default` struct literals, serde default functions.
-#[derive(Default)]
 struct Collect<'e> {
+    /// The package's test-only features.
+    features: &'e TestFeatures,
     /// Zero-argument functions: name → tail expression.
     fns: HashMap<String, &'e Expr>,
     /// Fields with `#[serde(default = "path")]`: field → last segment of the function path.
@@ -82,7 +84,7 @@ impl<'e> Visit<'e> for Collect<'e> {
             Item::Struct(m) => &m.attrs,
             _ => return syn::visit::visit_item(self, i),
         };
-        if !is_test_attr(attrs) {
+        if !is_test_attr(attrs, self.features) {
             syn::visit::visit_item(self, i);
         }
     }
@@ -166,8 +168,17 @@ fn keep(v: Val) -> Option<Val> {
 }
 
 /// The field defaults a production file defines (items under `#[cfg(test)]` left out).
-pub fn of(file: &syn::File, consts: &HashMap<String, Val>) -> FieldDefaults {
-    let mut c = Collect::default();
+pub fn of(
+    file: &syn::File,
+    consts: &HashMap<String, Val>,
+    features: &TestFeatures,
+) -> FieldDefaults {
+    let mut c = Collect {
+        features,
+        fns: HashMap::new(),
+        serde_fns: Vec::new(),
+        fields: Vec::new(),
+    };
     c.visit_file(file);
     let env = Consts(consts);
     let mut out = FieldDefaults::default();
@@ -215,7 +226,11 @@ mod tests {
     use super::*;
 
     fn defaults(src: &str) -> FieldDefaults {
-        of(&syn::parse_file(src).unwrap(), &HashMap::new())
+        of(
+            &syn::parse_file(src).unwrap(),
+            &HashMap::new(),
+            &TestFeatures::default(),
+        )
     }
 
     #[test]

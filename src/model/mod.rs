@@ -2,6 +2,7 @@
 //! code because their parent declares them under `#[cfg(test)]`), and the typed facts that
 //! travel between files and packages ([`facts`]).
 
+pub mod cfg;
 pub mod config_defaults;
 pub mod facts;
 pub mod modules;

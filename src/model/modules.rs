@@ -10,6 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::cfg::{TestFeatures, cfg_only_in_tests};
+
 /// One `mod NAME;` declaration (a module in another file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModDecl {
@@ -39,19 +41,20 @@ pub struct ModScan {
 
 /// The `mod NAME;` declarations of a Rust source text.
 pub fn scan(text: &str) -> Vec<ModDecl> {
-    scan_file(text).decls
+    scan_file(text, &TestFeatures::default()).decls
 }
 
 /// The declarations and inline test modules of a Rust source text. Only a file that can hold
 /// either is lexed.
-pub fn scan_file(text: &str) -> ModScan {
+pub fn scan_file(text: &str, features: &TestFeatures) -> ModScan {
     let b = text.as_bytes();
-    let may_test =
-        memchr::memmem::find(b, b"#[cfg").is_some() && memchr::memmem::find(b, b"test").is_some();
+    // A test-only feature's name need not say `test`.
+    let may_test = memchr::memmem::find(b, b"#[cfg").is_some()
+        && (!features.is_empty() || memchr::memmem::find(b, b"test").is_some());
     if !may_test && !may_declare_file_module(b) {
         return ModScan::default();
     }
-    Scanner::new(text).run()
+    Scanner::new(text, features).run()
 }
 
 /// Whether the text has `mod NAME;` somewhere (comments and strings not told apart): only such a
@@ -97,14 +100,16 @@ enum Tok<'t> {
 
 struct Scanner<'t> {
     text: &'t str,
+    features: &'t TestFeatures,
     b: &'t [u8],
     i: usize,
 }
 
 impl<'t> Scanner<'t> {
-    fn new(text: &'t str) -> Self {
+    fn new(text: &'t str, features: &'t TestFeatures) -> Self {
         Scanner {
             text,
+            features,
             b: text.as_bytes(),
             i: 0,
         }
@@ -126,13 +131,14 @@ impl<'t> Scanner<'t> {
                         inline: stack.iter().map(|s| s.0.clone()).collect(),
                         name: name.trim_start_matches("r#").to_string(),
                         path: a.iter().find_map(|x| path_attr(x)),
-                        test: enclosing_test || a.iter().any(|x| is_test_cfg(x)),
+                        test: enclosing_test
+                            || a.iter().any(|x| cfg_only_in_tests(x, self.features)),
                     });
                 }
                 (Tok::Punct(b'{'), Some((name, a))) => {
                     depth += 1;
                     if stack.len() < MAX_INLINE_DEPTH {
-                        let test = a.iter().any(|x| is_test_cfg(x));
+                        let test = a.iter().any(|x| cfg_only_in_tests(x, self.features));
                         stack.push((name.to_string(), test, depth, self.i - 1));
                     }
                 }
@@ -344,23 +350,6 @@ impl<'t> Scanner<'t> {
     }
 }
 
-/// `cfg(test)`, `cfg(any(test, ..))`: a `cfg` whose predicate names `test` and no `not`.
-pub fn is_test_cfg(attr: &str) -> bool {
-    let a = attr.trim_start();
-    let Some(rest) = a.strip_prefix("cfg") else {
-        return false;
-    };
-    let rest = rest.trim_start();
-    if !rest.starts_with('(') {
-        return false;
-    }
-    let words: Vec<&str> = rest
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.contains(&"test") && !words.contains(&"not")
-}
-
 fn path_attr(attr: &str) -> Option<String> {
     let rest = attr.trim_start().strip_prefix("path")?.trim_start();
     let rest = rest.strip_prefix('=')?.trim();
@@ -537,7 +526,7 @@ mod tests {
     #[test]
     fn inline_test_modules_are_ranges() {
         let t = "fn a() {}\n#[cfg(test)]\nmod tests {\n    mod inner { fn x() {} }\n    fn t() { let s = \"}\"; }\n}\nmod prod { fn p() {} }\n";
-        let r = scan_file(t).test_ranges;
+        let r = scan_file(t, &TestFeatures::default()).test_ranges;
         assert_eq!(r.len(), 1, "{r:?}");
         let inside = &t[r[0].clone()];
         assert!(inside.starts_with('{') && inside.ends_with('}'), "{inside}");
@@ -545,7 +534,11 @@ mod tests {
             inside.contains("fn t()") && !inside.contains("fn p()"),
             "{inside}"
         );
-        assert!(scan_file("mod tests { fn t() {} }").test_ranges.is_empty());
+        assert!(
+            scan_file("mod tests { fn t() {} }", &TestFeatures::default())
+                .test_ranges
+                .is_empty()
+        );
     }
 
     #[test]
