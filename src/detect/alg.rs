@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use syn::{Expr, ExprAssign, ExprCall, ExprMethodCall, ExprStruct};
 
-use super::{Binding, Walker};
+use super::{Binding, Walker, secrets};
 use crate::diagnostic::Diagnostic;
 use crate::index;
 
@@ -206,6 +206,112 @@ pub fn note_comparison(w: &mut Walker, e: &Expr) {
     }
 }
 
+/// A sink's argument: a header algorithm is reported here; a parameter of the enclosing
+/// function makes the function a sink of that parameter, judged at its calls.
+fn sink_arg(w: &mut Walker, arg: &Expr, span: std::ops::Range<usize>) {
+    if is_header_alg(w, arg) {
+        if !sanitized(w, arg) {
+            report(w, arg, span);
+        }
+        return;
+    }
+    let Some(&f) = w.fn_stack.last() else { return };
+    let func = w.fns[f].name.clone();
+    for index in secrets::params_in(w, arg) {
+        if w.alg_flow.sinks.len() < MAX_PARAM_FLOW {
+            w.alg_flow.sinks.push(ParamSink {
+                func: func.clone(),
+                index,
+                span: span.clone(),
+            });
+        }
+    }
+}
+
+/// Algorithm sinks that get a parameter of their function (`fn for_alg(alg: Algorithm) {
+/// Validation::new(alg) }`) and calls of the file's functions that pass a header's algorithm
+/// (`for_alg(header.alg)`): each such call is reported as if the header's algorithm were
+/// written at the sink. One call deep, within one file.
+#[derive(Default)]
+pub struct ParamFlow {
+    sinks: Vec<ParamSink>,
+    calls: Vec<CallArg>,
+}
+
+struct ParamSink {
+    func: String,
+    index: usize,
+    span: std::ops::Range<usize>,
+}
+
+struct CallArg {
+    callee: String,
+    /// The parameter's index among the callee's inputs (`self` counts).
+    index: usize,
+    /// The argument's position as written (1-based).
+    shown: usize,
+    arg: std::ops::Range<usize>,
+    in_test: bool,
+}
+
+/// Most sinks and calls remembered per file.
+const MAX_PARAM_FLOW: usize = 4096;
+
+/// Records the arguments of a call of one of the file's functions that are a header's
+/// algorithm; `receiver` says the call is `self.name(..)`, whose inputs start with `self`.
+pub fn note_local_call<'a>(
+    w: &mut Walker,
+    callee: Option<String>,
+    receiver: bool,
+    args: impl IntoIterator<Item = &'a Expr>,
+) {
+    let Some(callee) = callee.filter(|_| w.ctx.enabled("JWT102")) else {
+        return;
+    };
+    for (index, a) in args.into_iter().enumerate().take(16) {
+        if w.alg_flow.calls.len() < MAX_PARAM_FLOW && is_header_alg(w, a) && !sanitized(w, a) {
+            let in_test = w.in_test();
+            w.alg_flow.calls.push(CallArg {
+                callee: callee.clone(),
+                index: index + usize::from(receiver),
+                shown: index + 1,
+                arg: index::span_of(a),
+                in_test,
+            });
+        }
+    }
+}
+
+/// Reports each recorded call whose header algorithm reaches a sink through a parameter.
+pub fn finish_params(w: &mut Walker) {
+    let flow = std::mem::take(&mut w.alg_flow);
+    for c in &flow.calls {
+        let Some(s) = flow
+            .sinks
+            .iter()
+            .find(|s| s.func == c.callee && s.index == c.index)
+        else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            "JWT102",
+            w.ctx.path,
+            c.arg.clone(),
+            format!(
+                "the accepted algorithm is taken from the token's own unverified header (through parameter {} of `{}`), so the attacker chooses how the token is checked",
+                c.shown,
+                s.func
+            ),
+        )
+        .with_label("algorithm from the token header")
+        .with_secondary(w.ctx.path, s.span.clone(), "accepted as the algorithm here");
+        if c.in_test || w.ctx.is_test_file {
+            d = d.in_test_code();
+        }
+        w.out.diagnostics.push(d);
+    }
+}
+
 fn report(w: &mut Walker, arg: &Expr, span: std::ops::Range<usize>) {
     let d = Diagnostic::new(
         "JWT102",
@@ -228,11 +334,8 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         if !index::path_matches(&canon, &s.call) {
             continue;
         }
-        if let Some(arg) = c.args.iter().nth(s.arg)
-            && is_header_alg(w, arg)
-            && !sanitized(w, arg)
-        {
-            report(w, arg, index::span_of(c));
+        if let Some(arg) = c.args.iter().nth(s.arg) {
+            sink_arg(w, arg, index::span_of(c));
         }
     }
 }
@@ -276,10 +379,8 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
             if m.method == s.method
                 && w.ctx.crates.depends_on_any(&s.crates)
                 && let Some(arg) = m.args.iter().nth(s.arg)
-                && is_header_alg(w, arg)
-                && !sanitized(w, arg)
             {
-                report(w, arg, index::span_of(m));
+                sink_arg(w, arg, index::span_of(m));
             }
         }
     }

@@ -254,6 +254,9 @@ pub struct Walker<'a> {
     /// Key constructors of the file that get a parameter of their function, and the calls of
     /// the file's functions with literal or fallback arguments (see `secrets::finish_params`).
     pub param_flow: secrets::ParamFlow,
+    /// Algorithm sinks that get a parameter, and calls that pass a header's algorithm (JWT102
+    /// one call away).
+    pub alg_flow: alg::ParamFlow,
     /// Functions of the file that return a browser storage handle, by name (see
     /// [`storage::handle_fns`]).
     pub storage_fns: HashMap<String, &'static str>,
@@ -300,6 +303,7 @@ impl<'a> Walker<'a> {
             pending_refresh: Vec::new(),
             opt_in_branches: Vec::new(),
             param_flow: Default::default(),
+            alg_flow: Default::default(),
             storage_fns: HashMap::new(),
             const_sites: HashMap::new(),
             field_envs: HashMap::new(),
@@ -534,6 +538,18 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Binds a closure's parameters: each shadows an outer name, and a typed one carries the
+    /// facts of its type (`|h: &Header| Validation::new(h.alg)`).
+    fn bind_closure_params(&mut self, c: &syn::ExprClosure) {
+        for p in &c.inputs {
+            let mut b = Binding::default();
+            if let syn::Pat::Type(pt) = p {
+                alg::classify_param(self, &pt.ty, &mut b);
+            }
+            self.bind_pat(p, b);
+        }
+    }
+
     fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
         self.scopes.push(HashMap::new());
         let depth = self.scopes.len();
@@ -741,6 +757,22 @@ fn parse_lazy_static(mac: &syn::Macro) -> Option<Vec<(String, Expr)>> {
 }
 
 /// `#[test]`-style attributes, and a `cfg` only test builds enable (see [`crate::model::cfg`]).
+/// The function a call names, when it can be one of this file's: `keys(..)`, `Self::keys(..)`.
+pub fn local_callee(c: &syn::ExprCall) -> Option<String> {
+    let Expr::Path(p) = &*c.func else { return None };
+    let segs = &p.path.segments;
+    match segs.len() {
+        1 => Some(segs[0].ident.to_string()),
+        2 if segs[0].ident == "Self" => Some(segs[1].ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The method a `self.name(..)` call names (one of the impl's, perhaps in this file).
+pub fn self_method(m: &syn::ExprMethodCall) -> Option<String> {
+    matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")).then(|| m.method.to_string())
+}
+
 pub fn is_test_attr(attrs: &[syn::Attribute], features: &TestFeatures) -> bool {
     attrs.iter().any(|a| {
         let p = a.path();
@@ -951,6 +983,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 alg::check_call(self, c);
                 secrets::check_call(self, c);
                 secrets::note_local_call(self, c);
+                alg::note_local_call(self, local_callee(c), false, &c.args);
                 lifetime::check_call(self, c);
                 storage::check_call(self, c);
                 claims::note_signing_call(self, c);
@@ -961,6 +994,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 next_use::note_call_site(self, &[m.method.to_string()], index::span_of(m));
                 api::check_method(self, m);
                 alg::check_method(self, m);
+                alg::note_local_call(self, self_method(m), true, &m.args);
                 secrets::check_method(self, m);
                 lifetime::check_method(self, m);
                 storage::check_method(self, m);
@@ -1001,7 +1035,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 return;
             }
             Expr::Closure(c) => {
-                self.with_scope(|w| visit::visit_expr_closure(w, c));
+                self.with_scope(|w| {
+                    w.bind_closure_params(c);
+                    visit::visit_expr_closure(w, c)
+                });
                 return;
             }
             Expr::Macro(m) => {
@@ -1178,6 +1215,7 @@ impl<'a> PieceWalk<'a> {
         session::finish(&mut self.w);
         next_use::finish(&mut self.w);
         secrets::finish_params(&mut self.w);
+        alg::finish_params(&mut self.w);
         opt_in::finish(&mut self.w);
         let mut out = self.w.out;
         out.facts.consts.extend(self.consts);

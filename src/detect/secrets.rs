@@ -844,23 +844,12 @@ fn note_param_sink(w: &mut Walker, kind: Kind, base64: bool, arg: &Expr, what: &
     }
 }
 
-/// The function a call names, when it can be one of this file's: `keys(..)`, `Self::keys(..)`.
-fn local_callee(c: &ExprCall) -> Option<String> {
-    let Expr::Path(p) = &*c.func else { return None };
-    let segs = &p.path.segments;
-    match segs.len() {
-        1 => Some(segs[0].ident.to_string()),
-        2 if segs[0].ident == "Self" => Some(segs[1].ident.to_string()),
-        _ => None,
-    }
-}
-
 /// Records the literal and fallback arguments of a call of one of the file's functions.
 pub fn note_local_call(w: &mut Walker, c: &ExprCall) {
     if !w.ctx.enabled("JWT801") || c.args.len() > 16 {
         return;
     }
-    let Some(callee) = local_callee(c) else {
+    let Some(callee) = super::local_callee(c) else {
         return;
     };
     for (index, a) in c.args.iter().enumerate() {
