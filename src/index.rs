@@ -23,6 +23,19 @@ pub struct CrateMap {
     pub versions: HashMap<String, semver::Version>,
     /// Features only test builds enable (`cfg(any(test, feature = ..))` guards test code).
     pub test_features: crate::model::cfg::TestFeatures,
+    /// Whether the package serves requests or only makes them (see [`PackageRole`]).
+    pub role: PackageRole,
+}
+
+/// What a package is, by its dependencies: a server (a web or RPC server framework, its own
+/// or that of a workspace package that depends on it), a client (no server, and an HTTP client
+/// crate), or neither known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PackageRole {
+    #[default]
+    Unknown,
+    Server,
+    Client,
 }
 
 impl CrateMap {

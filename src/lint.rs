@@ -869,6 +869,17 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
             (m.dir.clone(), cm)
         })
         .collect();
+    let package_manifests: Vec<&Manifest> =
+        inherited.iter().filter(|m| m.package.is_some()).collect();
+    let roles = detect::next_use::package_roles(&package_manifests);
+    let packages = packages
+        .into_iter()
+        .zip(roles)
+        .map(|((dir, mut cm), role)| {
+            cm.role = role;
+            (dir, cm)
+        })
+        .collect();
     let fallback = CrateMap::assume_all(&known);
     Workspace {
         manifests,

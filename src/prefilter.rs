@@ -51,6 +51,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "decision_verbs",
     "own_expiry_words",
     "verifier_words",
+    "server_crates",
+    "http_client_crates",
+    "own_token_sources",
     // JWT501's self-issued tokens: words of the package's facts, not triggers.
     "self_issued_words",
     "absent_words",

@@ -137,17 +137,43 @@ fn the_claim_type_advisory_is_out_of_reach_of_code_that_only_signs() {
     assert_eq!(claim_type_findings(&report), 0, "{:#?}", report.diagnostics);
     // The lock entry and the requirement line, both hidden and counted.
     assert_eq!(report.hidden_out_of_reach, 2);
-    let verifies = format!(
-        "{signs}\npub fn check(t: &str, k: &[u8]) -> bool {{\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256)).is_ok()\n}}\n"
-    );
-    let report = lint_v9(&verifies);
-    assert_eq!(claim_type_findings(&report), 2, "{:#?}", report.diagnostics);
-    assert_eq!(report.hidden_out_of_reach, 0);
+    // Verifying with the defaults: a wrongly typed `exp` counts as missing, and `exp` is
+    // required, so the token is rejected; still out of reach.
+    let check = |setup: &str| {
+        format!(
+            "{signs}\npub fn check(t: &str, k: &[u8]) -> bool {{\n    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);\n    {setup}\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &v).is_ok()\n}}\n"
+        )
+    };
+    for unreached in [
+        "",
+        "v.validate_nbf = false;",
+        "v.set_required_spec_claims(&[\"exp\", \"sub\"]);",
+    ] {
+        let report = lint_v9(&check(unreached));
+        assert_eq!(claim_type_findings(&report), 0, "{unreached}");
+        assert_eq!(report.hidden_out_of_reach, 2, "{unreached}");
+    }
+    // Checking nbf, or dropping `exp` from the required claims, is what the flaw bypasses.
+    for reached in [
+        "v.validate_nbf = true;",
+        "v.set_required_spec_claims(&[\"sub\"]);",
+        "v.required_spec_claims = Default::default();",
+        "let _ = jsonwebtoken::Validation { validate_nbf: true, ..v.clone() };",
+    ] {
+        let report = lint_v9(&check(reached));
+        assert_eq!(
+            claim_type_findings(&report),
+            2,
+            "{reached}: {:#?}",
+            report.diagnostics
+        );
+        assert_eq!(report.hidden_out_of_reach, 0, "{reached}");
+    }
 }
 
 /// A workspace of two members without a lockfile: `loadgen` requires jsonwebtoken 9.3 (in the
-/// claim-type advisory's range), `api` the fixed 10.4. Only `api` decodes, unless
-/// `loadgen_decodes`; `wrapper` gives loadgen jwt-authorizer, which decodes for it.
+/// claim-type advisory's range), `api` the fixed 10.4. Only `api` decodes checking `nbf`,
+/// unless `loadgen_decodes`; `wrapper` gives loadgen jwt-authorizer, which decodes for it.
 fn lint_members(loadgen_decodes: bool, wrapper: bool) -> cargo_jwtlint::diagnostic::Report {
     let t = tempfile::tempdir().unwrap();
     let w = |rel: &str, text: &str| {
@@ -170,7 +196,7 @@ fn lint_members(loadgen_decodes: bool, wrapper: bool) -> cargo_jwtlint::diagnost
         loadgen.push_str("jwt-authorizer = \"0.15\"\n");
     }
     w("loadgen/Cargo.toml", &loadgen);
-    let decode = "pub fn check(t: &str, k: &[u8]) -> bool {\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256)).is_ok()\n}\n";
+    let decode = "pub fn check(t: &str, k: &[u8]) -> bool {\n    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);\n    v.validate_nbf = true;\n    jsonwebtoken::decode::<serde_json::Value>(t, &jsonwebtoken::DecodingKey::from_secret(k), &v).is_ok()\n}\n";
     let sign = "pub fn sign(k: &[u8]) -> String {\n    let key = jsonwebtoken::EncodingKey::from_secret(k);\n    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &serde_json::json!({\"exp\": 1}), &key).unwrap()\n}\n";
     w("api/src/lib.rs", decode);
     w(

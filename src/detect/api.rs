@@ -359,6 +359,8 @@ pub fn check_call(w: &mut Walker, c: &ExprCall) {
         .filter(|e| !e.drops_bool)
         .filter(|e| e.allowed(w))
         .filter(|e| args_match(w, e, &c.args))
+        // A read of the program's own token (from a file, the environment) is no finding.
+        .filter(|e| !(e.reads && c.args.iter().any(|a| super::next_use::own_token(w, a))))
         .collect();
     for e in hits {
         let d = diag(w, e, index::span_of(c)).with_label("called here");
@@ -436,6 +438,12 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
                 .unwrap_or(true)
         })
         .filter(|e| args_match(w, e, &m.args))
+        .filter(|e| {
+            !(e.reads
+                && std::iter::once(&*m.receiver)
+                    .chain(&m.args)
+                    .any(|a| super::next_use::own_token(w, a)))
+        })
         .collect();
     let span = m.method.span().byte_range().start..index::span_of(m).end;
     for e in hits {

@@ -580,6 +580,28 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Records a `Validation` setting an advisory depends on (`validate_nbf = true`, a
+    /// `required_spec_claims` without `"exp"`), as the path `jsonwebtoken::Validation::FIELD`
+    /// of the advisory's `reached_by` list. A literal `false`, or a claim list that names
+    /// `"exp"`, changes nothing such an advisory needs.
+    fn note_setting(&mut self, field: &str, value: &Expr) {
+        if self.in_test() || !self.ctx.crates.depends_on("jsonwebtoken") {
+            return;
+        }
+        let text = self.ctx.snippet(&index::span_of(value));
+        if matches!(value, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
+            || (field.contains("required_spec_claims") && text.contains("\"exp\""))
+        {
+            return;
+        }
+        if let Some(p) = crate::deps::reached_by_paths()
+            .iter()
+            .find(|p| p.strip_prefix("jsonwebtoken::Validation::") == Some(field))
+        {
+            self.out.operations.insert(p.clone());
+        }
+    }
+
     /// A `match`: each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
     fn walk_match(&mut self, m: &syn::ExprMatch) {
         alg::note_comparison(self, &m.expr);
@@ -990,6 +1012,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 session::note_call(self, e);
             }
             Expr::MethodCall(m) => {
+                if let Some(a) = m.args.first() {
+                    self.note_setting(&m.method.to_string(), a);
+                }
                 next_use::note_method(self, m);
                 next_use::note_call_site(self, &[m.method.to_string()], index::span_of(m));
                 api::check_method(self, m);
@@ -1003,6 +1028,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 session::note_call(self, e);
             }
             Expr::Assign(a) => {
+                if let Expr::Field(f) = &*a.left
+                    && let syn::Member::Named(n) = &f.member
+                {
+                    self.note_setting(&n.to_string(), &a.right);
+                }
                 api::check_assign(self, a);
                 alg::check_assign(self, a);
                 lifetime::check_assign(self, a);
@@ -1010,6 +1040,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 storage::check_assign(self, a);
             }
             Expr::Struct(s) => {
+                for fv in &s.fields {
+                    if let syn::Member::Named(n) = &fv.member {
+                        self.note_setting(&n.to_string(), &fv.expr);
+                    }
+                }
                 api::check_struct(self, s);
                 alg::check_struct(self, s);
                 lifetime::check_struct(self, s);

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{PackageCheck, Walker};
 use crate::diagnostic::Diagnostic;
-use crate::index;
+use crate::index::{self, PackageRole};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -43,6 +43,87 @@ struct Data {
     /// Words in a type's name that say it holds a token already verified (the type-state
     /// newtype `VerifiedToken(String)`); reading that token's payload by hand is not a finding.
     verified_type_words: Vec<String>,
+    /// Dependencies that make a package a server, or a client (see [`package_roles`]).
+    server_crates: Vec<String>,
+    http_client_crates: Vec<String>,
+    /// Calls whose result is the program's own token (a file, the environment, a keyring).
+    own_token_sources: Vec<String>,
+}
+
+/// The role of each package (`packages` are the workspace's package manifests): a server when
+/// it depends on a server framework or a serving package of the workspace depends on it (a
+/// shared `auth` library of an API); else a client when it has an HTTP client dependency (a
+/// binary alone may be a worker that takes tokens from a queue); else unknown.
+pub fn package_roles(packages: &[&crate::manifest::Manifest]) -> Vec<PackageRole> {
+    use crate::manifest::DepKind;
+    let d = data();
+    let uses = |m: &crate::manifest::Manifest, list: &[String]| {
+        m.dependencies
+            .iter()
+            .any(|x| x.kind != DepKind::Dev && list.contains(&x.package))
+    };
+    let name = |m: &crate::manifest::Manifest| m.package.as_ref().map(|p| p.name.clone());
+    let mut serves: Vec<bool> = packages.iter().map(|m| uses(m, &d.server_crates)).collect();
+    // A package a serving package depends on serves too, to a fixed point (bounded).
+    for _ in 0..packages.len().min(64) {
+        let serving: HashSet<String> = packages
+            .iter()
+            .zip(&serves)
+            .filter(|(_, s)| **s)
+            .flat_map(|(m, _)| m.dependencies.iter().filter(|x| x.kind != DepKind::Dev))
+            .map(|x| x.package.clone())
+            .collect();
+        let mut changed = false;
+        for (m, s) in packages.iter().zip(serves.iter_mut()) {
+            if !*s && name(m).is_some_and(|n| serving.contains(&n)) {
+                *s = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    packages
+        .iter()
+        .zip(serves)
+        .map(|(m, s)| {
+            if s {
+                PackageRole::Server
+            } else if uses(m, &d.http_client_crates) {
+                PackageRole::Client
+            } else {
+                PackageRole::Unknown
+            }
+        })
+        .collect()
+}
+
+/// Whether a token expression is the program's own credential: it reads a file, the
+/// environment or a keyring, directly or through the `let` bindings it names (a few deep).
+pub fn own_token(w: &Walker, e: &syn::Expr) -> bool {
+    let text = w.ctx.snippet(&index::span_of(e));
+    own_token_text(w, text, 3)
+}
+
+fn own_token_text(w: &Walker, text: &str, depth: usize) -> bool {
+    if text.len() > 4096 {
+        return false;
+    }
+    let squashed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if data()
+        .own_token_sources
+        .iter()
+        .any(|s| squashed.contains(&format!("{s}(")) || squashed.contains(&format!("{s}::")))
+    {
+        return true;
+    }
+    depth > 0
+        && text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|id| !id.is_empty())
+            .filter_map(|id| w.binding(id))
+            .any(|b| !b.init_text.is_empty() && own_token_text(w, &b.init_text, depth - 1))
 }
 
 /// Does the name of an enclosing type say its token was verified before the value was made?
@@ -199,6 +280,9 @@ pub fn finish(w: &mut Walker) {
             continue;
         }
         let client_like = f.reads_expiry;
+        // A client reads the tokens it holds: quiet, unless the reader's name says it
+        // verifies or authorizes (a `verify` command that does not).
+        let client = w.ctx.crates.role == PackageRole::Client && !claims_to_verify(&f.name);
         let decided: Vec<Diagnostic> = f
             .pending
             .iter()
@@ -212,13 +296,22 @@ pub fn finish(w: &mut Walker) {
                 check: Box::new(move |t, _| {
                     // A client's read of its own token (the package never verifies and holds
                     // no verification key, and the reader looks at the expiry) is no finding.
-                    let own_token = client_like && !keys.iter().any(|k| t.mentions(k));
+                    let own_token = client || client_like && !keys.iter().any(|k| t.mentions(k));
                     (!own_token).then_some(d)
                 }),
                 once: false,
             });
         }
     }
+}
+
+/// Does a function's name say it verifies or authorizes (`verify`, `validate_token`,
+/// `authorize`, `authenticate`)?
+fn claims_to_verify(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["verif", "valid", "authoriz", "authent", "check"]
+        .iter()
+        .any(|w| n.contains(w))
 }
 
 /// A function that calls a verifying function of the file verifies too (`token()` peeks at the
