@@ -288,7 +288,9 @@ pub fn finish(w: &mut Walker) {
             .iter()
             .flat_map(|d| decisions_on(&fns, f, d))
             .collect();
-        for d in f.pending.iter().chain(&decided) {
+        // A permission check on the unverified claims is a finding in a client too.
+        let reads = f.pending.iter().map(|d| (d, client));
+        for (d, client) in reads.chain(decided.iter().map(|d| (d, false))) {
             let d = d.clone();
             let keys = words.clone();
             w.out.package_checks.push(PackageCheck {
