@@ -51,6 +51,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "decision_verbs",
     "own_expiry_words",
     "verifier_words",
+    "display_words",
     "server_crates",
     "http_client_crates",
     "own_token_sources",

@@ -263,6 +263,9 @@ pub struct Walker<'a> {
     /// Where the file's `const`/`static` initialisers are written, by name (JWT801 reports a
     /// literal secret there, once, instead of at every use).
     pub const_sites: HashMap<String, Option<Range<usize>>>,
+    /// The key sources of the file's statics and consts that read a variable or a file
+    /// (JWT301).
+    pub static_keys: HashMap<String, crate::model::facts::KeySource>,
     /// Struct fields the file initialises from an environment variable
     /// (`Self { jwt_secret: env::var("PLATFORM_JWT_SECRET")?, .. }`), field → variable.
     pub field_envs: HashMap<String, String>,
@@ -306,6 +309,7 @@ impl<'a> Walker<'a> {
             alg_flow: Default::default(),
             storage_fns: HashMap::new(),
             const_sites: HashMap::new(),
+            static_keys: HashMap::new(),
             field_envs: HashMap::new(),
         }
     }
@@ -1146,6 +1150,7 @@ pub struct PieceFacts {
     /// Where each `const`/`static` is initialised; a name defined twice (in two functions or
     /// modules) maps to `None`, since which one a use means is not known here.
     const_sites: HashMap<String, Option<Range<usize>>>,
+    static_keys: HashMap<String, crate::model::facts::KeySource>,
     field_envs: HashMap<String, String>,
     /// Inside a constant's initialiser (constants nested there are not recorded).
     in_const: usize,
@@ -1160,6 +1165,12 @@ impl PieceFacts {
     fn add_const(&mut self, name: String, e: &Expr) {
         if self.in_const > 0 {
             return;
+        }
+        // A name defined twice is not known here (as for `const_sites`).
+        if self.const_sites.contains_key(&name) {
+            self.static_keys.remove(&name);
+        } else if let Some(src) = session::static_key_source(e) {
+            self.static_keys.insert(name.clone(), src);
         }
         let span = index::span_of(e);
         self.const_sites
@@ -1224,6 +1235,7 @@ impl<'a> PieceWalk<'a> {
         });
         w.storage_fns = facts.storage_fns;
         w.const_sites = facts.const_sites;
+        w.static_keys = facts.static_keys;
         w.field_envs = facts.field_envs;
         PieceWalk {
             w,

@@ -43,6 +43,8 @@ struct Data {
     /// Words in a type's name that say it holds a token already verified (the type-state
     /// newtype `VerifiedToken(String)`); reading that token's payload by hand is not a finding.
     verified_type_words: Vec<String>,
+    /// Words of a reader's name that say it only shows or logs the claims.
+    display_words: Vec<String>,
     /// Dependencies that make a package a server, or a client (see [`package_roles`]).
     server_crates: Vec<String>,
     http_client_crates: Vec<String>,
@@ -281,16 +283,18 @@ pub fn finish(w: &mut Walker) {
         }
         let client_like = f.reads_expiry;
         // A client reads the tokens it holds: quiet, unless the reader's name says it
-        // verifies or authorizes (a `verify` command that does not).
-        let client = w.ctx.crates.role == PackageRole::Client && !claims_to_verify(&f.name);
+        // verifies or authorizes (a `verify` command that does not). A reader that only
+        // shows or logs the claims is quiet anywhere.
+        let quiet = w.ctx.crates.role == PackageRole::Client && !claims_to_verify(&f.name)
+            || only_shows(&f.name);
         let decided: Vec<Diagnostic> = f
             .pending
             .iter()
             .flat_map(|d| decisions_on(&fns, f, d))
             .collect();
         // A permission check on the unverified claims is a finding in a client too.
-        let reads = f.pending.iter().map(|d| (d, client));
-        for (d, client) in reads.chain(decided.iter().map(|d| (d, false))) {
+        let reads = f.pending.iter().map(|d| (d, quiet));
+        for (d, quiet) in reads.chain(decided.iter().map(|d| (d, false))) {
             let d = d.clone();
             let keys = words.clone();
             w.out.package_checks.push(PackageCheck {
@@ -298,13 +302,20 @@ pub fn finish(w: &mut Walker) {
                 check: Box::new(move |t, _| {
                     // A client's read of its own token (the package never verifies and holds
                     // no verification key, and the reader looks at the expiry) is no finding.
-                    let own_token = client || client_like && !keys.iter().any(|k| t.mentions(k));
+                    let own_token = quiet || client_like && !keys.iter().any(|k| t.mentions(k));
                     (!own_token).then_some(d)
                 }),
                 once: false,
             });
         }
     }
+}
+
+/// Does a reader's name say it only shows or logs what it reads (`log_label`, `inspect`)?
+fn only_shows(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.split('_')
+        .any(|w| data().display_words.iter().any(|d| d == w))
 }
 
 /// Does a function's name say it verifies or authorizes (`verify`, `validate_token`,

@@ -129,6 +129,7 @@ pub fn note_call(w: &mut Walker, e: &Expr) {
             KeySource::Env(v) => format!("the secret in `{v}`"),
             KeySource::Literal(_) => "the same literal secret".to_string(),
             KeySource::Field(f) | KeySource::Dedicated(f) => format!("the secret of setting `{f}`"),
+            KeySource::File(p) => format!("the secret in file `{p}`"),
             KeySource::Helper(h) => format!("the secret `{h}` hands out"),
             KeySource::Random | KeySource::Param | KeySource::Unknown => {
                 "a shared HMAC secret".to_string()
@@ -174,6 +175,11 @@ fn source_of(w: &Walker, arg: &Expr, through_local: bool) -> KeySource {
     if let Some(name) = env_var_name(arg).or_else(|| env_var_via_const(w, arg)) {
         return KeySource::Env(name);
     }
+    // A `static`/`const` of the file whose initialiser reads a variable or a file
+    // (`static SECRET: LazyLock<String> = LazyLock::new(|| env::var("S").unwrap_or(..))`).
+    if let Some(src) = static_name(arg).and_then(|n| w.static_keys.get(&n)) {
+        return src.clone();
+    }
     if let Some(h) = helper_call(w, arg) {
         return KeySource::Helper(h);
     }
@@ -201,6 +207,48 @@ fn source_of(w: &Walker, arg: &Expr, through_local: bool) -> KeySource {
         Some(init) if through_local => source_of(w, &init, false),
         _ => KeySource::Unknown,
     }
+}
+
+/// The name a key expression reads a `static` or `const` by: `&*SECRET`, `SECRET.as_bytes()`,
+/// `keys::SECRET`.
+fn static_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Reference(r) => static_name(&r.expr),
+        Expr::Paren(p) => static_name(&p.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => static_name(&u.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => static_name(&m.receiver),
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Where a `static`/`const` initialiser gets its secret, when it reads an environment
+/// variable or a file by a literal name (`LazyLock::new(|| fs::read("/etc/k").unwrap())`).
+pub fn static_key_source(init: &Expr) -> Option<KeySource> {
+    use syn::visit::Visit;
+    if let Some(v) = env_var_name(init) {
+        return Some(KeySource::Env(v));
+    }
+    struct F(Option<String>);
+    impl<'ast> Visit<'ast> for F {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if self.0.is_none()
+                && let Expr::Path(p) = &*c.func
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "read" || s.ident == "read_to_string")
+                && let Some(Expr::Lit(l)) = c.args.first()
+                && let syn::Lit::Str(s) = &l.lit
+            {
+                self.0 = Some(s.value());
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut f = F(None);
+    f.visit_expr(init);
+    f.0.map(KeySource::File)
 }
 
 /// The fields a struct literal initialises from an environment variable, with the variable

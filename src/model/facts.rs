@@ -149,6 +149,9 @@ pub enum KeySource {
     /// A parameter of the function that builds the key: the secret is whatever its callers
     /// pass, which this key alone does not show.
     Param,
+    /// The contents of a file read at run time, by its literal path (a `static` key loaded
+    /// with `fs::read("/etc/app/hmac.key")`): that file's own secret.
+    File(String),
     /// Random bytes made by the process itself (a zeroed buffer an RNG fills, `rand::random()`):
     /// no other service can hold them.
     Random,
@@ -208,6 +211,8 @@ impl KeySource {
             (Literal(a), Literal(b)) => a == b,
             (Literal(_), _) | (_, Literal(_)) => false,
             (Random | Param, _) | (_, Random | Param) => false,
+            (File(a), File(b)) => a == b,
+            (File(_), _) | (_, File(_)) => false,
             (Dedicated(_) | Helper(_), Unknown) | (Unknown, Dedicated(_) | Helper(_)) => false,
             (Unknown, _) | (_, Unknown) => true,
             (Helper(h), Env(v) | Field(v) | Dedicated(v))
