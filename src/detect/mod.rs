@@ -234,6 +234,8 @@ pub struct Walker<'a> {
     test_depth: usize,
     /// Names of enclosing functions, impl types and structs (innermost last).
     pub names: Vec<String>,
+    /// Names of the `let` bindings whose initialisers are being walked (innermost last).
+    pub let_names: Vec<String>,
     /// Identifiers compared against something in the current function (allowlist checks).
     pub compared: HashSet<String>,
     /// What each function of the file does with tokens (JWT101's "what happens next").
@@ -297,6 +299,7 @@ impl<'a> Walker<'a> {
             scopes: vec![HashMap::new()],
             test_depth: 0,
             names: Vec::new(),
+            let_names: Vec::new(),
             compared: HashSet::new(),
             fns: Vec::new(),
             fn_stack: Vec::new(),
@@ -481,8 +484,15 @@ impl<'a> Walker<'a> {
     }
 
     /// Words of the enclosing function / type names and of an expression, lowercased.
+    /// The names of the enclosing functions and types, and of the `let` bindings whose
+    /// initialiser is being walked (`let refresh = Claims::with_custom_claims(..)`).
     pub fn context_words(&self) -> String {
-        self.names.join(" ").to_lowercase()
+        let mut all = self.names.join(" ");
+        for n in &self.let_names {
+            all.push(' ');
+            all.push_str(n);
+        }
+        all.to_lowercase()
     }
 
     fn bind_pat(&mut self, pat: &syn::Pat, b: Binding) {
@@ -981,7 +991,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
         // Visit the initializer first (it is evaluated before the binding exists).
         if let Some(init) = &l.init {
+            let named = match &l.pat {
+                syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                syn::Pat::Type(pt) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let pushed = named.is_some() && self.let_names.len() < 64;
+            if pushed {
+                self.let_names.extend(named);
+            }
             self.visit_expr(&init.expr);
+            if pushed {
+                self.let_names.pop();
+            }
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
