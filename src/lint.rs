@@ -259,21 +259,6 @@ fn one_call_away(
         .collect()
 }
 
-/// Whether a file's text mentions a package-check word: a substring, or for a word written
-/// `=word` a whole identifier (`=aud` is not found in `validate_aud`) outside `//` comments (a
-/// doc comment that says "audience" names no check).
-fn mentions(text: &[u8], word: &str) -> bool {
-    let Some(ident) = word.strip_prefix('=') else {
-        return memchr::memmem::find_iter(text, word.as_bytes()).any(|i| !in_line_comment(text, i));
-    };
-    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
-    memchr::memmem::find_iter(text, ident.as_bytes()).any(|i| {
-        let before = i.checked_sub(1).map(|j| text[j]);
-        let after = text.get(i + ident.len()).copied();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident) && !in_line_comment(text, i)
-    })
-}
-
 /// Replaces the bytes of these ranges with spaces (test modules a mention must not come from).
 fn blank_ranges(text: &mut [u8], ranges: &[std::ops::Range<usize>]) {
     for r in ranges {
@@ -281,13 +266,6 @@ fn blank_ranges(text: &mut [u8], ranges: &[std::ops::Range<usize>]) {
             part.fill(b' ');
         }
     }
-}
-
-/// Whether byte `i` follows a `//` on its line (a line comment; `//` inside a string literal
-/// before it makes this true too, so such a word counts as absent).
-fn in_line_comment(text: &[u8], i: usize) -> bool {
-    let start = memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1);
-    memchr::memmem::find(&text[start..i], b"//").is_some()
 }
 
 /// Files that are test code because a parent module declares them under `#[cfg(test)]` (or
@@ -1170,7 +1148,7 @@ fn run_package_checks(
             };
             blank_ranges(&mut text, &r.test_ranges);
             for w in missing {
-                if mentions(&text, w) {
+                if crate::source::mentions(&text, w) {
                     table.mentions.insert(w.clone());
                 }
             }

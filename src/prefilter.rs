@@ -57,6 +57,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "own_token_sources",
     // JWT501's self-issued tokens: words of the package's facts, not triggers.
     "self_issued_words",
+    "self_issued",
     "absent_words",
     "help",
     "level",

@@ -61,8 +61,23 @@ pub struct ConfigureEntry {
     pub version_req: Option<String>,
     #[serde(default)]
     pub versions: Option<String>,
+    /// Needs that tokens the package issues itself do not have (`allowed_audiences` when it
+    /// signs tokens without any audience): see [`SelfIssued`].
+    #[serde(default)]
+    pub self_issued: Option<SelfIssued>,
     #[serde(skip)]
     pub rule: String,
+}
+
+/// A finding that misses only `covers` is dropped when the file or the package issues its own
+/// tokens (one of `issued` occurs in it, in production code for a package) and never names
+/// `absent` (it never puts an audience in them): its tokens carry no such claim to check.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SelfIssued {
+    pub covers: Vec<String>,
+    pub issued: Vec<String>,
+    pub absent: Vec<String>,
 }
 
 fn default_unset() -> Vec<String> {
@@ -491,17 +506,33 @@ pub fn check_fn(w: &mut Walker, block: &syn::Block, returns: bool) {
         v.escape_returned(tail);
     }
     let mut out = Vec::new();
+    let mut own = Vec::new();
     for o in &s.origins {
         let e = &table()[o.entry];
         if w.ctx.enabled(&e.rule)
-            && let Some(d) = judge(w, &s, o, e)
+            && let Some((d, missing)) = judge(w, &s, o, e)
         {
-            out.push(d);
+            match &e.self_issued {
+                Some(si) if missing.iter().all(|m| si.covers.contains(m)) => {
+                    own.push((d, si.clone()))
+                }
+                _ => out.push(d),
+            }
         }
     }
     json_claims(w, block, &s, &mut out);
     for d in out {
         w.report(d);
+    }
+    for (d, si) in own {
+        // The file that verifies mints such tokens itself (a cluster's own peer tokens), or
+        // the package does.
+        let text = w.ctx.text.text.as_bytes();
+        let file_issues = si.issued.iter().any(|x| crate::source::mentions(text, x))
+            && !si.absent.iter().any(|x| crate::source::mentions(text, x));
+        if !file_issues {
+            w.report_unless_self_issued(d, &si.issued, &si.absent);
+        }
     }
 }
 
@@ -516,7 +547,14 @@ fn configures(name: &str) -> bool {
 /// is left to whoever gets it; a returned one too, unless this function configured it already
 /// (a factory: `fn validator() -> CoreValidator { CoreValidator::default().with_x(..) }`
 /// decides the configuration itself).
-fn judge(w: &Walker, s: &Scan, o: &Origin, e: &ConfigureEntry) -> Option<Diagnostic> {
+/// The finding of an origin whose value misses some needs, with the first name of each need
+/// it misses.
+fn judge(
+    w: &Walker,
+    s: &Scan,
+    o: &Origin,
+    e: &ConfigureEntry,
+) -> Option<(Diagnostic, Vec<String>)> {
     let mut vars: HashSet<String> = o.var.iter().cloned().collect();
     for _ in 0..4 {
         for (a, b) in &s.aliases {
@@ -545,17 +583,21 @@ fn judge(w: &Walker, s: &Scan, o: &Origin, e: &ConfigureEntry) -> Option<Diagnos
     if returned && !names.iter().any(|n| configures(n)) {
         return None;
     }
-    let missing: Vec<String> = e
+    let unmet: Vec<String> = e
         .needs
         .iter()
         .filter(|g| !g.iter().any(|n| names.contains(n)))
-        .filter_map(|g| g.first().map(|n| format!("`{n}`")))
+        .filter_map(|g| g.first().cloned())
         .collect();
-    let met_some = missing.len() < e.needs.len();
-    if missing.is_empty() || (!met_some && e.other.iter().any(|n| names.contains(n))) {
+    let met_some = unmet.len() < e.needs.len();
+    if unmet.is_empty() || (!met_some && e.other.iter().any(|n| names.contains(n))) {
         return None;
     }
-    let missing = missing.join(" or ");
+    let missing = unmet
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
     let d = Diagnostic::new(
         &e.rule,
         w.ctx.path,
@@ -568,7 +610,7 @@ fn judge(w: &Walker, s: &Scan, o: &Origin, e: &ConfigureEntry) -> Option<Diagnos
             .unwrap_or_else(|| format!("built here, never given {missing}")),
     )
     .with_help(e.help.clone());
-    Some(d)
+    Some((d, unmet))
 }
 
 /// `[[data.json_claims]]`: signing calls whose `json!` claims lack the required key.
