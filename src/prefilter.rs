@@ -58,6 +58,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // JWT501's self-issued tokens: words of the package's facts, not triggers.
     "self_issued_words",
     "self_issued",
+    "covers",
+    "issued",
+    "absent",
     "absent_words",
     "help",
     "level",

@@ -110,6 +110,28 @@ impl SourceText {
     }
 }
 
+/// Whether a file's text mentions a package-check word: a substring, or for a word written
+/// `=word` a whole identifier (`=aud` is not found in `validate_aud`) outside `//` comments (a
+/// doc comment that says "audience" names no check).
+pub fn mentions(text: &[u8], word: &str) -> bool {
+    let Some(ident) = word.strip_prefix('=') else {
+        return memchr::memmem::find_iter(text, word.as_bytes()).any(|i| !in_line_comment(text, i));
+    };
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    memchr::memmem::find_iter(text, ident.as_bytes()).any(|i| {
+        let before = i.checked_sub(1).map(|j| text[j]);
+        let after = text.get(i + ident.len()).copied();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident) && !in_line_comment(text, i)
+    })
+}
+
+/// Whether byte `i` follows a `//` on its line (a line comment; `//` inside a string literal
+/// before it makes this true too, so such a word counts as absent).
+fn in_line_comment(text: &[u8], i: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1);
+    memchr::memmem::find(&text[start..i], b"//").is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,26 +163,4 @@ mod tests {
             assert_eq!(s.line_col(offset), (line, walked), "offset {offset}");
         }
     }
-}
-
-/// Whether a file's text mentions a package-check word: a substring, or for a word written
-/// `=word` a whole identifier (`=aud` is not found in `validate_aud`) outside `//` comments (a
-/// doc comment that says "audience" names no check).
-pub fn mentions(text: &[u8], word: &str) -> bool {
-    let Some(ident) = word.strip_prefix('=') else {
-        return memchr::memmem::find_iter(text, word.as_bytes()).any(|i| !in_line_comment(text, i));
-    };
-    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
-    memchr::memmem::find_iter(text, ident.as_bytes()).any(|i| {
-        let before = i.checked_sub(1).map(|j| text[j]);
-        let after = text.get(i + ident.len()).copied();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident) && !in_line_comment(text, i)
-    })
-}
-
-/// Whether byte `i` follows a `//` on its line (a line comment; `//` inside a string literal
-/// before it makes this true too, so such a word counts as absent).
-fn in_line_comment(text: &[u8], i: usize) -> bool {
-    let start = memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1);
-    memchr::memmem::find(&text[start..i], b"//").is_some()
 }
