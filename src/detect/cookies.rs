@@ -173,7 +173,19 @@ impl Scan<'_, '_> {
         let empty_value = value
             .map(|v| matches!(self.w.eval(v), Some(Val::Str(s)) if s.is_empty()))
             .unwrap_or(false);
-        if !(token_like(&name_text) || token_like_expr(&value_text)) || empty_value {
+        // The name's constant (`ACCESS_COOKIE = "app_at"`) and a cookie helper's own name
+        // (`fn access_cookie(value)`) say what an opaque name does not.
+        let name_src = self.w.ctx.snippet(&index::span_of(name));
+        let helper = self
+            .w
+            .names
+            .last()
+            .is_some_and(|f| f.to_ascii_lowercase().ends_with("cookie") && token_like(f));
+        let tokenish = token_like(&name_text)
+            || (name_src.len() <= 128 && token_like_expr(name_src))
+            || token_like_expr(&value_text)
+            || helper;
+        if !tokenish || empty_value {
             return None;
         }
         Some(Cookie {
