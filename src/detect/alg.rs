@@ -92,6 +92,9 @@ fn is_header_source(w: &Walker, e: &Expr) -> bool {
             let Expr::Path(p) = &*c.func else {
                 return false;
             };
+            if parses_into_header(w, &p.path) {
+                return true;
+            }
             let canon = w.ctx.resolve(&p.path);
             data()
                 .header_sources
@@ -112,6 +115,30 @@ fn is_header_source(w: &Walker, e: &Expr) -> bool {
             .unwrap_or(false),
         _ => false,
     }
+}
+
+/// `serde_json::from_slice::<Header>(..)`: a header the code parses from the token's own bytes.
+fn parses_into_header(w: &Walker, path: &syn::Path) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    if !matches!(
+        last.ident.to_string().as_str(),
+        "from_slice" | "from_str" | "from_value" | "from_reader"
+    ) {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    args.args.iter().any(|a| match a {
+        syn::GenericArgument::Type(t) => {
+            let mut b = Binding::default();
+            classify_param(w, t, &mut b);
+            b.header
+        }
+        _ => false,
+    })
 }
 
 /// Root identifier of an expression like `header.alg` or `h`.

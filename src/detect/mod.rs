@@ -1014,6 +1014,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let mut b = Binding::default();
         if let Some(init) = &l.init {
             b = self.classify(&init.expr);
+            // `let h: Header = serde_json::from_slice(&raw)?`: typed as an unverified header.
+            if let syn::Pat::Type(pt) = &l.pat {
+                alg::classify_param(self, &pt.ty, &mut b);
+            }
             b.exp_checked = lifetime::check_local(self, &l.pat, &init.expr, b.val.as_ref());
             b.from_params = secrets::params_in(self, &init.expr);
         }
