@@ -867,13 +867,21 @@ pub fn check(manifests: &[Manifest], locks: &[Lockfile], opts: &DepsOptions) -> 
 
         // JWT012 vulnerable-jwt-version (manifest side), judged by its users' own operations.
         let own_ops = site_operations(&eff, site, opts);
+        let ops = own_ops.as_ref().or(opts.operations.as_ref());
         out.extend(requirement_advisory(
             manifests,
             locks,
             site,
             &advisories,
             &mut resolved_at,
-            own_ops.as_ref().or(opts.operations.as_ref()),
+            ops,
+        ));
+        out.extend(feature_advisory(
+            manifests,
+            locks,
+            site,
+            &advisories,
+            own_ops.as_ref(),
         ));
     }
 
@@ -1027,6 +1035,55 @@ fn requirement_advisory(
     let diag = vulnerable(file, d.span.clone(), &what, &d.package, &low, &hits, place);
     // The workspace uses this crate itself: its own calls say whether it reaches the flaw.
     let diag = judged_by_use(diag, &hits, operations);
+    Some(site.with_inheritors(diag))
+}
+
+/// Without a lockfile: a requirement whose features turn on a dependency that no release
+/// fixes (jsonwebtoken's `rust_crypto` brings in rsa, affected by RUSTSEC-2023-0071 in every
+/// version) is affected whatever gets resolved. With a lockfile the lock entry says it.
+/// Reported only where the package's own code is seen to reach the advisory (it signs with an
+/// RSA private key): without a lockfile nothing else says the crate is really built.
+fn feature_advisory(
+    manifests: &[Manifest],
+    locks: &[Lockfile],
+    site: &Site,
+    advisories: &[Advisory],
+    operations: Option<&std::collections::HashSet<String>>,
+) -> Option<Diagnostic> {
+    if site
+        .users
+        .iter()
+        .any(|&u| covering_lock(manifests, locks, u).is_some())
+    {
+        return None;
+    }
+    let d = &site.dep;
+    let (feature, brought, hits) = knowledge()
+        .feature_dependency
+        .iter()
+        .filter(|f| f.krate == d.package && d.features.contains(&f.feature))
+        .flat_map(|f| f.brings.iter().map(move |b| (f, b)))
+        .find_map(|(f, b)| {
+            let ops = operations?;
+            let hits: Vec<&Advisory> = advisories
+                .iter()
+                .filter(|a| a.krate == *b && a.patched.is_empty())
+                .filter(|a| a.via.as_ref().is_none_or(|v| v.contains(&d.package)))
+                .filter(|a| a.reached_by.iter().any(|p| ops.contains(p)))
+                .collect();
+            (!hits.is_empty()).then_some((f.feature.as_str(), b.as_str(), hits))
+        })?;
+    let written = match d.req.as_deref() {
+        Some(r) => format!("{} requirement \"{r}\"", display_name(d)),
+        None => format!("{} (no version requirement)", display_name(d)),
+    };
+    let what = format!(
+        "{written} turns on its `{feature}` feature, which brings in {brought} (every release), which"
+    );
+    let any = Version::new(0, 0, 0);
+    let place = Place::BringsIn { key: &d.key };
+    let file = site.file(manifests);
+    let diag = vulnerable(file, d.span.clone(), &what, brought, &any, &hits, place);
     Some(site.with_inheritors(diag))
 }
 
@@ -1300,6 +1357,9 @@ fn lock_advisories(
             if hits.is_empty() {
                 continue;
             }
+            let brought = brought_in(lock, &edges, &reqs, j, &hits);
+            // A JWT crate that a wrapper brings in is used by code this run cannot see.
+            let wrapped = is_jwt_crate(&p.name) && brought.iter().any(wraps);
             let what = match &via_path {
                 Some(c) => format!(
                     "{} {v} resolved in Cargo.lock (through {}), which",
@@ -1317,9 +1377,7 @@ fn lock_advisories(
                 &hits,
                 Place::LockEntry,
             );
-            let brought = brought_in(lock, &edges, &reqs, j, &hits);
-            // A JWT crate that a wrapper brings in is used by code this run cannot see.
-            if !(is_jwt_crate(&p.name) && brought.iter().any(wraps)) {
+            if !wrapped {
                 diag = judged_by_use(diag, &hits, opts.operations.as_ref());
             }
             for label in resolved_at.get(&(l, j)).into_iter().flatten() {
@@ -1548,9 +1606,10 @@ fn brings_in_finding(
     };
     let what = format!("{written} brings in {} {v} {how}, which", p.name);
     let place = Place::BringsIn { key: &d.key };
-    let mut diag = vulnerable(&req.file, req.span.clone(), &what, &p.name, v, &hits, place);
     // A wrapper of a JWT crate performs the operations itself, out of this run's sight.
-    if !(is_jwt_crate(&p.name) && wraps(b)) {
+    let wrapped = is_jwt_crate(&p.name) && wraps(b);
+    let mut diag = vulnerable(&req.file, req.span.clone(), &what, &p.name, v, &hits, place);
+    if !wrapped {
         diag = judged_by_use(diag, &hits, opts.operations.as_ref());
     }
     diag = diag.with_secondary(&lock.path, p.span.clone(), "resolved here");

@@ -236,3 +236,31 @@ fn a_requirement_line_is_judged_by_the_operations_of_its_own_package() {
             .any(|d| d.code == "JWT012" && d.primary.file == "loadgen/Cargo.toml")
     );
 }
+
+/// No lockfile: jsonwebtoken's `rust_crypto` feature brings in rsa, which no release fixes.
+/// The requirement is reported where the package is seen to sign with an RSA private key.
+#[test]
+fn without_a_lockfile_a_feature_that_brings_in_rsa_is_reported_where_rsa_keys_sign() {
+    let lint = |lib: &str| {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(
+            t.path().join("Cargo.toml"),
+            "[package]\nname = \"minter\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\njsonwebtoken = { version = \"10.4\", features = [\"rust_crypto\"] }\n",
+        )
+        .unwrap();
+        lint_with_lib(t.path(), lib, Config::default().out_of_reach)
+    };
+    let rsa_lines = |r: &cargo_jwtlint::diagnostic::Report| {
+        r.diagnostics
+            .iter()
+            .filter(|d| d.code == "JWT012" && d.message.contains("RUSTSEC-2023-0071"))
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let signs = "pub fn key(pem: &[u8]) -> jsonwebtoken::EncodingKey {\n    jsonwebtoken::EncodingKey::from_rsa_pem(pem).unwrap()\n}\n";
+    let found = rsa_lines(&lint(signs));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`rust_crypto` feature"), "{}", found[0]);
+    let verifies = "pub fn key(pem: &[u8]) -> jsonwebtoken::DecodingKey {\n    jsonwebtoken::DecodingKey::from_rsa_pem(pem).unwrap()\n}\n";
+    assert!(rsa_lines(&lint(verifies)).is_empty());
+}
