@@ -41,6 +41,10 @@ struct Candidate {
     issuer: bool,
     audience: bool,
     escapes: bool,
+    /// Handed back to the caller (`return v`, the tail expression): judged only when this
+    /// function configured an issuer or an audience (a factory of the rules), else left to
+    /// the caller.
+    returned: bool,
     /// Where the one configured side was set (for a half-configured validation).
     configured_at: Option<std::ops::Range<usize>>,
     /// Built in a jsonwebtoken version that accepts any `aud` when none is set.
@@ -230,7 +234,7 @@ impl<'ast> Visit<'ast> for Scan<'_, '_> {
         if let Some(e) = &r.expr {
             for (name, c) in self.found.iter_mut() {
                 if returns(e, name) {
-                    c.escapes = true;
+                    c.returned = true;
                 }
             }
         }
@@ -291,13 +295,13 @@ pub fn check_fn(w: &mut Walker, body: &syn::Block) {
     if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() {
         for (name, c) in scan.found.iter_mut() {
             if returns(tail, name) {
-                c.escapes = true;
+                c.returned = true;
             }
         }
     }
     let found = std::mem::take(&mut scan.found);
     for (_, c) in found {
-        if c.escapes || (c.issuer && c.audience) {
+        if c.escapes || (c.issuer && c.audience) || (c.returned && !c.issuer && !c.audience) {
             continue;
         }
         // jsonwebtoken < 9 accepts any `aud` when none is set, whatever the algorithm.
