@@ -146,6 +146,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // matter only on a value built by its `from` (the trigger).
     "needs",
     "other",
+    "moot",
     "terminal",
     "unset",
     // Version notes add text to findings; they start nothing.

@@ -43,11 +43,16 @@ pub struct ConfigureEntry {
     /// with one of them does not meet a need.
     #[serde(default = "default_unset")]
     pub unset: Vec<String>,
-    /// Names that configure the value for another purpose (`time_tolerance`, `leeway`): a value
-    /// given one of them and none of `needs` is not judged (it was written for that purpose);
-    /// one that meets some needs but not all still is.
+    /// Names that configure the value for another purpose (`time_tolerance`, `leeway`): they
+    /// make a returned value one this function configured (judged here, not left to the
+    /// caller). A value configured only for them is still judged: its claims go unchecked
+    /// all the same.
     #[serde(default)]
     pub other: Vec<String>,
+    /// Names that make the check moot (`disable_validation`: nothing is verified, which
+    /// another rule reports): a value given one is not judged.
+    #[serde(default)]
+    pub moot: Vec<String>,
     /// Methods that finish a builder (`build`): a finished value is judged even when returned.
     #[serde(default)]
     pub terminal: Vec<String>,
@@ -589,8 +594,7 @@ fn judge(
         .filter(|g| !g.iter().any(|n| names.contains(n)))
         .filter_map(|g| g.first().cloned())
         .collect();
-    let met_some = unmet.len() < e.needs.len();
-    if unmet.is_empty() || (!met_some && e.other.iter().any(|n| names.contains(n))) {
+    if unmet.is_empty() || e.moot.iter().any(|n| names.contains(n)) {
         return None;
     }
     let missing = unmet
