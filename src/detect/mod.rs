@@ -236,6 +236,8 @@ pub struct Walker<'a> {
     pub names: Vec<String>,
     /// Names of the `let` bindings whose initialisers are being walked (innermost last).
     pub let_names: Vec<String>,
+    /// Inside the `Err` arm of a `match` on a verification (`match decode(..) { Err(_) => .. }`).
+    pub verify_failed: usize,
     /// Identifiers compared against something in the current function (allowlist checks).
     pub compared: HashSet<String>,
     /// What each function of the file does with tokens (JWT101's "what happens next").
@@ -300,6 +302,7 @@ impl<'a> Walker<'a> {
             test_depth: 0,
             names: Vec::new(),
             let_names: Vec::new(),
+            verify_failed: 0,
             compared: HashSet::new(),
             fns: Vec::new(),
             fn_stack: Vec::new(),
@@ -625,12 +628,17 @@ impl<'a> Walker<'a> {
         self.visit_expr(&m.expr);
         // Each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
         let b = self.classify(&m.expr);
+        let verifies = next_use::verifies_expr(self, &m.expr);
         for arm in &m.arms {
+            // The `Err` arm of a verification: the token failed it.
+            let failed = verifies && is_err_pat(&arm.pat);
+            self.verify_failed += usize::from(failed);
             self.with_scope(|w| {
                 w.bind_pat(&arm.pat, b.clone());
                 w.visit_pat(&arm.pat);
                 w.visit_expr(&arm.body);
             });
+            self.verify_failed -= usize::from(failed);
         }
     }
 
@@ -793,6 +801,16 @@ fn parse_lazy_static(mac: &syn::Macro) -> Option<Vec<(String, Expr)>> {
 }
 
 /// `#[test]`-style attributes, and a `cfg` only test builds enable (see [`crate::model::cfg`]).
+/// `Err(..)` (also under a guard: `Err(e) if ..`).
+fn is_err_pat(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::TupleStruct(ts) => ts.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        syn::Pat::Or(o) => o.cases.iter().any(is_err_pat),
+        syn::Pat::Guard(g) => is_err_pat(&g.pat),
+        _ => false,
+    }
+}
+
 /// The function a call names, when it can be one of this file's: `keys(..)`, `Self::keys(..)`.
 pub fn local_callee(c: &syn::ExprCall) -> Option<String> {
     let Expr::Path(p) = &*c.func else { return None };

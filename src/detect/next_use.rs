@@ -250,7 +250,44 @@ pub fn note_call(w: &mut Walker, path: Option<&[String]>, method: Option<&str>) 
     }
 }
 
+/// Does an expression call a verifying API (`decode::<C>(..)`, `key.verify_token(..)`)?
+pub fn verifies_expr(w: &Walker, e: &syn::Expr) -> bool {
+    use syn::visit::Visit;
+    struct V<'w, 'a> {
+        w: &'w Walker<'a>,
+        hit: bool,
+    }
+    impl<'ast> Visit<'ast> for V<'_, '_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let canon = self.w.ctx.resolve(&p.path);
+                self.hit |= data()
+                    .verified_by_calls
+                    .iter()
+                    .any(|v| index::path_matches(&canon, v));
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let d = data();
+            self.hit |= d.verified_by_methods.iter().any(|x| m.method == x)
+                && self
+                    .w
+                    .ctx
+                    .crates
+                    .depends_on_any(&d.verified_by_method_crates);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut v = V { w, hit: false };
+    v.visit_expr(e);
+    v.hit
+}
+
 /// Holds an unverified read until the file is walked (outside any function: reported now).
+/// A read in the `Err` arm of a verification is reported at once: the token just failed the
+/// check (a "grace period" that trusts an expired or forged token).
 pub fn hold(w: &mut Walker, d: Diagnostic) {
     if !w.ctx.enabled(&d.code) {
         return;
@@ -258,6 +295,11 @@ pub fn hold(w: &mut Walker, d: Diagnostic) {
     let mut d = if w.in_test() { d.in_test_code() } else { d };
     for note in super::version_notes(&d.code, w.ctx.crates) {
         d = d.with_note(note);
+    }
+    if w.verify_failed > 0 {
+        let d = d.with_note("this read is in the error branch of the verification: the token just failed it (expired, or signed with another key), and its claims are used anyway");
+        w.out.diagnostics.push(d);
+        return;
     }
     match w.fn_stack.last() {
         Some(&i) => w.fns[i].pending.push(d),
