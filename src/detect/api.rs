@@ -410,7 +410,9 @@ fn report_dropped(w: &mut Walker, c: &ExprCall, span: std::ops::Range<usize>, ho
     }
 }
 
-/// `verify(..).is_ok()` / `.is_err()`: only the `Result` is judged, `Ok(false)` passes.
+/// `verify(..).is_ok()` / `.is_err()`: only the `Result` is judged, `Ok(false)` passes. A call
+/// of a helper of the file that hands such a `Result<bool>` back (`verify_detached(..)`
+/// ending in `crypto::verify(..)`) is judged when the file is walked.
 fn check_ok_only(w: &mut Walker, m: &ExprMethodCall) {
     if (m.method == "is_ok" || m.method == "is_err") && m.args.is_empty() {
         let mut r = &*m.receiver;
@@ -420,7 +422,87 @@ fn check_ok_only(w: &mut Walker, m: &ExprMethodCall) {
         if let Expr::Call(c) = r {
             let label = format!("`.{}()` looks at the `Result` only", m.method);
             report_dropped(w, c, index::span_of(m), &label);
+            if let Some(callee) = super::local_callee(c)
+                && w.bool_flow.uses.len() < MAX_BOOL_FLOW
+            {
+                let in_test = w.in_test();
+                w.bool_flow
+                    .uses
+                    .push((callee, index::span_of(m), label, in_test));
+            }
         }
+    }
+}
+
+/// Helpers of the file whose tail hands back a `Result<bool>` verify (entry, span of that
+/// call), and `.is_ok()` uses of the file's calls (callee, span, label, in test code).
+#[derive(Default)]
+pub struct BoolFlow {
+    helpers: Vec<(String, usize, std::ops::Range<usize>)>,
+    uses: Vec<(String, std::ops::Range<usize>, String, bool)>,
+}
+
+/// Most helpers and uses remembered per file.
+const MAX_BOOL_FLOW: usize = 4096;
+
+/// Records a function whose tail expression is a `Result<bool>` verify call.
+pub fn note_fn_tail(w: &mut Walker, name: &str, block: &syn::Block) {
+    let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
+        return;
+    };
+    // Parentheses, and error conversions that keep the `bool` (`.map_err(..)`).
+    let mut t = tail;
+    loop {
+        match t {
+            Expr::Paren(p) => t = &p.expr,
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "map_err" | "context" | "with_context" | "inspect_err"
+                ) =>
+            {
+                t = &m.receiver
+            }
+            _ => break,
+        }
+    }
+    let Expr::Call(c) = t else { return };
+    let Expr::Path(fp) = &*c.func else { return };
+    let canon = w.ctx.resolve(&fp.path);
+    let found = table().iter().position(|e| {
+        e.drops_bool
+            && e.call
+                .as_deref()
+                .is_some_and(|p| index::path_matches(&canon, p))
+            && e.allowed(w)
+    });
+    if let Some(i) = found
+        && w.bool_flow.helpers.len() < MAX_BOOL_FLOW
+    {
+        w.bool_flow
+            .helpers
+            .push((name.to_string(), i, index::span_of(c)));
+    }
+}
+
+/// Reports each `.is_ok()` of a helper that hands back a `Result<bool>` verify.
+pub fn finish_bool_flow(w: &mut Walker) {
+    let flow = std::mem::take(&mut w.bool_flow);
+    for (callee, span, label, in_test) in &flow.uses {
+        let Some((_, i, at)) = flow.helpers.iter().find(|h| h.0 == *callee) else {
+            continue;
+        };
+        let e = &table()[*i];
+        if !w.ctx.enabled(&e.rule) {
+            continue;
+        }
+        let mut d = diag(w, e, span.clone())
+            .with_label(format!("{label}, of `{callee}`"))
+            .with_secondary(w.ctx.path, at.clone(), "the `Result<bool>` comes from here");
+        if *in_test || w.ctx.is_test_file {
+            d = d.in_test_code();
+        }
+        w.out.diagnostics.push(d);
     }
 }
 

@@ -261,6 +261,8 @@ pub struct Walker<'a> {
     /// Algorithm sinks that get a parameter, and calls that pass a header's algorithm (JWT102
     /// one call away).
     pub alg_flow: alg::ParamFlow,
+    /// `Result<bool>` verifies handed back by helpers, and `.is_ok()` uses of the file's calls.
+    pub bool_flow: api::BoolFlow,
     /// Functions of the file that return a browser storage handle, by name (see
     /// [`storage::handle_fns`]).
     pub storage_fns: HashMap<String, &'static str>,
@@ -313,6 +315,7 @@ impl<'a> Walker<'a> {
             opt_in_branches: Vec::new(),
             param_flow: Default::default(),
             alg_flow: Default::default(),
+            bool_flow: Default::default(),
             storage_fns: HashMap::new(),
             const_sites: HashMap::new(),
             static_keys: HashMap::new(),
@@ -679,6 +682,7 @@ impl<'a> Walker<'a> {
                     })
                 });
                 validation::check_fn(w, block);
+                api::note_fn_tail(w, &name, block);
                 claim_list::check_fn(w, block);
                 let returns = !matches!(sig.output, syn::ReturnType::Default);
                 verify_only::check_fn(w, &name, block, returns);
@@ -1310,6 +1314,7 @@ impl<'a> PieceWalk<'a> {
         next_use::finish(&mut self.w);
         secrets::finish_params(&mut self.w);
         alg::finish_params(&mut self.w);
+        api::finish_bool_flow(&mut self.w);
         opt_in::finish(&mut self.w);
         let mut out = self.w.out;
         out.facts.consts.extend(self.consts);
