@@ -58,6 +58,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     // JWT501's self-issued tokens: words of the package's facts, not triggers.
     "self_issued_words",
     "self_issued",
+    "by_design_in",
     "covers",
     "issued",
     "absent",

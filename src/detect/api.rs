@@ -106,6 +106,11 @@ pub struct ApiEntry {
     /// the finding moot: `validate_exp = false` followed by `if claims.exp < now`.
     #[serde(default)]
     pub unless_checked: Vec<super::manual_checks::Claim>,
+    /// Words of an enclosing function or type name where the setting is by design
+    /// (`introspect`: an RFC 7662 introspection endpoint answers for every audience and returns
+    /// `aud` to the resource server that asks); the match is then no finding.
+    #[serde(default)]
+    pub by_design_in: Vec<String>,
     #[serde(skip)]
     pub rule: String,
 }
@@ -115,6 +120,15 @@ impl ApiEntry {
         let path = self.call.as_deref().or(self.path.as_deref());
         w.ctx.crates.allows(&self.crates, path)
             && version_ok(w, &self.crates, path, &self.version_req)
+            && !self.by_design(w)
+    }
+
+    fn by_design(&self, w: &Walker) -> bool {
+        if self.by_design_in.is_empty() {
+            return false;
+        }
+        let names = w.context_words();
+        self.by_design_in.iter().any(|b| names.contains(b.as_str()))
     }
 }
 
