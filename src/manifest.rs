@@ -110,22 +110,27 @@ impl Manifest {
             .flatten()
             .filter_map(|e| of_dep(e))
             .collect();
-        let mut on = Vec::new();
-        let mut seen = std::collections::BTreeSet::new();
-        let mut todo = vec!["default".to_string()];
+        let on = self
+            .features_on(vec!["default".to_string()])
+            .iter()
+            .flat_map(|f| self.features.get(f).into_iter().flatten())
+            .filter_map(|e| of_dep(e))
+            .collect();
+        (on, all)
+    }
+
+    /// The package's own features that `start` turns on, following `[features]` (entries
+    /// `dep:x` and `x/y` name no feature of this package and are not followed).
+    pub fn features_on(&self, start: Vec<String>) -> std::collections::BTreeSet<String> {
+        let mut on = std::collections::BTreeSet::new();
+        let mut todo = start;
         while let Some(f) = todo.pop() {
-            if !seen.insert(f.clone()) {
+            if f.contains('/') || f.starts_with("dep:") || !on.insert(f.clone()) {
                 continue;
             }
-            for entry in self.features.get(&f).into_iter().flatten() {
-                match of_dep(entry) {
-                    Some(feat) => on.push(feat),
-                    None if !entry.starts_with("dep:") => todo.push(entry.clone()),
-                    None => {}
-                }
-            }
+            todo.extend(self.features.get(&f).into_iter().flatten().cloned());
         }
-        (on, all)
+        on
     }
 }
 

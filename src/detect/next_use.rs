@@ -228,8 +228,21 @@ pub fn note_method(w: &mut Walker, m: &syn::ExprMethodCall) {
 /// Records a call of the current function; `path` is the resolved path of a function call.
 pub fn note_call(w: &mut Walker, path: Option<&[String]>, method: Option<&str>) {
     let Some(&i) = w.fn_stack.last() else { return };
+    let verifies = is_verifying(w, path, method);
+    let name = path
+        .and_then(|p| p.last().cloned())
+        .or_else(|| method.map(str::to_string));
+    let f = &mut w.fns[i];
+    f.verifies |= verifies;
+    if let Some(n) = name {
+        f.calls.insert(n);
+    }
+}
+
+/// Is this call (a resolved function path, or a method name) a verifying API?
+fn is_verifying(w: &Walker, path: Option<&[String]>, method: Option<&str>) -> bool {
     let d = data();
-    let verifies = match (path, method) {
+    match (path, method) {
         (Some(p), _) => d
             .verified_by_calls
             .iter()
@@ -239,14 +252,6 @@ pub fn note_call(w: &mut Walker, path: Option<&[String]>, method: Option<&str>) 
                 && w.ctx.crates.depends_on_any(&d.verified_by_method_crates)
         }
         _ => false,
-    };
-    let name = path
-        .and_then(|p| p.last().cloned())
-        .or_else(|| method.map(str::to_string));
-    let f = &mut w.fns[i];
-    f.verifies |= verifies;
-    if let Some(n) = name {
-        f.calls.insert(n);
     }
 }
 
@@ -261,21 +266,13 @@ pub fn verifies_expr(w: &Walker, e: &syn::Expr) -> bool {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
                 let canon = self.w.ctx.resolve(&p.path);
-                self.hit |= data()
-                    .verified_by_calls
-                    .iter()
-                    .any(|v| index::path_matches(&canon, v));
+                self.hit |= is_verifying(self.w, Some(&canon), None);
             }
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let d = data();
-            self.hit |= d.verified_by_methods.iter().any(|x| m.method == x)
-                && self
-                    .w
-                    .ctx
-                    .crates
-                    .depends_on_any(&d.verified_by_method_crates);
+            let name = m.method.to_string();
+            self.hit |= is_verifying(self.w, None, Some(&name));
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}

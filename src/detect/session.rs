@@ -225,30 +225,10 @@ fn static_name(e: &Expr) -> Option<String> {
 /// Where a `static`/`const` initialiser gets its secret, when it reads an environment
 /// variable or a file by a literal name (`LazyLock::new(|| fs::read("/etc/k").unwrap())`).
 pub fn static_key_source(init: &Expr) -> Option<KeySource> {
-    use syn::visit::Visit;
     if let Some(v) = env_var_name(init) {
         return Some(KeySource::Env(v));
     }
-    struct F(Option<String>);
-    impl<'ast> Visit<'ast> for F {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if self.0.is_none()
-                && let Expr::Path(p) = &*c.func
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "read" || s.ident == "read_to_string")
-                && let Some(Expr::Lit(l)) = c.args.first()
-                && let syn::Lit::Str(s) = &l.lit
-            {
-                self.0 = Some(s.value());
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
-    }
-    let mut f = F(None);
-    f.visit_expr(init);
-    f.0.map(KeySource::File)
+    first_literal_arg(init, &["read", "read_to_string"], &[]).map(KeySource::File)
 }
 
 /// The fields a struct literal initialises from an environment variable, with the variable
@@ -390,42 +370,57 @@ fn bound_name(e: &Expr) -> Option<String> {
 /// The name of the environment variable an expression reads (`std::env::var("X")`,
 /// `env::var_os("X")`, `env!("X")`, `dotenvy::var("X")`), looking inside conversions.
 fn env_var_name(e: &Expr) -> Option<String> {
+    first_literal_arg(e, &["var", "var_os"], &["env", "option_env"])
+}
+
+/// The string literal first given to a call of one of `fns` (by last path segment) or to one
+/// of the `macros`, anywhere in `e` (closures included): `env::var("X")`, `fs::read("/k")`,
+/// `env!("X")`.
+fn first_literal_arg(e: &Expr, fns: &[&str], macros: &[&str]) -> Option<String> {
     use syn::visit::Visit;
-    struct V(Option<String>);
-    impl<'ast> Visit<'ast> for V {
+    struct V<'n> {
+        fns: &'n [&'n str],
+        macros: &'n [&'n str],
+        found: Option<String>,
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if self.0.is_none()
+            if self.found.is_none()
                 && let Expr::Path(p) = &*c.func
                 && p.path
                     .segments
                     .last()
-                    .is_some_and(|s| s.ident == "var" || s.ident == "var_os")
+                    .is_some_and(|s| self.fns.iter().any(|n| s.ident == n))
                 && let Some(Expr::Lit(l)) = c.args.first()
                 && let syn::Lit::Str(s) = &l.lit
             {
-                self.0 = Some(s.value());
+                self.found = Some(s.value());
             }
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            if self.0.is_none()
+            if self.found.is_none()
                 && m.path
                     .segments
                     .last()
-                    .is_some_and(|s| s.ident == "env" || s.ident == "option_env")
+                    .is_some_and(|s| self.macros.iter().any(|n| s.ident == n))
                 && let Ok(s) = m.parse_body_with(|input: syn::parse::ParseStream| {
                     let s: syn::LitStr = input.parse()?;
                     let _: proc_macro2::TokenStream = input.parse()?;
                     Ok(s)
                 })
             {
-                self.0 = Some(s.value());
+                self.found = Some(s.value());
             }
         }
     }
-    let mut v = V(None);
+    let mut v = V {
+        fns,
+        macros,
+        found: None,
+    };
     v.visit_expr(e);
-    v.0
+    v.found
 }
 
 fn calls_any(w: &Walker, list: &[Api], body: &syn::Block) -> bool {

@@ -8,7 +8,7 @@
 //! `test` and a test-only feature are test switches, `any(..)` is one when every alternative
 //! is, `all(..)` when some part is, and `not(..)` never is.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use crate::manifest::{DepKind, Manifest};
 
@@ -61,8 +61,8 @@ impl TestFeatures {
                 }
             }
         }
-        let prod = closure(&pkg.features, prod);
-        let dev = closure(&pkg.features, dev);
+        let prod = pkg.features_on(prod);
+        let dev = pkg.features_on(dev);
         let set = pkg
             .features
             .keys()
@@ -71,20 +71,6 @@ impl TestFeatures {
             .collect();
         TestFeatures(set)
     }
-}
-
-/// The features `start` turns on, following the `[features]` table (`dep:x` and `x/y` entries
-/// name no feature of this package and are left out).
-fn closure(table: &BTreeMap<String, Vec<String>>, start: Vec<String>) -> BTreeSet<String> {
-    let mut on = BTreeSet::new();
-    let mut todo = start;
-    while let Some(f) = todo.pop() {
-        if f.contains('/') || f.starts_with("dep:") || !on.insert(f.clone()) {
-            continue;
-        }
-        todo.extend(table.get(&f).into_iter().flatten().cloned());
-    }
-    on
 }
 
 /// `test`, `test-utils`, `testing`, `mock`, `test_helpers`: a feature whose name says it is a
