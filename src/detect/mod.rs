@@ -604,22 +604,24 @@ impl<'a> Walker<'a> {
     /// `required_spec_claims` without `"exp"`), as the path `jsonwebtoken::Validation::FIELD`
     /// of the advisory's `reached_by` list. A literal `false`, or a claim list that names
     /// `"exp"`, changes nothing such an advisory needs.
-    fn note_setting(&mut self, field: &str, value: &Expr) {
+    fn note_setting(&mut self, field: &proc_macro2::Ident, value: &Expr) {
+        // Most calls and fields are no such setting: that is decided first, without allocating.
+        let Some(p) = crate::deps::reached_by_paths().iter().find(|p| {
+            p.strip_prefix("jsonwebtoken::Validation::")
+                .is_some_and(|f| field == f)
+        }) else {
+            return;
+        };
         if self.in_test() || !self.ctx.crates.depends_on("jsonwebtoken") {
             return;
         }
         let text = self.ctx.snippet(&index::span_of(value));
         if matches!(value, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
-            || (field.contains("required_spec_claims") && text.contains("\"exp\""))
+            || (p.ends_with("required_spec_claims") && text.contains("\"exp\""))
         {
             return;
         }
-        if let Some(p) = crate::deps::reached_by_paths()
-            .iter()
-            .find(|p| p.strip_prefix("jsonwebtoken::Validation::") == Some(field))
-        {
-            self.out.operations.insert(p.clone());
-        }
+        self.out.operations.insert(p.clone());
     }
 
     /// A `match`: each arm sees its pattern bound from the scrutinee (`Ok(header) => ..`).
@@ -1068,7 +1070,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             Expr::MethodCall(m) => {
                 if let Some(a) = m.args.first() {
-                    self.note_setting(&m.method.to_string(), a);
+                    self.note_setting(&m.method, a);
                 }
                 next_use::note_method(self, m);
                 next_use::note_call_site(self, &[m.method.to_string()], index::span_of(m));
@@ -1086,7 +1088,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 if let Expr::Field(f) = &*a.left
                     && let syn::Member::Named(n) = &f.member
                 {
-                    self.note_setting(&n.to_string(), &a.right);
+                    self.note_setting(n, &a.right);
                 }
                 api::check_assign(self, a);
                 alg::check_assign(self, a);
@@ -1097,7 +1099,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             Expr::Struct(s) => {
                 for fv in &s.fields {
                     if let syn::Member::Named(n) = &fv.member {
-                        self.note_setting(&n.to_string(), &fv.expr);
+                        self.note_setting(n, &fv.expr);
                     }
                 }
                 api::check_struct(self, s);
