@@ -961,8 +961,17 @@ fn read(file: &Path, base: &Path) -> Result<String, ConfigError> {
 }
 
 /// A configuration file: the whole file is the settings table.
+/// Builds a configuration from the text of a `jwtlint.toml` (named `file` in diagnostics), as
+/// [`load`] does after reading it. Used by the fuzz targets and tests.
+pub fn parse_text(file: &Path, text: &str) -> Result<Config, ConfigError> {
+    from_text(file, text.to_string(), true)
+}
+
 fn load_file(file: &Path, base: &Path, explicit: bool) -> Result<Config, ConfigError> {
-    let text = read(file, base)?;
+    from_text(file, read(file, base)?, explicit)
+}
+
+fn from_text(file: &Path, text: String, explicit: bool) -> Result<Config, ConfigError> {
     let cx = Ctx {
         file,
         text: text.into(),

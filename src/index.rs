@@ -382,7 +382,7 @@ pub fn branch_values(e: &Expr) -> impl Iterator<Item = &Expr> {
 }
 
 /// `cfg!(test)` is `Some(true)`, `cfg!(not(test))` is `Some(false)`, anything else `None`.
-fn cfg_test(cond: &Expr) -> Option<bool> {
+pub fn cfg_test(cond: &Expr) -> Option<bool> {
     let Expr::Macro(m) = cond else { return None };
     if !m.mac.path.is_ident("cfg") {
         return None;
@@ -421,7 +421,7 @@ pub fn diverges(e: &Expr) -> bool {
 /// (a development secret that production can reach), else the longest duration or largest
 /// number, else the value all known branches agree on. Branches of unknown value are skipped;
 /// booleans that disagree are unknown (which one is risky depends on the setting).
-fn riskiest(vals: impl Iterator<Item = Option<Val>>) -> Option<Val> {
+pub fn riskiest(vals: impl Iterator<Item = Option<Val>>) -> Option<Val> {
     let known: Vec<Val> = vals.flatten().collect();
     if let Some(lit) = known
         .iter()

@@ -531,6 +531,21 @@ pub fn lint_manifest_text(path: &str, text: &str) -> bool {
     Manifest::parse(path, PathBuf::from("."), src).is_ok()
 }
 
+/// Parses one Cargo.lock as the dependency rules do, and scans it for directives (for the fuzz
+/// targets): whether it parsed, and how many packages it lists.
+pub fn lint_lockfile_text(path: &str, text: &str) -> Option<usize> {
+    let src = Arc::new(SourceText::new(text.to_string()));
+    let _ = suppress::scan(path, &src, true);
+    Lockfile::parse(path, PathBuf::from("."), src)
+        .ok()
+        .map(|l| l.packages.len())
+}
+
+/// Reads the suppression directives of one file's text (for the fuzz targets).
+pub fn scan_directives(path: &str, text: &str, toml: bool) -> usize {
+    suppress::scan(path, &SourceText::new(text.to_string()), toml).len()
+}
+
 /// Runs the whole pipeline.
 /// What the stages collect on the way to the report: findings, the texts they point into, and
 /// the suppression directives of every file read.

@@ -226,6 +226,34 @@ fn rustc_json_gives_clippy_sarif_the_same_results_as_our_sarif() {
     assert_eq!(from_rustc, ours);
 }
 
+/// Validates the JUnit report against the Jenkins JUnit schema (`junit-10.xsd`, shipped in
+/// pytest's source distribution) with Python's `xmlschema`, when `JWTLINT_JUNIT_XSD` names the
+/// schema file (`.ci/run` fetches both). Findings, a clean run and hostile file names.
+#[test]
+fn junit_validates_against_the_published_schema() {
+    let Ok(xsd) = std::env::var("JWTLINT_JUNIT_XSD") else {
+        eprintln!("skipped: set JWTLINT_JUNIT_XSD=/path/to/junit-10.xsd to run it");
+        return;
+    };
+    let dir = project();
+    let clean = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cli/clean");
+    for (root, code) in [(dir.path(), 1), (clean.as_path(), 0)] {
+        let report = dir.path().join(format!("junit-{code}.xml"));
+        let o = run(root, &["--format", "junit", "-o", report.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(code), "{o:?}");
+        let check = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xmlschema; xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+                &xsd,
+                report.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{check:?}");
+    }
+}
+
 /// Runs clippy-sarif itself when `JWTLINT_CLIPPY_SARIF` names its binary.
 #[test]
 fn clippy_sarif_when_asked() {
@@ -348,10 +376,13 @@ fn junit_is_well_formed_with_one_failing_case_per_finding() {
                     || body.starts_with("warning[")
                     || body.starts_with("note[")
             );
+            let name = case.attribute("name").unwrap();
+            let (_, at) = name.rsplit_once(" at ").unwrap();
+            let (line, _col) = at.split_once(':').unwrap();
             cases.push((
                 failure.attribute("type").unwrap().to_string(),
-                case.attribute("file").unwrap().to_string(),
-                case.attribute("line").unwrap().parse::<u64>().unwrap(),
+                case.attribute("classname").unwrap().to_string(),
+                line.parse::<u64>().unwrap(),
             ));
         }
     }

@@ -124,6 +124,7 @@ fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hi
     match w.eval(value) {
         Some(Val::Time(off)) => {
             if let Some(d) = lifetime_diag(w.ctx.path, span, off, refresh, limit) {
+                let d = with_branch(w, value, d, off);
                 w.report(d);
             }
         }
@@ -143,6 +144,19 @@ fn check_exp_expr(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>, hi
         }
         _ => {}
     }
+}
+
+/// Says which branch the judged lifetime comes from, when the value branches
+/// (`if remember { 90 days } else { 1 hour }`): the label names it, and a note says that the
+/// other branches were judged too.
+fn with_branch(w: &Walker, value: &Expr, d: Diagnostic, secs: f64) -> Diagnostic {
+    let Some(branch) = super::branches::in_value(w, value) else {
+        return d;
+    };
+    d.with_label(format!("expires after {} {branch}", human(secs)))
+        .with_note(format!(
+            "the lifetime depends on a branch; the longest one is judged, {branch}"
+        ))
 }
 
 /// The note of a lifetime judged by a config field's default.
@@ -194,6 +208,7 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
             if let Some(secs) = v.as_secs()
                 && let Some(d) = lifetime_diag(w.ctx.path, span, secs, refresh, limit)
             {
+                let d = with_branch(w, value, d, secs);
                 w.report(d);
             }
         }

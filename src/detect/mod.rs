@@ -4,6 +4,7 @@
 
 pub mod alg;
 pub mod api;
+pub mod branches;
 pub mod claim_list;
 pub mod claims;
 pub mod configure;
@@ -200,6 +201,8 @@ pub struct Binding {
     /// Parameters of the enclosing function whose value may flow into this binding (a branch
     /// of its initializer names them): `let s = match m { A => b"..", B => prod_secret };`.
     pub from_params: Vec<usize>,
+    /// Which branch of a branching initializer gives `val` (see [`branches`]).
+    pub branch: Option<String>,
 }
 
 pub struct Ctx<'a> {
@@ -538,6 +541,7 @@ impl<'a> Walker<'a> {
             val: self.eval(init),
             init_text: self.ctx.snippet(&span).to_string(),
             init_span: Some(span),
+            branch: branches::describe(self, init),
             ..Binding::default()
         };
         alg::classify_binding(self, init, &mut b);
