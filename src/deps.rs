@@ -60,6 +60,28 @@ struct Knowledge {
     feature_dependency: Vec<FeatureDependency>,
     #[serde(default)]
     wrapper: Vec<Wrapper>,
+    #[serde(default)]
+    facade: Vec<Facade>,
+}
+
+/// A crate that re-exports a JWT crate as one of its modules behind a feature
+/// (`salvo::jwt_auth` is salvo-jwt-auth under salvo's `jwt-auth`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facade {
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// The module of `krate` that is the re-exported crate.
+    pub module: String,
+    /// The feature of `krate` that turns the module on.
+    pub feature: String,
+    /// The re-exported crate's package name.
+    pub provides: String,
+}
+
+/// The facade table of `rules/advisories.toml`.
+pub fn facades() -> &'static [Facade] {
+    &knowledge().facade
 }
 
 /// A crate that performs a JWT crate's operations itself (jwt-authorizer decodes with
@@ -115,6 +137,8 @@ struct RawAdvisory {
     reached_by: Vec<String>,
     #[serde(default)]
     unreached: Option<String>,
+    #[serde(default)]
+    lock_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +171,9 @@ pub struct Advisory {
     /// none of them the finding is a note whose message says so (`unreached`).
     pub reached_by: Vec<String>,
     pub unreached: Option<String>,
+    /// Reported at the Cargo.lock entry only, not at each requirement that brings the crate
+    /// in (an advisory the fix of which is `cargo update -p CRATE`, whatever requires it).
+    pub lock_only: bool,
 }
 
 impl Advisory {
@@ -213,6 +240,7 @@ pub fn builtin_advisories() -> &'static [Advisory] {
                     via: a.via.clone(),
                     help: a.help.clone(),
                     reached_by: a.reached_by.clone(),
+                    lock_only: a.lock_only,
                     unreached: a.unreached.clone(),
                 }
             })
@@ -597,6 +625,7 @@ fn parse_db_advisory(text: &str) -> Result<(Advisory, bool), String> {
             help: None,
             reached_by: Vec::new(),
             unreached: None,
+            lock_only: false,
         };
     Ok((adv, fm.advisory.withdrawn.is_some()))
 }
@@ -1522,7 +1551,7 @@ fn brought_in<'a>(
     for (r, req) in reqs.iter().enumerate() {
         let mut path = None;
         let mut reached = Vec::new();
-        for &a in hits {
+        for &a in hits.iter().filter(|a| !a.lock_only) {
             let roots = (!jwt).then(|| a.via.as_deref().unwrap_or(jwt_crates()));
             if let Some(p) = path_through(lock, edges, req.locked, j, roots) {
                 path.get_or_insert(p);

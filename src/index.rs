@@ -25,6 +25,9 @@ pub struct CrateMap {
     pub test_features: crate::model::cfg::TestFeatures,
     /// Whether the package serves requests or only makes them (see [`PackageRole`]).
     pub role: PackageRole,
+    /// Facade modules turned on: (extern name, module, package it re-exports), so
+    /// `salvo::jwt_auth::X` resolves to `salvo-jwt-auth::X`.
+    pub facades: Vec<(String, String, String)>,
 }
 
 /// What a package is, by its dependencies: a server (a web or RPC server framework, its own
@@ -188,6 +191,16 @@ impl UseMap {
             let mut v = full.clone();
             v.extend(out[1..].iter().cloned());
             out = v;
+        }
+        // A facade's module: `salvo::jwt_auth::ConstDecoder` is salvo-jwt-auth's.
+        if out.len() >= 2
+            && let Some((_, _, pkg)) = crates
+                .facades
+                .iter()
+                .find(|(ext, module, _)| out[0] == *ext && out[1] == *module)
+        {
+            out.splice(0..2, [pkg.clone()]);
+            return out;
         }
         // `::jsonwebtoken` or an alias chain: map the head to the real crate name.
         if let Some(h) = out.first_mut()

@@ -648,17 +648,8 @@ fn unchecked(
 /// function summaries), run the package-level and dependency rules, apply suppressions and the
 /// test-code policy, and make the report.
 pub fn run(req: &LintRequest) -> Report {
-    let cfg = &req.config;
     let stage = Stages::new();
-    let in_nested = |rel: &str| {
-        req.nested.iter().any(|n| {
-            rel.strip_prefix(n.as_str())
-                .is_some_and(|r| r.starts_with('/'))
-        })
-    };
-    let found = discover::discover(&req.root, &req.paths, &|rel: &str| {
-        cfg.is_excluded(rel) || in_nested(rel)
-    });
+    let found = discover_files(req);
     stage.done("discover");
     let files_scanned = found.files.len() + found.problems.len();
     let mut out = Collected {
@@ -671,44 +662,112 @@ pub fn run(req: &LintRequest) -> Report {
     };
     let ws = load_workspace(&found.files, &mut out, pool);
     stage.done("manifests");
-    let opts = RuleOptions {
+    let rust = rust_files(&found.files);
+    let opts = rule_options(&req.config);
+    let mut scanned = scan_sources(&rust, &ws, &opts, pool, req.all_test_code);
+    stage.done("sources");
+    stage.count(&scanned);
+    let mut models = PackageModels::build(&scanned, &rust, &ws, req, pool);
+    stage.done("models");
+    let operations = package_rules(&mut scanned, &rust, &mut models, &opts, &ws, &mut out);
+    stage.done("package rules");
+    dependency_rules(&ws, operations, req, &mut out);
+    stage.done("dependency rules");
+    // Suppressions, the test-code and out-of-reach policies, levels and the summary.
+    let report = make_report(out, &models.test_files, req, files_scanned);
+    stage.done("report");
+    report
+}
+
+/// The files to lint: under the PATHs, minus configured excludes and nested workspaces.
+fn discover_files(req: &LintRequest) -> discover::Discovery {
+    let cfg = &req.config;
+    let in_nested = |rel: &str| {
+        req.nested.iter().any(|n| {
+            rel.strip_prefix(n.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    discover::discover(&req.root, &req.paths, &|rel: &str| {
+        cfg.is_excluded(rel) || in_nested(rel)
+    })
+}
+
+fn rust_files(files: &[Found]) -> Vec<&Found> {
+    files.iter().filter(|f| f.kind == FileKind::Rust).collect()
+}
+
+fn rule_options(cfg: &Config) -> RuleOptions {
+    RuleOptions {
         access_max_secs: cfg.access_max_secs,
         refresh_max_secs: cfg.refresh_max_secs,
         enabled: cfg.enabled.iter().cloned().collect(),
-    };
-    let rust: Vec<&Found> = found
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Rust)
-        .collect();
-    let mut results = scan_sources(&rust, &ws, &opts, pool, req.all_test_code);
-    let mut test_files = module_test_files(&results);
-    test_files.all = req.all_test_code;
-    stage.done("sources");
-    stage.count(&results);
-    let mut consts = package_constants(&results, &rust, &ws, &test_files, pool);
-    run_package_checks(&mut results, &rust, &test_files, &mut consts, &mut out);
-    let found_here = field_default_checks(&mut results, &test_files, &mut out.sources);
+    }
+}
+
+/// What is known of each package once every file is scanned: which files are test code (the
+/// module tree) and the package's facts (constants, statics, helpers, signed types).
+struct PackageModels {
+    test_files: TestFiles,
+    facts: HashMap<Option<usize>, PackageFacts>,
+}
+
+impl PackageModels {
+    fn build(
+        scanned: &[FileResult],
+        rust: &[&Found],
+        ws: &Workspace,
+        req: &LintRequest,
+        pool: &rayon::ThreadPool,
+    ) -> PackageModels {
+        let mut test_files = module_test_files(scanned);
+        test_files.all = req.all_test_code;
+        let facts = package_constants(scanned, rust, ws, &test_files, pool);
+        PackageModels { test_files, facts }
+    }
+}
+
+/// The rules that need the package models: package-level checks, config-field defaults,
+/// values one call away, and the per-file findings deferred to package facts. Returns the
+/// operations each package performs (for the advisories).
+fn package_rules(
+    scanned: &mut Vec<FileResult>,
+    rust: &[&Found],
+    models: &mut PackageModels,
+    opts: &RuleOptions,
+    ws: &Workspace,
+    out: &mut Collected,
+) -> Operations {
+    let tf = &models.test_files;
+    run_package_checks(scanned, rust, tf, &mut models.facts, out);
+    let found_here = field_default_checks(scanned, tf, &mut out.sources);
     out.diagnostics.extend(found_here);
-    let operations = workspace_operations(&results, &rust, &test_files, &ws.locks);
-    add_one_call_away(&results, &rust, &test_files, &opts, &mut out);
-    collect_file_findings(results, &consts, &mut out);
-    stage.done("deferred");
+    let operations = workspace_operations(scanned, rust, tf, &ws.locks);
+    add_one_call_away(scanned, rust, tf, opts, out);
+    collect_file_findings(std::mem::take(scanned), &models.facts, out);
+    operations
+}
+
+/// The dependency rules (JWT011-JWT016), judged by what the packages do, and the configured
+/// levels of every finding.
+fn dependency_rules(
+    ws: &Workspace,
+    operations: Operations,
+    req: &LintRequest,
+    out: &mut Collected,
+) {
+    let cfg = &req.config;
     out.diagnostics.extend(crate::deps::check(
         &ws.manifests,
         &ws.locks,
         &crate::deps::DepsOptions {
             strict_exact: cfg.strict_exact,
             advisory_db: req.advisory_db.clone(),
-            operations_by_dir: Some(operations.by_dir(&ws)),
+            operations_by_dir: Some(operations.by_dir(ws)),
             operations: Some(operations.all),
         },
     ));
     apply_levels(&mut out.diagnostics, cfg);
-    stage.done("deps");
-    let report = make_report(out, &test_files, req, files_scanned);
-    stage.done("report");
-    report
 }
 
 /// `CARGO_JWTLINT_STATS=1`: the time at the end of each stage, on stderr.
@@ -853,6 +912,7 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
             let mut cm = CrateMap::default();
             for d in &m.dependencies {
                 cm.add(&d.extern_name(), &d.package);
+                add_facade_crates(&mut cm, d);
             }
             // Which API generation each dependency is (lockfile version, else lowest allowed).
             for (krate, v) in crate::deps::resolved_versions(m, &locks, |_| true) {
@@ -880,6 +940,19 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
         packages,
         fallback,
         known,
+    }
+}
+
+/// A dependency on a facade with its JWT feature on (`salvo` with `jwt-auth`) is a dependency
+/// on the crate it re-exports too; its module path is resolved to that crate (see
+/// `index::UseMap::resolve`).
+fn add_facade_crates(cm: &mut CrateMap, d: &crate::manifest::Dependency) {
+    for f in crate::deps::facades() {
+        if d.package == f.krate && d.features.contains(&f.feature) {
+            cm.packages.insert(f.provides.clone());
+            cm.facades
+                .push((d.extern_name(), f.module.clone(), f.provides.clone()));
+        }
     }
 }
 

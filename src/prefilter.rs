@@ -52,6 +52,7 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "own_expiry_words",
     "verifier_words",
     "display_words",
+    "expiry_reader_words",
     "server_crates",
     "http_client_crates",
     "own_token_sources",
@@ -117,6 +118,9 @@ pub const QUALIFIER_KEYS: &[&str] = &[
     "claim_personal_fields",
     "claim_secret_words",
     "claim_secret_pairs",
+    "claims_wrappers",
+    "id_token_fields",
+    "claims_wrapper_calls",
     "claim_personal_words",
     "chain",
     // JWT601/JWT901: words judged inside a function or package something else made relevant.

@@ -264,3 +264,30 @@ fn without_a_lockfile_a_feature_that_brings_in_rsa_is_reported_where_rsa_keys_si
     let verifies = "pub fn key(pem: &[u8]) -> jsonwebtoken::DecodingKey {\n    jsonwebtoken::DecodingKey::from_rsa_pem(pem).unwrap()\n}\n";
     assert!(rsa_lines(&lint(verifies)).is_empty());
 }
+
+/// RUSTSEC-2021-0125 (simple_asn1 0.6.0, a panic on a malformed date) is fixed by
+/// `cargo update -p simple_asn1` whatever requires it: one finding at the lock entry, none at
+/// the requirement on jsonwebtoken that brings it in (`lock_only` in rules/advisories.toml).
+#[test]
+fn a_lock_only_advisory_is_reported_at_the_lock_entry_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(LOCKED);
+    std::fs::copy(from.join("Cargo.toml"), t.path().join("Cargo.toml")).unwrap();
+    let lock = std::fs::read_to_string(from.join("Cargo.lock")).unwrap();
+    let old = "name = \"simple_asn1\"\nversion = \"0.6.3\"";
+    assert!(lock.contains(old));
+    let lock = lock.replace(old, "name = \"simple_asn1\"\nversion = \"0.6.0\"");
+    std::fs::write(t.path().join("Cargo.lock"), lock).unwrap();
+    let report = lint_with_lib(t.path(), "pub fn f() {}\n", OutOfReach::Note);
+    let places: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "JWT012" && d.message.contains("RUSTSEC-2021-0125"))
+        .map(|d| d.primary.file.as_str())
+        .collect();
+    assert_eq!(places, ["Cargo.lock"], "{:#?}", report.diagnostics);
+    // The rsa advisory on the same requirement is still reported there.
+    assert!(report.diagnostics.iter().any(|d| d.code == "JWT012"
+        && d.primary.file == "Cargo.toml"
+        && d.message.contains("RUSTSEC-2023-0071")));
+}

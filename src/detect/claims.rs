@@ -13,14 +13,49 @@ use crate::index;
 use crate::model::facts::{PackageFacts, UNKNOWN_TYPE};
 
 /// The claims type of an expression handed to a signing call, when it can be told.
-fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
+/// The claims type `e` signs, and whether it sits inside a crate's claims wrapper (which holds
+/// `exp` itself, so the custom type need not).
+fn claims_type(w: &Walker, e: &Expr) -> Option<(String, bool)> {
+    let wrapped = std::cell::Cell::new(false);
+    claims_type_at(w, e, 0, &wrapped).map(|t| (t, wrapped.get()))
+}
+
+/// The longest binding initialiser re-read to find a claims type.
+const MAX_INIT_TEXT: usize = 8 * 1024;
+
+fn claims_type_at(
+    w: &Walker,
+    e: &Expr,
+    depth: usize,
+    wrapped: &std::cell::Cell<bool>,
+) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    let go = |e: &Expr| claims_type_at(w, e, depth + 1, wrapped);
     match e {
-        Expr::Reference(r) => claims_type(w, &r.expr),
-        Expr::Paren(p) => claims_type(w, &p.expr),
-        Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
-            claims_type(w, &m.receiver)
+        Expr::Reference(r) => go(&r.expr),
+        Expr::Paren(p) => go(&p.expr),
+        Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => go(&m.receiver),
+        // A builder on a crate's claims wrapper (`Claims::new(custom).set_duration(..)`).
+        Expr::MethodCall(m) => go(&m.receiver).filter(|_| wrapper_call(w, &m.receiver)),
+        Expr::Struct(s) => {
+            let last = s.path.segments.last()?;
+            if data().claims_wrappers.iter().any(|x| last.ident == x) {
+                wrapped.set(true);
+                return wrapped_type(last).or_else(|| {
+                    s.fields.iter().find_map(|f| match &f.expr {
+                        Expr::Struct(inner) => go(&Expr::Struct(inner.clone())),
+                        _ => None,
+                    })
+                });
+            }
+            Some(last.ident.to_string())
         }
-        Expr::Struct(s) => s.path.segments.last().map(|x| x.ident.to_string()),
+        Expr::Call(c) if wrapper_call(w, e) => {
+            wrapped.set(true);
+            c.args.first().and_then(go)
+        }
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) if p.path.segments.len() >= 2 => p
                 .path
@@ -32,6 +67,12 @@ fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
         },
         Expr::Path(p) => {
             let b = w.binding(&p.path.get_ident()?.to_string())?;
+            if b.init_text.len() <= MAX_INIT_TEXT
+                && let Ok(init) = syn::parse_str::<Expr>(&b.init_text)
+                && let Some(t) = go(&init)
+            {
+                return Some(t);
+            }
             let head: String = b
                 .init_text
                 .chars()
@@ -45,6 +86,33 @@ fn claims_type(w: &Walker, e: &Expr) -> Option<String> {
     }
 }
 
+/// A call of a crate's claims wrapper constructor whose first argument is the custom claims
+/// (jwt-compact `Claims::new(custom)`, jwt `Claims::new(registered)`).
+fn wrapper_call(w: &Walker, e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let canon = w.ctx.resolve(&p.path);
+    data()
+        .claims_wrapper_calls
+        .iter()
+        .any(|pat| index::path_matches(&canon, pat))
+}
+
+/// `ClaimsSet::<Custom>`: the custom type of a generic claims wrapper.
+fn wrapped_type(seg: &syn::PathSegment) -> Option<String> {
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    a.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(syn::Type::Path(t)) => {
+            t.path.segments.last().map(|s| s.ident.to_string())
+        }
+        _ => None,
+    })
+}
+
 fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     // Tokens signed by tests say nothing about what production code puts into tokens.
     if w.in_test() {
@@ -52,9 +120,10 @@ fn note(w: &mut Walker, arg: Option<&Expr>, adds_exp: bool) {
     }
     // Recorded as signed, and when nothing adds `exp` on the way also as signed as the whole
     // payload (so `exp` must be in the type itself).
-    let ty = arg
+    let (ty, wrapped) = arg
         .and_then(|a| claims_type(w, a))
-        .unwrap_or_else(|| UNKNOWN_TYPE.to_string());
+        .unwrap_or_else(|| (UNKNOWN_TYPE.to_string(), false));
+    let adds_exp = adds_exp || wrapped;
     let at = (ty, w.ctx.path.to_string());
     w.out.facts.signed.insert(at.clone());
     if !adds_exp {
@@ -181,6 +250,13 @@ struct Data {
     claim_secret_fields: Vec<String>,
     /// Field names that hold personal data.
     claim_personal_fields: Vec<String>,
+    /// Fields only an OpenID Connect ID token has (`nonce`, `auth_time`, `at_hash`).
+    id_token_fields: Vec<String>,
+    /// Generic claims wrapper structs of the crates (`ClaimsSet<T>`): the custom type is the
+    /// generic argument, or the struct literal held in one of its fields.
+    claims_wrappers: Vec<String>,
+    /// Constructors of claims wrappers whose first argument is the custom claims.
+    claims_wrapper_calls: Vec<String>,
     /// Crates that sign tokens; the rule runs in packages depending on one of them.
     crates: Vec<String>,
     /// Calls and methods that sign claims: `{ call | method, arg }` (`arg = -1`: the receiver).
@@ -227,6 +303,20 @@ fn sensitivity(name: &str) -> Option<bool> {
     if ws.first().is_some_and(|f| FLAG_WORDS.contains(&f.as_str())) {
         return None;
     }
+    by_last_words(&ws).or_else(|| {
+        // A trailing "number" after a pair names the same thing: `national_id_number`.
+        match ws.split_last() {
+            Some((l, rest)) if rest.len() >= 2 && matches!(l.as_str(), "number" | "no" | "num") => {
+                by_last_words(rest)
+            }
+            _ => None,
+        }
+    })
+}
+
+/// [`sensitivity`] by the last word or the last two words of a name split into words.
+fn by_last_words(ws: &[String]) -> Option<bool> {
+    let d = data();
     let last = ws.last()?;
     let before = ws.len().checked_sub(2).map(|i| &ws[i]);
     let hashed = matches!(last.as_str(), "hash" | "hashed" | "digest");
@@ -240,7 +330,11 @@ fn sensitivity(name: &str) -> Option<bool> {
     {
         return Some(true);
     }
-    d.claim_personal_words.contains(last).then_some(false)
+    // The last two words name a personal field (`owner_full_name`, `backup_phone_number`).
+    let last_two = before.map(|b| format!("{b}_{last}"));
+    (d.claim_personal_words.contains(last)
+        || last_two.is_some_and(|t| d.claim_personal_fields.contains(&t)))
+    .then_some(false)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -405,6 +499,13 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
     // A library's public claims type is signed by its users: a secret in it is reported even
     // when nothing in the workspace signs it.
     let exported = matches!(s.vis, syn::Visibility::Public(_)) && name.ends_with("Claims");
+    // An OpenID Connect ID token carries the user's profile claims by design (the client asked
+    // for them with a scope): personal data in it is no finding, secrets still are.
+    let id_token = fields.named.iter().any(|f| {
+        f.ident
+            .as_ref()
+            .is_some_and(|i| data().id_token_fields.iter().any(|x| i == x))
+    });
     let mut secrets = Vec::new();
     let mut personal = Vec::new();
     for f in &fields.named {
@@ -418,7 +519,8 @@ pub fn check_struct_item(w: &mut Walker, s: &syn::ItemStruct) {
         }
         match sensitivity(&n) {
             Some(true) => secrets.push((n, index::span_of(f))),
-            Some(false) => personal.push((n, index::span_of(f))),
+            Some(false) if !id_token => personal.push((n, index::span_of(f))),
+            Some(false) => {}
             None => {}
         }
     }

@@ -371,7 +371,7 @@ impl Scan<'_, '_> {
             }
             let lower = template.to_ascii_lowercase();
             let name = template.split('=').next().unwrap_or("").trim().to_string();
-            if !template.contains('=') || !token_like(&name) {
+            if !template.contains('=') || !token_like(&name) || removal_string(&template) {
                 continue;
             }
             if !lower.contains("httponly") || !lower.contains("secure") {
@@ -419,7 +419,7 @@ impl Scan<'_, '_> {
         if !looks_like_cookie || name.contains(' ') || name.contains(';') {
             return;
         }
-        if !(token_like(name) || token_like(value)) {
+        if !(token_like(name) || token_like(value)) || removal_string(&template) {
             return;
         }
         let http_only = lower.contains("httponly") || lower.contains("{http_only}");
@@ -433,6 +433,22 @@ impl Scan<'_, '_> {
             ));
         }
     }
+}
+
+/// A cookie string that deletes its cookie: an empty value (`name=; ..`), `Max-Age=0` or a
+/// negative one, or an expiry at the epoch (`Expires=Thu, 01 Jan 1970 ..`). It carries no token.
+pub fn removal_string(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let value = lower
+        .split_once('=')
+        .map(|(_, r)| r.split(';').next().unwrap_or(""));
+    let empty = value.is_some_and(|v| v.trim().trim_end_matches('"').is_empty());
+    let zero_age = lower.match_indices("max-age=").any(|(i, m)| {
+        let rest = &lower[i + m.len()..];
+        rest.starts_with('-')
+            || rest.starts_with('0') && !rest[1..].starts_with(|c: char| c.is_ascii_digit())
+    });
+    empty || zero_age || lower.contains("01 jan 1970")
 }
 
 /// The text of a header value: a string literal, or the template of `format!`/`concat!`.

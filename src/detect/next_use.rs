@@ -45,6 +45,8 @@ struct Data {
     verified_type_words: Vec<String>,
     /// Words of a reader's name that say it only shows or logs the claims.
     display_words: Vec<String>,
+    /// Parts of a reader's name that say it asks when the token runs out.
+    expiry_reader_words: Vec<String>,
     /// Dependencies that make a package a server, or a client (see [`package_roles`]).
     server_crates: Vec<String>,
     http_client_crates: Vec<String>,
@@ -325,7 +327,8 @@ pub fn finish(w: &mut Walker) {
         // verifies or authorizes (a `verify` command that does not). A reader that only
         // shows or logs the claims is quiet anywhere.
         let quiet = w.ctx.crates.role == PackageRole::Client && !claims_to_verify(&f.name)
-            || only_shows(&f.name);
+            || only_shows(&f.name)
+            || client_like && asks_expiry(&f.name);
         let decided: Vec<Diagnostic> = f
             .pending
             .iter()
@@ -355,6 +358,16 @@ fn only_shows(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.split('_')
         .any(|w| data().display_words.iter().any(|d| d == w))
+}
+
+/// Does a reader's name say it asks when its token runs out (`expires_soon`, `next_refresh_at`)?
+fn asks_expiry(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    !claims_to_verify(&n)
+        && data()
+            .expiry_reader_words
+            .iter()
+            .any(|w| n.contains(w.as_str()))
 }
 
 /// Does a function's name say it verifies or authorizes (`verify`, `validate_token`,

@@ -286,7 +286,8 @@ pub fn check_method(w: &mut Walker, m: &ExprMethodCall) {
             .next()
             .unwrap_or("")
             .trim_start_matches(['&', '"', ' ']);
-        if token_like(cookie_name) || token_like(&text) {
+        if (token_like(cookie_name) || token_like(&text)) && !super::cookies::removal_string(&text)
+        {
             let key = cookie_name
                 .split(['(', '!', ' '])
                 .next_back()
