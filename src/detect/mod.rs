@@ -689,6 +689,7 @@ impl<'a> Walker<'a> {
                 });
                 validation::check_fn(w, block);
                 api::note_fn_tail(w, &name, block);
+                secrets::check_env_fallback_tail(w, block);
                 claim_list::check_fn(w, block);
                 let returns = !matches!(sig.output, syn::ReturnType::Default);
                 verify_only::check_fn(w, &name, block, returns);

@@ -723,13 +723,23 @@ pub fn check_env_fallback_fields(w: &mut Walker, s: &syn::ExprStruct) {
     }
 }
 
+/// A settings getter whose value is an env fallback (`fn jwt_secret() -> String {
+/// env::var("HEARTH_JWT_SECRET").unwrap_or_else(|_| "dev".into()) }`).
+pub fn check_env_fallback_tail(w: &mut Walker, block: &syn::Block) {
+    if !w.ctx.enabled("JWT801") || w.in_test() {
+        return;
+    }
+    if let Some(syn::Stmt::Expr(Expr::MethodCall(m), None)) = block.stmts.last() {
+        check_env_fallback(w, m);
+    }
+}
+
 fn check_env_fallback(w: &mut Walker, m: &ExprMethodCall) {
     let name = m.method.to_string();
     if !matches!(
         name.as_str(),
         "unwrap_or" | "unwrap_or_else" | "unwrap_or_default"
     ) || !index::is_env_lookup(&m.receiver)
-        || !w.ctx.crates.depends_on_any(crate::deps::jwt_crates())
     {
         return;
     }
@@ -737,6 +747,11 @@ fn check_env_fallback(w: &mut Walker, m: &ExprMethodCall) {
         return;
     };
     let upper = var.to_ascii_uppercase();
+    // A package without a JWT crate counts when the variable says JWT (a shared settings crate
+    // of a workspace whose services sign with it).
+    if !w.ctx.crates.depends_on_any(crate::deps::jwt_crates()) && !upper.contains("JWT") {
+        return;
+    }
     if !data()
         .secret_env_words
         .iter()
