@@ -337,7 +337,7 @@ const NOW_WORDS: &[&str] = &[
     "epoch",
 ];
 
-fn unit_secs(name: &str) -> Option<f64> {
+pub fn unit_secs(name: &str) -> Option<f64> {
     let n = name
         .trim_start_matches("from_")
         .trim_start_matches("new_")

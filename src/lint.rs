@@ -576,6 +576,8 @@ struct Workspace {
     locks: Vec<Lockfile>,
     /// (package directory, what it depends on).
     packages: Vec<(PathBuf, CrateMap)>,
+    /// For each package, the workspace packages it depends on (see [`member_dependencies`]).
+    member_deps: Vec<Vec<usize>>,
     /// The crate map of files that belong to no package.
     fallback: CrateMap,
     known: Vec<String>,
@@ -744,7 +746,7 @@ fn package_rules(
     out.diagnostics.extend(found_here);
     let operations = workspace_operations(scanned, rust, tf, &ws.locks);
     add_one_call_away(scanned, rust, tf, opts, out);
-    collect_file_findings(std::mem::take(scanned), &models.facts, out);
+    collect_file_findings(std::mem::take(scanned), &models.facts, &ws.member_deps, out);
     operations
 }
 
@@ -924,6 +926,7 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
         .collect();
     let package_manifests: Vec<&Manifest> =
         inherited.iter().filter(|m| m.package.is_some()).collect();
+    let member_deps = member_dependencies(&package_manifests);
     let roles = detect::next_use::package_roles(&package_manifests);
     let packages = packages
         .into_iter()
@@ -938,9 +941,35 @@ fn load_workspace(files: &[Found], out: &mut Collected, pool: &rayon::ThreadPool
         manifests,
         locks,
         packages,
+        member_deps,
         fallback,
         known,
     }
+}
+
+/// For each package (in `packages` order), the other workspace packages it depends on by name
+/// (path or `workspace = true` dependencies on a member).
+fn member_dependencies(packages: &[&Manifest]) -> Vec<Vec<usize>> {
+    let index: HashMap<&str, usize> = packages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.package.as_ref().map(|p| (p.name.as_str(), i)))
+        .collect();
+    packages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut deps: Vec<usize> = m
+                .dependencies
+                .iter()
+                .filter_map(|d| index.get(d.package.as_str()).copied())
+                .filter(|&j| j != i)
+                .collect();
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect()
 }
 
 /// A dependency on a facade with its JWT feature on (`salvo` with `jwt-auth`) is a dependency
@@ -1093,44 +1122,67 @@ fn package_constants(
     .filter(|(p, n)| !consts.get(p).is_some_and(|t| t.consts.contains_key(*n)))
     .collect();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for (pkg, name) in wanted {
-        if consts
-            .get(&pkg)
-            .is_some_and(|t| t.consts.contains_key(name))
-        {
-            continue;
-        }
-        for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
-            if opened.contains(f.rel.as_str()) {
-                continue;
-            }
-            let Ok(text) = f.read() else {
-                continue;
-            };
-            if memchr::memmem::find(&text, name.as_bytes()).is_none() {
-                continue;
-            }
-            // A large file gives only the constants `name` needs: it is opened again for the
-            // next name.
-            if text.len() <= crate::split::threshold() {
-                opened.insert(&f.rel);
-            }
-            let found = pool.install(|| {
-                String::from_utf8(text)
-                    .ok()
-                    .and_then(|t| file_consts_of(&t, name))
-            });
-            let table = &mut consts.entry(pkg).or_default().consts;
-            for (k, v) in found.unwrap_or_default() {
-                table.entry(k).or_insert(v);
-            }
-            if table.contains_key(name) {
+    for (want_in, name) in wanted {
+        // The package itself, then the workspace packages it depends on (a shared `consts`
+        // crate); a value found is kept in the table of the package that defines it.
+        let deps = want_in
+            .and_then(|p| ws.member_deps.get(p))
+            .map_or(&[][..], Vec::as_slice);
+        for pkg in std::iter::once(want_in).chain(deps.iter().map(|&d| Some(d))) {
+            if find_const(&mut consts, &skipped, &mut opened, pkg, name, pool) {
                 break;
             }
         }
     }
     skipped_field_defaults(results, &skipped, ws, &mut consts, pool);
     consts
+}
+
+/// Looks for constant `name` in the files of `pkg` that were not parsed; true when `pkg`'s
+/// table holds it.
+fn find_const<'f>(
+    consts: &mut HashMap<Option<usize>, PackageFacts>,
+    skipped: &HashMap<Option<usize>, Vec<&'f Found>>,
+    opened: &mut std::collections::HashSet<&'f str>,
+    pkg: Option<usize>,
+    name: &str,
+    pool: &rayon::ThreadPool,
+) -> bool {
+    if consts
+        .get(&pkg)
+        .is_some_and(|t| t.consts.contains_key(name))
+    {
+        return true;
+    }
+    for f in skipped.get(&pkg).map(Vec::as_slice).unwrap_or_default() {
+        if opened.contains(f.rel.as_str()) {
+            continue;
+        }
+        let Ok(text) = f.read() else {
+            continue;
+        };
+        if memchr::memmem::find(&text, name.as_bytes()).is_none() {
+            continue;
+        }
+        // A large file gives only the constants `name` needs: it is opened again for the
+        // next name.
+        if text.len() <= crate::split::threshold() {
+            opened.insert(&f.rel);
+        }
+        let found = pool.install(|| {
+            String::from_utf8(text)
+                .ok()
+                .and_then(|t| file_consts_of(&t, name))
+        });
+        let table = &mut consts.entry(pkg).or_default().consts;
+        for (k, v) in found.unwrap_or_default() {
+            table.entry(k).or_insert(v);
+        }
+        if table.contains_key(name) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The `(package, name)` pairs the deferred checks wait for, of one kind (sorted, once each).
@@ -1295,15 +1347,30 @@ fn add_one_call_away(
 fn collect_file_findings(
     results: Vec<FileResult>,
     consts: &HashMap<Option<usize>, PackageFacts>,
+    member_deps: &[Vec<usize>],
     out: &mut Collected,
 ) {
     for r in results {
         let keep_source =
             !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
         out.diagnostics.extend(r.diagnostics);
-        let table = consts.get(&r.package);
+        // The package's own value, else one of a workspace package it depends on (a constant
+        // of a shared `consts` crate).
+        let deps = r
+            .package
+            .and_then(|p| member_deps.get(p))
+            .map_or(&[][..], Vec::as_slice);
+        let lookup = |what: &_| {
+            consts
+                .get(&r.package)
+                .and_then(|t| t.value_of(what))
+                .or_else(|| {
+                    deps.iter()
+                        .find_map(|&p| consts.get(&Some(p)).and_then(|t| t.value_of(what)))
+                })
+        };
         for d in r.deferred {
-            if let Some(v) = table.and_then(|t| t.value_of(&d.what))
+            if let Some(v) = lookup(&d.what)
                 && let Some(diag) = (d.check)(v)
             {
                 out.diagnostics.push(diag);

@@ -212,6 +212,16 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
                 w.report(d);
             }
         }
+        None if scaled_const(w, value).is_some() => {
+            // `Duration::from_days(SESSION_DAYS)` with the constant in another file.
+            let Some((name, scale)) = scaled_const(w, value) else {
+                return;
+            };
+            let path = w.ctx.path.to_string();
+            w.report_with_const(name, move |v| {
+                lifetime_diag(&path, span, v.as_secs()? * scale, refresh, limit)
+            });
+        }
         None => {
             if let Some(name) = config_defaults::field_read(value) {
                 let path = w.ctx.path.to_string();
@@ -221,6 +231,22 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
                 });
             }
         }
+    }
+}
+
+/// A duration constructor of a constant resolved later: `Duration::from_days(SESSION_DAYS)`,
+/// `chrono::Duration::hours(TTL_HOURS)`: the constant's name and the seconds per unit.
+fn scaled_const(w: &Walker, e: &Expr) -> Option<(String, f64)> {
+    let Expr::Call(c) = e else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let last = p.path.segments.last()?.ident.to_string();
+    let scale = index::unit_secs(&last)?;
+    if c.args.len() != 1 {
+        return None;
+    }
+    match w.eval(&c.args[0]) {
+        Some(Val::ConstRef(name)) => Some((name, scale)),
+        _ => None,
     }
 }
 
