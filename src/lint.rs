@@ -597,6 +597,15 @@ impl Workspace {
         move |abs: &Path| abs.ancestors().skip(1).find_map(|a| dirs.get(a).copied())
     }
 
+    /// Where a value used in package `pkg` may be defined: the package itself, then the
+    /// workspace packages it depends on (a shared `consts` crate), in that order.
+    fn value_scope(&self, pkg: Option<usize>) -> impl Iterator<Item = Option<usize>> + '_ {
+        let deps = pkg
+            .and_then(|p| self.member_deps.get(p))
+            .map_or(&[][..], Vec::as_slice);
+        std::iter::once(pkg).chain(deps.iter().map(|&d| Some(d)))
+    }
+
     fn crates_of(&self, pkg: Option<usize>) -> &CrateMap {
         pkg.map(|i| &self.packages[i].1).unwrap_or(&self.fallback)
     }
@@ -746,7 +755,7 @@ fn package_rules(
     out.diagnostics.extend(found_here);
     let operations = workspace_operations(scanned, rust, tf, &ws.locks);
     add_one_call_away(scanned, rust, tf, opts, out);
-    collect_file_findings(std::mem::take(scanned), &models.facts, &ws.member_deps, out);
+    collect_file_findings(std::mem::take(scanned), &models.facts, ws, out);
     operations
 }
 
@@ -1088,8 +1097,9 @@ fn files_to_relint(results: &[FileResult], rust: &[&Found]) -> Vec<(usize, Vec<S
 }
 
 /// Stage: each package's facts (its files' shares merged), whose constants the deferred checks
-/// read. Constants some deferred check needs but no parsed file defined are looked for in the skipped files of the same package (a
-/// byte search first, then a parse).
+/// read. Constants some deferred check needs but no parsed file defined are looked for in the
+/// skipped files of the same package, then of the workspace packages it depends on (a byte
+/// search first, then a parse).
 fn package_constants(
     results: &[FileResult],
     rust: &[&Found],
@@ -1123,12 +1133,8 @@ fn package_constants(
     .collect();
     let mut opened: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (want_in, name) in wanted {
-        // The package itself, then the workspace packages it depends on (a shared `consts`
-        // crate); a value found is kept in the table of the package that defines it.
-        let deps = want_in
-            .and_then(|p| ws.member_deps.get(p))
-            .map_or(&[][..], Vec::as_slice);
-        for pkg in std::iter::once(want_in).chain(deps.iter().map(|&d| Some(d))) {
+        // A value found is kept in the table of the package that defines it.
+        for pkg in ws.value_scope(want_in) {
             if find_const(&mut consts, &skipped, &mut opened, pkg, name, pool) {
                 break;
             }
@@ -1347,27 +1353,16 @@ fn add_one_call_away(
 fn collect_file_findings(
     results: Vec<FileResult>,
     consts: &HashMap<Option<usize>, PackageFacts>,
-    member_deps: &[Vec<usize>],
+    ws: &Workspace,
     out: &mut Collected,
 ) {
     for r in results {
         let keep_source =
             !r.diagnostics.is_empty() || !r.deferred.is_empty() || !r.directives.is_empty();
         out.diagnostics.extend(r.diagnostics);
-        // The package's own value, else one of a workspace package it depends on (a constant
-        // of a shared `consts` crate).
-        let deps = r
-            .package
-            .and_then(|p| member_deps.get(p))
-            .map_or(&[][..], Vec::as_slice);
         let lookup = |what: &_| {
-            consts
-                .get(&r.package)
-                .and_then(|t| t.value_of(what))
-                .or_else(|| {
-                    deps.iter()
-                        .find_map(|&p| consts.get(&Some(p)).and_then(|t| t.value_of(what)))
-                })
+            ws.value_scope(r.package)
+                .find_map(|p| consts.get(&p).and_then(|t| t.value_of(what)))
         };
         for d in r.deferred {
             if let Some(v) = lookup(&d.what)

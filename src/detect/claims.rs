@@ -44,10 +44,10 @@ fn claims_type_at(
             if data().claims_wrappers.iter().any(|x| last.ident == x) {
                 wrapped.set(true);
                 return wrapped_type(last).or_else(|| {
-                    s.fields.iter().find_map(|f| match &f.expr {
-                        Expr::Struct(inner) => go(&Expr::Struct(inner.clone())),
-                        _ => None,
-                    })
+                    s.fields
+                        .iter()
+                        .filter(|f| matches!(f.expr, Expr::Struct(_)))
+                        .find_map(|f| go(&f.expr))
                 });
             }
             Some(last.ident.to_string())

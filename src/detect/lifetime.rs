@@ -212,18 +212,14 @@ fn check_duration(w: &mut Walker, value: &Expr, span: std::ops::Range<usize>) {
                 w.report(d);
             }
         }
-        None if scaled_const(w, value).is_some() => {
-            // `Duration::from_days(SESSION_DAYS)` with the constant in another file.
-            let Some((name, scale)) = scaled_const(w, value) else {
-                return;
-            };
-            let path = w.ctx.path.to_string();
-            w.report_with_const(name, move |v| {
-                lifetime_diag(&path, span, v.as_secs()? * scale, refresh, limit)
-            });
-        }
         None => {
-            if let Some(name) = config_defaults::field_read(value) {
+            if let Some((name, scale)) = scaled_const(w, value) {
+                // `Duration::from_days(SESSION_DAYS)` with the constant in another file.
+                let path = w.ctx.path.to_string();
+                w.report_with_const(name, move |v| {
+                    lifetime_diag(&path, span, v.as_secs()? * scale, refresh, limit)
+                });
+            } else if let Some(name) = config_defaults::field_read(value) {
                 let path = w.ctx.path.to_string();
                 let note = from_default(&name);
                 w.report_with_field(name, move |v| {
