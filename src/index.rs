@@ -550,8 +550,11 @@ fn eval_depth(expr: &Expr, env: &dyn Env, depth: usize) -> Option<Val> {
             let r = ev(&b.right);
             binop(&b.op, l, r)
         }
-        Expr::Call(c) => eval_call(c, &ev),
-        Expr::MethodCall(m) => eval_method_call(m, &ev),
+        Expr::Call(c) => eval_call(c, &ev).or_else(|| fn_call_value(c, env)),
+        Expr::MethodCall(m) => eval_method_call(m, &ev).or_else(|| {
+            let own = !VALUE_METHODS.contains(&m.method.to_string().as_str());
+            own.then(|| method_value(m, env)).flatten()
+        }),
         Expr::Macro(m) => eval_macro(m, &ev),
         _ => None,
     }
@@ -659,6 +662,121 @@ fn eval_call(c: &syn::ExprCall, ev: &dyn Fn(&Expr) -> Option<Val>) -> Option<Val
     }
     None
 }
+
+/// A call of a parameterless function of the package (`token_ttl()`, `config::secret()`,
+/// `Self::lifetime()`): its value when this file defines it, else a reference resolved later
+/// (the `name()` constant of [`crate::detect::ConstExprs`]). Calls of a type's functions
+/// (`Utc::now()`, `Key::generate()`) are not.
+fn fn_call_value(c: &syn::ExprCall, env: &dyn Env) -> Option<Val> {
+    let Expr::Path(fp) = &*c.func else {
+        return None;
+    };
+    if !c.args.is_empty() || fp.qself.is_some() {
+        return None;
+    }
+    let segs = path_segments(&fp.path);
+    let (last, modules) = segs.split_last()?;
+    let lower = |s: &String| s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+    if !lower(last) || !modules.iter().all(|m| lower(m) || m == "Self") {
+        return None;
+    }
+    fn_value_of(last, env)
+}
+
+/// A method of the package called without arguments (`self.token_ttl()`,
+/// `settings.jwt_secret()`), valued like [`fn_call_value`].
+fn method_value(m: &syn::ExprMethodCall, env: &dyn Env) -> Option<Val> {
+    if unit_secs(&m.method.to_string()).is_some() {
+        return None;
+    }
+    if !m.args.is_empty() || m.turbofish.is_some() {
+        return None;
+    }
+    if !matches!(peel(&m.receiver), Expr::Path(_) | Expr::Field(_)) {
+        return None;
+    }
+    fn_value_of(&m.method.to_string(), env)
+}
+
+fn fn_value_of(name: &str, env: &dyn Env) -> Option<Val> {
+    let key = crate::detect::fn_value_key(name);
+    env.lookup(&key).or(Some(Val::ConstRef(key)))
+}
+
+/// Methods [`eval_method_call`] knows, and common ones of the standard library: never taken
+/// for a method of the package.
+const VALUE_METHODS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "into",
+    "as_bytes",
+    "as_ref",
+    "to_vec",
+    "as_str",
+    "into_bytes",
+    "clone",
+    "as_slice",
+    "into_owned",
+    "unwrap",
+    "expect",
+    "timestamp",
+    "unix_timestamp",
+    "as_secs",
+    "num_seconds",
+    "whole_seconds",
+    "as_secs_f64",
+    "as_u64",
+    "to_std",
+    "into_std",
+    "get",
+    "trim",
+    "expose_secret",
+    "timestamp_nanos",
+    "timestamp_millis",
+    "as_millis",
+    "unwrap_or_default",
+    "len",
+    "is_empty",
+    "iter",
+    "into_iter",
+    "collect",
+    "build",
+    "finish",
+    "parse",
+    "lock",
+    "read",
+    "write",
+    "borrow",
+    "borrow_mut",
+    "as_deref",
+    "as_mut",
+    "take",
+    "ok",
+    "err",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "keys",
+    "values",
+    "first",
+    "last",
+    "next",
+    "to_lowercase",
+    "to_uppercase",
+    "chars",
+    "bytes",
+    "default",
+    "new",
+    "as_path",
+    "display",
+    "to_str",
+    "to_string_lossy",
+    "into_inner",
+    "inner",
+    "deref",
+    "as_deref_mut",
+];
 
 /// A method call: conversions that keep the value, arithmetic, fallbacks of environment
 /// lookups (`unwrap_or`, `unwrap_or_default`), and unit helpers (`5.minutes()`).

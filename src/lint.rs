@@ -1167,7 +1167,9 @@ fn find_const<'f>(
         let Ok(text) = f.read() else {
             continue;
         };
-        if memchr::memmem::find(&text, name.as_bytes()).is_none() {
+        // A function's value (`ttl()`) is defined as `fn ttl`.
+        let bare = name.strip_suffix("()").unwrap_or(name);
+        if memchr::memmem::find(&text, bare.as_bytes()).is_none() {
             continue;
         }
         // A large file gives only the constants `name` needs: it is opened again for the
@@ -1178,7 +1180,7 @@ fn find_const<'f>(
         let found = pool.install(|| {
             String::from_utf8(text)
                 .ok()
-                .and_then(|t| file_consts_of(&t, name))
+                .and_then(|t| file_consts_of(&t, bare))
         });
         let table = &mut consts.entry(pkg).or_default().consts;
         for (k, v) in found.unwrap_or_default() {

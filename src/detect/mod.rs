@@ -26,6 +26,7 @@ pub mod verify_only;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use quote::ToTokens;
 use serde::Deserialize;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item};
@@ -872,26 +873,96 @@ pub fn file_consts(file: &syn::File) -> HashMap<String, Val> {
 }
 
 /// The `const` and `static` initialisers of a file, gathered from one or several parsed pieces
-/// of it (a large file is parsed item by item), then evaluated together.
+/// of it (a large file is parsed item by item), then evaluated together. A function without
+/// parameters (`fn token_ttl() -> Duration { Duration::days(30) }`, a method taking only
+/// `&self`) counts as a constant named `token_ttl()`, valued by its tail expression, so a
+/// helper that returns a lifetime or a secret is judged where it is called.
 #[derive(Default)]
-pub struct ConstExprs(HashMap<String, Expr>);
+pub struct ConstExprs {
+    exprs: HashMap<String, Expr>,
+    /// Functions of the same name with different bodies: no value.
+    ambiguous: HashSet<String>,
+}
+
+/// The key of a parameterless function's value in the constants: `name()`.
+pub fn fn_value_key(name: &str) -> String {
+    format!("{name}()")
+}
+
+/// The value expression of a parameterless function: its tail (or a last `return x;`).
+fn fn_value(sig: &syn::Signature, block: &syn::Block) -> Option<Expr> {
+    let only_self = sig
+        .inputs
+        .iter()
+        .all(|a| matches!(a, syn::FnArg::Receiver(_)));
+    if !only_self || !sig.generics.params.is_empty() || sig.asyncness.is_some() {
+        return None;
+    }
+    match block.stmts.last()? {
+        syn::Stmt::Expr(Expr::Return(r), _) => r.expr.as_deref().cloned(),
+        syn::Stmt::Expr(e, None) => Some(e.clone()),
+        _ => None,
+    }
+}
 
 impl ConstExprs {
     /// Adds the initialisers defined at any level of this piece.
     pub fn add(&mut self, file: &syn::File) {
-        struct C<'a>(&'a mut HashMap<String, Expr>);
-        impl<'ast> Visit<'ast> for C<'_> {
-            fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-                self.0.insert(i.ident.to_string(), (*i.expr).clone());
-            }
-            fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-                self.0.insert(i.ident.to_string(), (*i.expr).clone());
-            }
-            fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
-                self.0.insert(i.ident.to_string(), i.expr.clone());
+        struct C<'a> {
+            c: &'a mut ConstExprs,
+            /// Inside a `#[cfg(test)]` module: its helper functions are not the package's.
+            test: bool,
+        }
+        impl C<'_> {
+            fn add_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, b: &syn::Block) {
+                if self.test || is_test_attr(attrs, &TestFeatures::default()) {
+                    return;
+                }
+                let Some(e) = fn_value(sig, b) else { return };
+                let key = fn_value_key(&sig.ident.to_string());
+                let same = |old: &Expr| {
+                    old.to_token_stream().to_string() == e.to_token_stream().to_string()
+                };
+                match self.c.exprs.get(&key) {
+                    Some(old) if !same(old) => {
+                        self.c.ambiguous.insert(key);
+                    }
+                    _ => {
+                        self.c.exprs.insert(key, e);
+                    }
+                }
             }
         }
-        C(&mut self.0).visit_file(file);
+        impl<'ast> Visit<'ast> for C<'_> {
+            fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+                self.c.exprs.insert(i.ident.to_string(), (*i.expr).clone());
+            }
+            fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+                self.c.exprs.insert(i.ident.to_string(), (*i.expr).clone());
+            }
+            fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+                self.c.exprs.insert(i.ident.to_string(), i.expr.clone());
+            }
+            fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+                let saved = self.test;
+                self.test |= is_test_attr(&m.attrs, &TestFeatures::default());
+                visit::visit_item_mod(self, m);
+                self.test = saved;
+            }
+            fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+                self.add_fn(&f.attrs, &f.sig, &f.block);
+                visit::visit_item_fn(self, f);
+            }
+            fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+                self.add_fn(&f.attrs, &f.sig, &f.block);
+                visit::visit_impl_item_fn(self, f);
+            }
+        }
+        C {
+            c: self,
+            test: false,
+        }
+        .visit_file(file);
     }
 
     /// The values, evaluated in rounds so constants defined from other constants resolve.
@@ -905,7 +976,11 @@ impl ConstExprs {
         let mut vals = HashMap::new();
         for _ in 0..4 {
             let mut changed = false;
-            for (k, e) in &self.0 {
+            for (k, e) in self
+                .exprs
+                .iter()
+                .filter(|(k, _)| !self.ambiguous.contains(*k))
+            {
                 if let Some(v) = index::eval(e, &E(&vals))
                     && !matches!(v, Val::ConstRef(_))
                     && vals.get(k) != Some(&v)
